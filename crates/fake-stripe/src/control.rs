@@ -33,7 +33,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_test/events/{id}/stale", post(stale))
         .route("/_test/events/{id}/forged", post(forged))
         .route("/_test/deliveries", get(deliveries))
-        .route("/_test/webhook", get(webhook).put(set_webhook).post(set_webhook))
+        .route(
+            "/_test/webhook",
+            get(webhook).put(set_webhook).post(set_webhook),
+        )
         .route("/_test/hold", post(hold))
         .route("/_test/release", post(release))
         .route("/_test/raw", post(raw))
@@ -56,11 +59,11 @@ fn bad_request(message: String) -> Response {
 }
 
 /// Parses an optional JSON body: an empty body means "all defaults".
-fn body<T: for<'de> Deserialize<'de> + Default>(bytes: &Bytes) -> Result<T, Response> {
+fn body<T: for<'de> Deserialize<'de> + Default>(bytes: &Bytes) -> Result<T, String> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(bytes).map_err(|e| bad_request(format!("invalid JSON body: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| format!("invalid JSON body: {e}"))
 }
 
 fn to_json<T: serde::Serialize>(value: T) -> Response {
@@ -135,7 +138,7 @@ async fn stale(
 ) -> Response {
     let parsed: StaleBody = match body(&bytes) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return bad_request(e),
     };
     let signing = Signing::Stale {
         age_secs: parsed.age_secs.unwrap_or(DEFAULT_STALE_AGE_SECS),
@@ -177,7 +180,7 @@ struct WebhookBody {
 async fn set_webhook(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
     let parsed: WebhookBody = match body(&bytes) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return bad_request(e),
     };
     shared.set_webhook_url(parsed.url.filter(|u| !u.is_empty()));
     to_json(webhook_state(&shared))
@@ -197,7 +200,7 @@ impl Default for HoldBody {
 async fn hold(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
     let parsed: HoldBody = match body(&bytes) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return bad_request(e),
     };
     shared.set_hold(parsed.hold);
     to_json(webhook_state(&shared))
@@ -211,7 +214,7 @@ struct ReleaseBody {
 async fn release(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
     let parsed: ReleaseBody = match body(&bytes) {
         Ok(b) => b,
-        Err(r) => return r,
+        Err(e) => return bad_request(e),
     };
     match shared.release(parsed.order.as_deref()).await {
         Ok(d) => to_json(d),

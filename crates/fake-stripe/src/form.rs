@@ -79,9 +79,7 @@ fn insert(node: &mut Value, segments: &[String], value: String) -> Result<(), &'
         map.insert(key, Value::String(value));
         Ok(())
     } else {
-        let child = map
-            .entry(key)
-            .or_insert_with(|| Value::Object(Map::new()));
+        let child = map.entry(key).or_insert_with(|| Value::Object(Map::new()));
         insert(child, rest, value)
     }
 }

@@ -261,7 +261,11 @@ impl Running {
     }
 
     /// Sends an event signed with a timestamp `age` in the past.
-    pub async fn send_stale(&self, event_id: &str, age: Duration) -> Result<Delivery, ControlError> {
+    pub async fn send_stale(
+        &self,
+        event_id: &str,
+        age: Duration,
+    ) -> Result<Delivery, ControlError> {
         let age_secs = i64::try_from(age.as_secs()).unwrap_or(i64::MAX);
         self.shared
             .resend(event_id, DeliveryKind::Stale, &Signing::Stale { age_secs })

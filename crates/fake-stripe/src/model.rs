@@ -303,7 +303,9 @@ pub(crate) fn create_session(
         }
         Some(other) => {
             return Err(ApiError::invalid(
-                format!("Invalid mode: must be one of payment, setup, or subscription (got `{other}`)."),
+                format!(
+                    "Invalid mode: must be one of payment, setup, or subscription (got `{other}`)."
+                ),
                 Some("mode"),
             ));
         }
@@ -449,7 +451,10 @@ fn line_items(value: Option<&Value>, ids: &mut dyn IdSource) -> Result<Vec<LineI
         };
         for key in item.keys() {
             match key.as_str() {
-                "price_data" | "quantity" | "adjustable_quantity" | "tax_rates"
+                "price_data"
+                | "quantity"
+                | "adjustable_quantity"
+                | "tax_rates"
                 | "dynamic_tax_rates" => {}
                 "price" => {
                     let price = item.get("price").and_then(Value::as_str).unwrap_or("");
@@ -480,7 +485,10 @@ fn line_items(value: Option<&Value>, ids: &mut dyn IdSource) -> Result<Vec<LineI
         let pd = format!("{at}[price_data]");
         for key in price_data.keys() {
             match key.as_str() {
-                "currency" | "product_data" | "unit_amount" | "unit_amount_decimal"
+                "currency"
+                | "product_data"
+                | "unit_amount"
+                | "unit_amount_decimal"
                 | "tax_behavior" => {}
                 "product" => {
                     return Err(ApiError::invalid(
@@ -695,7 +703,10 @@ mod tests {
         assert_eq!(session.amount_total(), 3000);
         assert_eq!(session.currency, "eur");
         assert!(session.id.starts_with("cs_test_"));
-        assert_eq!(session.url, format!("http://127.0.0.1:1/pay/{}", session.id));
+        assert_eq!(
+            session.url,
+            format!("http://127.0.0.1:1/pay/{}", session.id)
+        );
     }
 
     #[test]
@@ -721,7 +732,10 @@ mod tests {
 
     #[test]
     fn mixed_currencies_are_refused() {
-        let body = OK.replace("[1][price_data][currency]=eur", "[1][price_data][currency]=usd");
+        let body = OK.replace(
+            "[1][price_data][currency]=eur",
+            "[1][price_data][currency]=usd",
+        );
         assert!(create(&body).is_err());
     }
 

@@ -57,7 +57,11 @@ async fn cancel(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Re
 }
 
 fn see_other(location: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, location.to_owned())]).into_response()
+    (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, location.to_owned())],
+    )
+        .into_response()
 }
 
 fn not_found() -> Response {
@@ -69,11 +73,7 @@ fn not_found() -> Response {
 }
 
 fn message_page(status: StatusCode, title: &str, text: &str) -> Response {
-    let body = format!(
-        "<h1>{}</h1><p>{}</p>",
-        escape(title),
-        escape(text)
-    );
+    let body = format!("<h1>{}</h1><p>{}</p>", escape(title), escape(text));
     (status, Html(layout(title, &body))).into_response()
 }
 
@@ -191,6 +191,9 @@ mod tests {
 
     #[test]
     fn escape_neutralises_markup() {
-        assert_eq!(escape("<b a=\"1\">&'"), "&lt;b a=&quot;1&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            escape("<b a=\"1\">&'"),
+            "&lt;b a=&quot;1&quot;&gt;&amp;&#39;"
+        );
     }
 }

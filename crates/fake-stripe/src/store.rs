@@ -229,7 +229,9 @@ impl Shared {
         };
         let delivery = self.dispatch(&event).await;
         Ok(PayOutcome {
-            redirect: session.success_url.replace("{CHECKOUT_SESSION_ID}", &session.id),
+            redirect: session
+                .success_url
+                .replace("{CHECKOUT_SESSION_ID}", &session.id),
             session: session.to_json(false),
             event,
             delivery,
@@ -284,8 +286,13 @@ impl Shared {
             }
         }
         Some(
-            self.send(Some(event), &event.payload, DeliveryKind::Live, &Signing::Valid)
-                .await,
+            self.send(
+                Some(event),
+                &event.payload,
+                DeliveryKind::Live,
+                &Signing::Valid,
+            )
+            .await,
         )
     }
 
@@ -382,7 +389,10 @@ impl Shared {
                     .http
                     .post(&url)
                     .header("content-type", "application/json; charset=utf-8")
-                    .header("user-agent", "Stripe/1.0 (+https://stripe.com/docs/webhooks)")
+                    .header(
+                        "user-agent",
+                        "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+                    )
                     .body(payload.to_owned());
                 if let Some(signature) = &signature {
                     request = request.header("stripe-signature", signature);

@@ -48,11 +48,7 @@ impl Signing {
         match self {
             Self::Valid => Some(signature_header(secret, now, payload)),
             Self::Stale { age_secs } => Some(signature_header(secret, now - age_secs, payload)),
-            Self::Forged => Some(signature_header(
-                &format!("{secret}_forged"),
-                now,
-                payload,
-            )),
+            Self::Forged => Some(signature_header(&format!("{secret}_forged"), now, payload)),
             Self::Missing => None,
             Self::Header { header } => Some(header.clone()),
         }

@@ -56,9 +56,13 @@ async fn created_session_round_trips_through_async_stripe() {
     assert_eq!(again.amount_total, session.amount_total);
     assert!(again.line_items.is_none());
 
-    let expanded = within(CheckoutSession::retrieve(&client, &session.id, &["line_items"]))
-        .await
-        .expect("retrieve with expand succeeds");
+    let expanded = within(CheckoutSession::retrieve(
+        &client,
+        &session.id,
+        &["line_items"],
+    ))
+    .await
+    .expect("retrieve with expand succeeds");
     let items = expanded.line_items.expect("line items expanded").data;
     assert_eq!(items.len(), 2);
     assert_eq!(items[1].description, "Cable tray");
@@ -88,7 +92,10 @@ async fn fake_records_the_bracket_encoded_form_async_stripe_sends() {
     assert!(sent.authorized);
     assert_eq!(sent.headers["authorization"], "(redacted)");
     assert_eq!(sent.headers["stripe-version"], "2023-10-16");
-    assert!(sent.body.contains("line_items[0][price_data][unit_amount]=64900"));
+    assert!(
+        sent.body
+            .contains("line_items[0][price_data][unit_amount]=64900")
+    );
     let form = &sent.form;
     assert_eq!(form["mode"], "payment");
     assert_eq!(form["line_items"][0]["price_data"]["currency"], "eur");
@@ -155,7 +162,10 @@ async fn missing_authorization_is_refused() {
     let fake = start().await;
     let response = within(
         http()
-            .get(format!("{}/v1/checkout/sessions/cs_test_x", fake.base_url()))
+            .get(format!(
+                "{}/v1/checkout/sessions/cs_test_x",
+                fake.base_url()
+            ))
             .send(),
     )
     .await

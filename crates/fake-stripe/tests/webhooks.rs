@@ -9,7 +9,9 @@ use std::time::Duration;
 use common::{checkout_params, client, http, receiver, start, within};
 use fake_stripe::{DeliveryKind, Running, Signing};
 use serde_json::{Value, json};
-use stripe::{CheckoutSession, CheckoutSessionPaymentStatus, CheckoutSessionStatus, EventObject, EventType};
+use stripe::{
+    CheckoutSession, CheckoutSessionPaymentStatus, CheckoutSessionStatus, EventObject, EventType,
+};
 
 async fn open_session(fake: &Running) -> CheckoutSession {
     within(CheckoutSession::create(
@@ -35,9 +37,14 @@ async fn payment_page_shows_amount_items_and_both_buttons() {
     let fake = start().await;
     let session = open_session(&fake).await;
 
-    let page = within(within(http().get(session.url.clone().unwrap()).send()).await.unwrap().text())
-        .await
-        .unwrap();
+    let page = within(
+        within(http().get(session.url.clone().unwrap()).send())
+            .await
+            .unwrap()
+            .text(),
+    )
+    .await
+    .unwrap();
 
     assert!(page.contains("Pay 698.00 EUR"), "{page}");
     assert!(page.contains("Standing desk, oak top"));
@@ -71,7 +78,10 @@ async fn paying_delivers_a_signed_completed_event_then_redirects_to_success_url(
     // Delivery is synchronous: the shop has the event before the buyer is redirected.
     let received = hook.received();
     assert_eq!(received.len(), 1);
-    let event = received[0].verified.as_ref().expect("construct_event accepts");
+    let event = received[0]
+        .verified
+        .as_ref()
+        .expect("construct_event accepts");
     assert_eq!(event.type_, EventType::CheckoutSessionCompleted);
     let paid = completed_session(event);
     assert_eq!(paid.id, session.id);
@@ -80,7 +90,9 @@ async fn paying_delivers_a_signed_completed_event_then_redirects_to_success_url(
     assert_eq!(paid.client_reference_id.as_deref(), Some("order_K7QX2"));
     assert_eq!(paid.amount_total, Some(69_800));
     assert_eq!(
-        paid.customer_details.as_ref().and_then(|d| d.email.as_deref()),
+        paid.customer_details
+            .as_ref()
+            .and_then(|d| d.email.as_deref()),
         Some("ada@example.test")
     );
 
@@ -151,7 +163,10 @@ async fn expiring_through_the_api_sends_an_expired_event() {
         .await
         .expect("expired event delivered");
 
-    assert_eq!(deliveries[0].event_type.as_deref(), Some("checkout.session.expired"));
+    assert_eq!(
+        deliveries[0].event_type.as_deref(),
+        Some("checkout.session.expired")
+    );
     assert_eq!(deliveries[0].status, Some(200));
     let received = hook.received();
     let event = received[0].verified.as_ref().unwrap();
@@ -201,7 +216,9 @@ async fn stale_signature_is_refused_by_construct_event() {
     let received = hook.received();
     let error = received[1].verified.as_ref().unwrap_err();
     assert!(error.contains("timestamp"), "{error}");
-    let t: i64 = delivery.signature.as_deref().unwrap()[2..12].parse().unwrap();
+    let t: i64 = delivery.signature.as_deref().unwrap()[2..12]
+        .parse()
+        .unwrap();
     assert!(t <= delivery.sent_at - 301);
     fake.shutdown().await;
 }
@@ -235,7 +252,10 @@ async fn held_events_are_released_in_the_order_asked() {
     assert!(paid.delivery.is_none());
     assert!(held_delivery.is_none());
     assert!(hook.received().is_empty());
-    assert_eq!(fake.held_events(), vec![paid.event.id.clone(), expired.id.clone()]);
+    assert_eq!(
+        fake.held_events(),
+        vec![paid.event.id.clone(), expired.id.clone()]
+    );
 
     let released = within(fake.release(&[expired.id.as_str(), paid.event.id.as_str()]))
         .await
@@ -313,7 +333,11 @@ async fn test_controls_work_over_http() {
     };
     let get = |path: &str| {
         let request = http.get(format!("{base}{path}")).send();
-        async move { within(within(request).await.unwrap().json::<Value>()).await.unwrap() }
+        async move {
+            within(within(request).await.unwrap().json::<Value>())
+                .await
+                .unwrap()
+        }
     };
 
     let (status, webhook) = post("/_test/webhook", json!({"url": hook.url})).await;
@@ -340,7 +364,11 @@ async fn test_controls_work_over_http() {
     assert_eq!(stale["status"], 400);
     let (_, forged) = post(&format!("/_test/events/{id_a}/forged"), json!({})).await;
     assert_eq!(forged["status"], 400);
-    let (_, raw) = post("/_test/raw", json!({"payload": "{}", "signature": "forged"})).await;
+    let (_, raw) = post(
+        "/_test/raw",
+        json!({"payload": "{}", "signature": "forged"}),
+    )
+    .await;
     assert_eq!(raw["kind"], "raw");
     let (status, _) = post("/_test/events/evt_nope/redeliver", json!({})).await;
     assert_eq!(status, 404);
@@ -352,7 +380,17 @@ async fn test_controls_work_over_http() {
         .iter()
         .map(|d| &d["status"])
         .collect();
-    assert_eq!(statuses, vec![&json!(200), &json!(200), &json!(200), &json!(400), &json!(400), &json!(400)]);
+    assert_eq!(
+        statuses,
+        vec![
+            &json!(200),
+            &json!(200),
+            &json!(200),
+            &json!(400),
+            &json!(400),
+            &json!(400)
+        ]
+    );
     assert_eq!(get("/_test/events").await.as_array().unwrap().len(), 2);
     assert_eq!(get("/_test/sessions").await.as_array().unwrap().len(), 2);
     let requests = get("/_test/requests").await;

@@ -153,12 +153,9 @@ async fn receive(
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let verified = stripe::Webhook::construct_event(
-        &body,
-        signature.as_deref().unwrap_or(""),
-        &state.secret,
-    )
-    .map_err(|e| e.to_string());
+    let verified =
+        stripe::Webhook::construct_event(&body, signature.as_deref().unwrap_or(""), &state.secret)
+            .map_err(|e| e.to_string());
     let status = if verified.is_ok() {
         StatusCode::OK
     } else {
