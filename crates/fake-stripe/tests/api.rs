@@ -68,6 +68,11 @@ async fn created_session_round_trips_through_async_stripe() {
     assert_eq!(items[1].description, "Cable tray");
     assert_eq!(items[1].quantity, Some(2));
     assert_eq!(items[1].amount_total, 4_900);
+
+    // async-stripe sends `expand` as an indexed array in the query string.
+    let retrieve = &fake.requests()[2];
+    assert_eq!(retrieve.method, "GET");
+    assert_eq!(retrieve.query["expand"][0], "line_items");
     fake.shutdown().await;
 }
 
