@@ -1,0 +1,62 @@
+//! Accounts: register, log in, log out, and the account page with the customer's orders. Passwords
+//! are hashed with argon2id off the async threads; failed logins are rate-limited in the database.
+
+mod page;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+pub use page::{AccountPage, LoginPage, RegisterPage};
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::orders::OrderView;
+
+/// What the header needs to greet a logged-in customer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerView {
+    pub full_name: String,
+    pub first_name: String,
+    pub merchandiser: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub customer: CustomerView,
+    pub email: String,
+    pub orders: Vec<OrderView>,
+}
+
+pub const MIN_PASSWORD: usize = 10;
+
+#[server(endpoint = "me")]
+pub async fn me() -> Result<Option<CustomerView>, AppError> {
+    Ok(crate::session::current().await?.and_then(|s| s.customer).map(|c| ssr::customer_view(&c)))
+}
+
+#[server(endpoint = "register")]
+pub async fn register(full_name: String, email: String, password: String) -> Result<(), AppError> {
+    ssr::register(&full_name, &email, &password).await?;
+    leptos_axum::redirect("/account");
+    Ok(())
+}
+
+#[server(endpoint = "login")]
+pub async fn login(email: String, password: String) -> Result<(), AppError> {
+    let customer = ssr::login(&email, &password).await?;
+    leptos_axum::redirect(if customer.is_merchandiser() { "/admin/orders" } else { "/account" });
+    Ok(())
+}
+
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    crate::session::end().await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+#[server(endpoint = "account")]
+pub async fn account() -> Result<AccountView, AppError> {
+    ssr::account().await
+}

@@ -1,0 +1,88 @@
+//! The orders list for merchandisers.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::SetOrderStatus;
+use crate::components::{ErrorBox, LoadError, action_error};
+use crate::money::format_price;
+use crate::orders::OrderStatus;
+
+#[component]
+pub fn AdminOrdersPage() -> impl IntoView {
+    let set_status = ServerAction::<SetOrderStatus>::new();
+    let error = action_error(set_status);
+    let orders = Resource::new(move || set_status.version().get(), |_| super::admin_orders());
+    view! {
+        <Title text="Orders — Atelier console" />
+        <section class="panel wide">
+            <h1>"Orders"</h1>
+            <ErrorBox error />
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading orders…"</p> }>
+                {move || Suspend::new(async move {
+                    match orders.await {
+                        Ok(rows) if rows.is_empty() => view! { <p>"No orders yet."</p> }.into_any(),
+                        Ok(rows) => view! {
+                            <div class="table-scroll">
+                                <table class="admin-orders">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Order"</th>
+                                            <th scope="col">"Customer"</th>
+                                            <th scope="col">"Payment"</th>
+                                            <th scope="col">"Total"</th>
+                                            <th scope="col">"Status"</th>
+                                            <th scope="col">"Actions"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {rows
+                                            .into_iter()
+                                            .map(|row| {
+                                                let next = row.status.next();
+                                                let cancel = row.status.can_cancel();
+                                                view! {
+                                                    <tr>
+                                                        <th scope="row"><a href=format!("/orders/{}", row.number)>{row.number.clone()}</a></th>
+                                                        <td>{row.full_name.clone()}<br /><span class="muted">{row.email.clone()}</span></td>
+                                                        <td>{if row.payment_method == "card" { "Card" } else { "Invoice" }}</td>
+                                                        <td>{format_price(row.total)}</td>
+                                                        <td data-testid="status">{row.status.label()}</td>
+                                                        <td class="actions">
+                                                            {next.map(|next| view! { <StatusButton action=set_status number=row.number.clone() from=row.status to=next /> })}
+                                                            {cancel.then(|| view! { <StatusButton action=set_status number=row.number.clone() from=row.status to=OrderStatus::Cancelled /> })}
+                                                        </td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }
+                            .into_any(),
+                        Err(error) => view! { <LoadError error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn StatusButton(action: ServerAction<SetOrderStatus>, number: String, from: OrderStatus, to: OrderStatus) -> impl IntoView {
+    let label = if to == OrderStatus::Cancelled {
+        format!("Cancel order {number}")
+    } else {
+        format!("Advance to {}", to.label())
+    };
+    let class = if to == OrderStatus::Cancelled { "button link danger" } else { "button secondary" };
+    view! {
+        <ActionForm action attr:class="inline-form">
+            <input type="hidden" name="number" value=number />
+            <input type="hidden" name="from" value=from.as_str() />
+            <input type="hidden" name="to" value=to.as_str() />
+            <button type="submit" class=class disabled=move || action.pending().get()>{label}</button>
+        </ActionForm>
+    }
+}

@@ -1,0 +1,97 @@
+//! The cart: a guest's cart belongs to their session cookie, a customer's to their account; both
+//! live in the database. Lines keep the configuration, never a price: prices are recomputed from
+//! today's rules each time the cart is shown and again when the order is placed.
+
+mod page;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+pub use page::CartPage;
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CartLineView {
+    pub id: String,
+    pub slug: String,
+    pub product_name: String,
+    pub summary: String,
+    pub configuration: BTreeMap<String, String>,
+    pub quantity: i64,
+    pub unit_price: i64,
+    pub line_total: i64,
+    /// Why this line cannot be ordered as it is (sold out, rules changed).
+    pub problem: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct CartView {
+    pub lines: Vec<CartLineView>,
+    pub total: i64,
+}
+
+impl CartView {
+    pub fn item_count(&self) -> i64 {
+        self.lines.iter().map(|line| line.quantity).sum()
+    }
+    pub fn orderable(&self) -> bool {
+        !self.lines.is_empty() && self.lines.iter().all(|line| line.problem.is_none())
+    }
+}
+
+pub const MAX_QUANTITY: i64 = 20;
+
+/// Parses a quantity typed by a person: a whole number from 1 to 20.
+pub fn parse_quantity(text: Option<&str>) -> Result<i64, AppError> {
+    let text = text.map(str::trim).filter(|t| !t.is_empty()).unwrap_or("1");
+    match text.parse::<i64>() {
+        Ok(quantity) if (1..=MAX_QUANTITY).contains(&quantity) => Ok(quantity),
+        _ => Err(AppError::field("quantity", format!("Quantity must be a whole number from 1 to {MAX_QUANTITY}."))),
+    }
+}
+
+#[server(endpoint = "cart")]
+pub async fn cart() -> Result<CartView, AppError> {
+    ssr::current_cart().await
+}
+
+/// Checks and adds a configured product; the server prices it, whatever the form claimed.
+#[server(endpoint = "add_to_cart")]
+pub async fn add_to_cart(
+    slug: String,
+    configuration: Option<BTreeMap<String, String>>,
+    quantity: Option<String>,
+) -> Result<(), AppError> {
+    ssr::add(&slug, configuration.unwrap_or_default(), quantity.as_deref()).await?;
+    leptos_axum::redirect("/cart");
+    Ok(())
+}
+
+#[server(endpoint = "update_quantity")]
+pub async fn update_quantity(line: String, quantity: String) -> Result<(), AppError> {
+    ssr::update_quantity(&line, &quantity).await
+}
+
+#[server(endpoint = "remove_line")]
+pub async fn remove_line(line: String) -> Result<(), AppError> {
+    ssr::remove(&line).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_quantity;
+
+    #[test]
+    fn quantities_are_whole_numbers_within_bounds() {
+        assert_eq!(parse_quantity(None), Ok(1));
+        assert_eq!(parse_quantity(Some(" 3 ")), Ok(3));
+        for bad in ["0", "-1", "21", "two", "1.5", "99999999999999999999"] {
+            assert!(parse_quantity(Some(bad)).is_err(), "{bad} accepted");
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Atelier's pages, components and server functions. One folder per feature; server-only code sits
+//! behind the `ssr` feature, the browser build uses `hydrate`.
+
+pub mod account;
+pub mod admin;
+pub mod cart;
+pub mod catalogue;
+pub mod checkout;
+pub mod components;
+pub mod error;
+pub mod money;
+pub mod orders;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod rate_limit;
+#[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::hooks::use_location;
+use leptos_router::{SsrMode, path};
+
+use account::{AccountPage, LoginPage, Logout, RegisterPage};
+use admin::AdminOrdersPage;
+use cart::CartPage;
+use catalogue::{HomePage, ProductPage};
+use checkout::CheckoutPage;
+use orders::{LookupPage, OrderPage};
+
+/// The HTML document around the app. On the server it also sets the page's Content-Security-Policy
+/// with a fresh nonce that the hydration scripts carry.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    csp::provide();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod csp {
+    use leptos::nonce::{provide_nonce, use_nonce};
+    use leptos::prelude::*;
+
+    /// Scripts only from us or with this response's nonce; wasm may be compiled; nothing may
+    /// frame us; forms may post only to us and to the payment page we redirect to.
+    pub fn provide() {
+        provide_nonce();
+        let nonce = use_nonce().map(|n| n.to_string()).unwrap_or_default();
+        let payment_origin = use_context::<crate::state::AppState>()
+            .and_then(|state| state.settings.stripe.as_ref().map(|s| s.checkout_origin()))
+            .unwrap_or_default();
+        let policy = format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+             img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
+             form-action 'self' {payment_origin}; frame-ancestors 'none'"
+        );
+        if let (Some(response), Ok(value)) =
+            (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&policy))
+        {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/atelier.css" />
+        <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
+        <Meta name="description" content="Atelier — configurable products made to order." />
+        <Title text="Atelier" />
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <Header />
+            <main id="main">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/products/:slug") view=ProductPage ssr=SsrMode::Async />
+                    <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async />
+                    <Route path=path!("/checkout") view=CheckoutPage ssr=SsrMode::Async />
+                    <Route path=path!("/orders/lookup") view=LookupPage ssr=SsrMode::Async />
+                    <Route path=path!("/orders/:number") view=OrderPage ssr=SsrMode::Async />
+                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/orders") view=AdminOrdersPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+            <footer class="site-footer">
+                <p>"Atelier — made to order. "<a href="/orders/lookup">"Find your order"</a></p>
+            </footer>
+        </Router>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let location = use_location();
+    // Refetched on navigation, so logging in or out shows at once.
+    let me = Resource::new(move || location.pathname.get(), |_| account::me());
+    let cart = Resource::new(move || location.pathname.get(), |_| cart::cart());
+    let logout = ServerAction::<Logout>::new();
+    view! {
+        <header class="site-header">
+            <A href="/" attr:class="brand">"Atelier"</A>
+            <nav aria-label="Main">
+                <A href="/orders/lookup">"Find your order"</A>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let count = cart.await.map(|c| c.item_count()).unwrap_or(0);
+                        view! {
+                            <A href="/cart" attr:class="cart-link">
+                                {if count > 0 { format!("Cart ({count})") } else { "Cart".to_owned() }}
+                            </A>
+                        }
+                    })}
+                </Transition>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match me.await.ok().flatten() {
+                            Some(customer) => view! {
+                                <span class="greeting">{format!("Hello, {}", customer.first_name)}</span>
+                                <A href="/account">"Account"</A>
+                                {customer.merchandiser.then(|| view! { <A href="/admin/orders">"Orders console"</A> })}
+                                <ActionForm action=logout attr:class="inline-form">
+                                    <button type="submit" class="button link">"Log out"</button>
+                                </ActionForm>
+                            }
+                                .into_any(),
+                            None => view! {
+                                <A href="/login">"Log in"</A>
+                                <A href="/register">"Register"</A>
+                            }
+                                .into_any(),
+                        }
+                    })}
+                </Transition>
+            </nav>
+        </header>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Page not found — Atelier" />
+        <section class="panel narrow not-found">
+            <h1>"Page not found"</h1>
+            <p>"We could not find that page. It may have moved, or the link may be mistyped."</p>
+            <p><a class="button primary" href="/">"Back to the catalogue"</a></p>
+        </section>
+    }
+}

@@ -1,0 +1,100 @@
+//! What every response gets: a request id carried into logs and errors, security headers, CSRF
+//! protection for state-changing requests, and HTTP statuses for server-function errors.
+
+use axum::body::{Body, to_bytes};
+use axum::extract::Request;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use rand::Rng;
+use tracing::Instrument;
+
+use app::error::AppError;
+use app::state::RequestId;
+
+/// Gives each request an id (in the logs, the `x-request-id` header and internal-error messages)
+/// and logs one line when it completes.
+pub async fn request_id(mut request: Request, next: Next) -> Response {
+    let id = hex::encode(rand::rngs::OsRng.r#gen::<[u8; 8]>());
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let span = tracing::info_span!("request", request_id = %id, %method, %path);
+    let started = std::time::Instant::now();
+    let mut response = next.run(request).instrument(span.clone()).await;
+    span.in_scope(|| {
+        tracing::info!(status = response.status().as_u16(), elapsed_ms = started.elapsed().as_secs_f64() * 1e3, "request done");
+    });
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+/// Security headers on every response. Pages set their own CSP (with a script nonce) in the
+/// shell; everything else gets a policy that allows nothing but what it is.
+pub async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"),
+        );
+    }
+    response
+}
+
+/// Refuses cross-site state-changing requests. Browsers say where a request comes from with
+/// `Sec-Fetch-Site` (or, older ones, `Origin`); a request that says neither is refused too. The
+/// Stripe webhook is exempt: it is authenticated by its signature instead.
+pub async fn csrf(request: Request, next: Next) -> Response {
+    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe || request.uri().path() == "/webhooks/stripe" {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let allowed = match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        Some(site) => site == "same-origin",
+        None => {
+            let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+            match (origin, host) {
+                (Some(origin), Some(host)) => {
+                    origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+                }
+                _ => false,
+            }
+        }
+    };
+    if allowed {
+        next.run(request).await
+    } else {
+        tracing::warn!("refused a cross-site or origin-less request");
+        (StatusCode::FORBIDDEN, "This request must come from the Atelier site itself.").into_response()
+    }
+}
+
+/// Server functions answer errors with 500 whatever they are; this gives each `AppError` its own
+/// status (422 for a validation error, 403, 429, …) so scripts and logs see what happened.
+pub async fn server_fn_status(request: Request, next: Next) -> Response {
+    let is_server_fn = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = match to_bytes(body, 1 << 20).await {
+        Ok(bytes) => bytes,
+        Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response(),
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}

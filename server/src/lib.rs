@@ -1,0 +1,148 @@
+//! The Atelier server: reads configuration, opens and migrates the database, loads the demo
+//! catalogue on first start, builds the router (pages, server functions, webhook, health checks)
+//! and serves until asked to stop. `start` is what `main` and the integration tests both call.
+
+pub mod config;
+pub mod demo;
+pub mod hardening;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use app::state::{AppState, ConfiguratorCache, Settings};
+use app::{App, shell};
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::middleware;
+use axum::routing::{get, post};
+use leptos::config::LeptosOptions;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::Config;
+
+/// A running server: its address, its state (tests read the database through it), and the way
+/// to stop it gracefully.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    /// Set when the demo merchandiser was created at this start.
+    pub demo_merchandiser_password: Option<String>,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Stops accepting connections, lets requests in flight finish, and waits.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.task.await.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+
+    /// Waits until the server stops on its own (it does not, unless the stop signal fires).
+    pub async fn wait(self, shutdown: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
+        shutdown.await;
+        self.stop().await
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] app::db::ConnectError),
+    #[error(transparent)]
+    Demo(#[from] demo::DemoError),
+    #[error("listening on {0}: {1}")]
+    Listen(SocketAddr, std::io::Error),
+}
+
+pub async fn start(config: Config) -> Result<Running, StartError> {
+    let pool = app::db::connect(&config.database_url, config.database_max_connections).await?;
+    let mut demo_merchandiser_password = None;
+    if config.demo {
+        if demo::seed_catalogue(&pool).await? {
+            tracing::info!("loaded the demo catalogue");
+        }
+        demo_merchandiser_password = demo::seed_merchandiser(&pool, config.demo_merchandiser_password.as_ref()).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| StartError::Listen(config.addr, e))?;
+    let addr = listener.local_addr().map_err(|e| StartError::Listen(config.addr, e))?;
+    let leptos_options = LeptosOptions::builder()
+        .output_name(config.output_name.as_str())
+        .site_root(config.site_root.as_str())
+        .site_addr(addr)
+        .build();
+    let state = AppState {
+        leptos_options,
+        pool,
+        settings: Arc::new(Settings {
+            site_url: config.site_url.clone().unwrap_or_else(|| format!("http://{addr}")),
+            stripe: config.stripe.clone(),
+            currency: "eur".to_owned(),
+        }),
+        configurators: ConfiguratorCache::default(),
+    };
+    let router = router(state.clone());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await
+    });
+    tracing::info!(%addr, "Atelier is listening");
+    Ok(Running { addr, state, demo_merchandiser_password, stop: Some(stop), task })
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || provide_context(state.clone())
+    };
+    let shell_fn = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/webhooks/stripe", post(app::checkout::card::stripe_webhook))
+        .leptos_routes_with_context(&state, routes, context.clone(), shell_fn)
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(middleware::from_fn(hardening::server_fn_status))
+        .layer(middleware::from_fn(hardening::csrf))
+        .layer(middleware::from_fn(hardening::security_headers))
+        .layer(middleware::from_fn(hardening::request_id))
+        .with_state(state)
+}
+
+/// Liveness: the process answers.
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Readiness: the database answers too.
+async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    let ping = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        sqlx::query_scalar::<_, i64>("select 1").fetch_one(&state.pool),
+    )
+    .await;
+    match ping {
+        Ok(Ok(_)) => (StatusCode::OK, "ready"),
+        _ => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    }
+}
