@@ -97,8 +97,8 @@ pub async fn catalogue() -> Result<Vec<CategoryView>, AppError> {
 
 /// Assesses the buyer's choices on a product: what is available, why not, and the price.
 #[server(endpoint = "product")]
-pub async fn product(slug: String, choices: BTreeMap<String, String>) -> Result<ProductView, AppError> {
-    ssr::product(&slug, choices).await
+pub async fn product(slug: String, choices: Option<BTreeMap<String, String>>) -> Result<ProductView, AppError> {
+    ssr::product(&slug, choices.unwrap_or_default()).await
 }
 
 /// Reads `configuration[group]=option` pairs from a query string map.

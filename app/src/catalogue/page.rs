@@ -77,7 +77,7 @@ pub fn ProductPage() -> impl IntoView {
     let query = use_query_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let choices = Memo::new(move |_| choices_from_query(&query.read()));
-    let product = Resource::new(move || (slug(), choices.get()), |(slug, choices)| super::product(slug, choices));
+    let product = Resource::new(move || (slug(), choices.get()), |(slug, choices)| super::product(slug, Some(choices)));
     let (pending, set_pending) = signal(false);
     view! {
         <Transition

@@ -467,12 +467,13 @@ impl AppError {
 /// Refills the cart from an order; returns how many lines could not be added as they were.
 pub async fn reorder(number: &str) -> Result<usize, AppError> {
     let state = app_state()?;
-    let session = session::current().await?.ok_or(AppError::Unauthenticated)?;
+    let not_found = || AppError::NotFound("We could not find that order.".into());
+    let session = session::current().await?.ok_or_else(not_found)?;
     let order = order_by_number(&state.pool, &normalize_number(number))
         .await?
-        .ok_or_else(|| AppError::NotFound("We could not find that order.".into()))?;
+        .ok_or_else(not_found)?;
     if !visible_to(&state.pool, &order, &session).await? {
-        return Err(AppError::NotFound("We could not find that order.".into()));
+        return Err(not_found());
     }
     let lines: Vec<(String, String, i64)> =
         sqlx::query_as("select product_id, configuration, quantity from order_lines where order_id = $1 order by position")
