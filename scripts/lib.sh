@@ -18,7 +18,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export PATH="$ATELIER_ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 CARGO_LEPTOS_VERSION=0.3.10
-APT_PACKAGES=(chromium postgresql wrk brotli)
+APT_PACKAGES=(chromium postgresql wrk brotli curl)
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -107,9 +107,12 @@ deb_installed() {
     [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" = "install ok installed" ]
 }
 
+# ensure_debian_packages [PACKAGE...]: the given packages (default: all the tests need), plus
+# node and npm when there are none.
 ensure_debian_packages() {
-    local missing=()
-    for p in "${APT_PACKAGES[@]}"; do
+    local missing=() wanted=("$@")
+    [ "${#wanted[@]}" -gt 0 ] || wanted=("${APT_PACKAGES[@]}")
+    for p in "${wanted[@]}"; do
         deb_installed "$p" || missing+=("$p")
     done
     # Node may come from elsewhere (nodesource): only install Debian's when there is none.
@@ -133,7 +136,18 @@ ensure_node_modules() {
     fi
 }
 
-# Everything serve and test need, cheapest first.
+# What building the shop needs (scripts/serve): node for wasm-opt, Rust targets, cargo-leptos,
+# wasm-bindgen.
+ensure_build_tools() {
+    ensure_debian_packages curl
+    ensure_node_modules
+    ensure_rust_targets
+    ensure_cargo_leptos
+    ensure_wasm_bindgen
+    mkdir -p "$CARGO_TARGET_DIR"
+}
+
+# Everything the tests need (browser, PostgreSQL, wrk, brotli too), cheapest first.
 ensure_tools() {
     ensure_debian_packages
     ensure_node_modules
