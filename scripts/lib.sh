@@ -189,7 +189,7 @@ free_port() {
 # wait_for_http URL SECONDS: polls until the URL answers 2xx, or fails.
 wait_for_http() {
     local url="$1" limit="$2" start=$SECONDS
-    until curl -fsS -o /dev/null --max-time 2 "$url"; do
+    until curl -fs -o /dev/null --max-time 2 "$url"; do
         [ $((SECONDS - start)) -ge "$limit" ] && die "$url did not answer within ${limit}s"
         sleep 0.5
     done
