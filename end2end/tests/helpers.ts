@@ -99,8 +99,8 @@ export async function chooseOtherOption(
 
 /**
  * Waits for the price to be current after a change: with JS the app marks the price element
- * aria-busy="true" while a recomputation is in flight; without JS the person presses
- * "Update price" and the server answers with the re-rendered page.
+ * aria-busy="true" or class "pending" while a recomputation is in flight; without JS the
+ * person presses "Update price" and the server answers with the re-rendered page.
  */
 export async function priceUpdated(page: Page): Promise<void> {
   if (withoutJs.has(page)) {
@@ -108,6 +108,7 @@ export async function priceUpdated(page: Page): Promise<void> {
     await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
   }
   await expect(priceLocator(page)).not.toHaveAttribute('aria-busy', 'true');
+  await expect(priceLocator(page)).not.toHaveClass(/(^|\s)pending(\s|$)/);
   await expect(priceLocator(page)).toHaveText(/\d/);
 }
 
