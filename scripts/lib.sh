@@ -89,7 +89,8 @@ ensure_wasm_bindgen() {
     have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)"
     if [ "$have" != "$want" ]; then
         say "cargo install wasm-bindgen-cli $want (had: ${have:-none})"
-        cargo install wasm-bindgen-cli --version "$want" --force
+        CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+            cargo install wasm-bindgen-cli --version "$want" --force
     fi
 }
 
