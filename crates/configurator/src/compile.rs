@@ -469,19 +469,19 @@ pub struct DiagramStats {
 /// A problem compiled into an AND/OR decision diagram (immutable, `Send + Sync`).
 #[derive(Debug, Clone)]
 pub struct Compiled {
-    problem: Problem,
-    offsets: Offsets,
+    pub(crate) problem: Problem,
+    pub(crate) offsets: Offsets,
     engine: Engine,
-    node_var: Vec<u32>,
+    pub(crate) node_var: Vec<u32>,
     /// `node_arcs[n]..node_arcs[n + 1]` are node n's arcs (one extra entry at the end).
-    node_arcs: Vec<u32>,
-    arc_val: Vec<Val>,
-    arc_flat: Vec<u32>,
-    arc_w: Vec<i64>,
-    arc_kids: Vec<u32>,
-    kids: Vec<u32>,
-    roots: Vec<u32>,
-    satisfiable: bool,
+    pub(crate) node_arcs: Vec<u32>,
+    pub(crate) arc_val: Vec<Val>,
+    pub(crate) arc_flat: Vec<u32>,
+    pub(crate) arc_w: Vec<i64>,
+    pub(crate) arc_kids: Vec<u32>,
+    pub(crate) kids: Vec<u32>,
+    pub(crate) roots: Vec<u32>,
+    pub(crate) satisfiable: bool,
 }
 
 impl Compiled {
@@ -593,7 +593,7 @@ impl Compiled {
     }
 
     /// Bottom-up pass: which nodes still have a valid sub-configuration; also per-arc status.
-    fn upward(&self, allowed: &[bool], sat: &mut Vec<bool>, arc_ok: &mut Vec<bool>) -> bool {
+    pub(crate) fn upward(&self, allowed: &[bool], sat: &mut Vec<bool>, arc_ok: &mut Vec<bool>) -> bool {
         sat.clear();
         sat.resize(self.node_var.len(), false);
         arc_ok.clear();
