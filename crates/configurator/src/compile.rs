@@ -8,6 +8,9 @@
 //! shared. Every question the shop asks (which options still lead to a valid configuration,
 //! how many configurations, lowest / highest price) is then one or two linear passes over it.
 
+// Nodes and arcs live in parallel arrays (struct of arrays), so loops run over index ranges.
+#![allow(clippy::needless_range_loop)]
+
 use std::collections::HashMap;
 
 use num_bigint::BigUint;
@@ -256,10 +259,9 @@ impl Engine {
                     let rows = tuples
                         .iter()
                         .filter(|t| {
-                            scope
-                                .iter()
-                                .enumerate()
-                                .all(|(i, v)| t[i] == t[scope.iter().position(|s| s == v).unwrap_or(i)])
+                            scope.iter().enumerate().all(|(i, v)| {
+                                t[i] == t[scope.iter().position(|s| s == v).unwrap_or(i)]
+                            })
                         })
                         .map(|t| idx.iter().map(|&i| t[i]).collect())
                         .collect();
@@ -566,8 +568,21 @@ impl Compiled {
             nodes: self.node_var.len(),
             arcs: self.arc_val.len(),
             edges: self.kids.len(),
-            max_context: self.engine.tree.context.iter().map(Vec::len).max().unwrap_or(0),
-            tree_depth: self.engine.tree.depth.iter().max().map_or(0, |d| *d as usize + 1),
+            max_context: self
+                .engine
+                .tree
+                .context
+                .iter()
+                .map(Vec::len)
+                .max()
+                .unwrap_or(0),
+            tree_depth: self
+                .engine
+                .tree
+                .depth
+                .iter()
+                .max()
+                .map_or(0, |d| *d as usize + 1),
         }
     }
 
@@ -593,7 +608,12 @@ impl Compiled {
     }
 
     /// Bottom-up pass: which nodes still have a valid sub-configuration; also per-arc status.
-    pub(crate) fn upward(&self, allowed: &[bool], sat: &mut Vec<bool>, arc_ok: &mut Vec<bool>) -> bool {
+    pub(crate) fn upward(
+        &self,
+        allowed: &[bool],
+        sat: &mut Vec<bool>,
+        arc_ok: &mut Vec<bool>,
+    ) -> bool {
         sat.clear();
         sat.resize(self.node_var.len(), false);
         arc_ok.clear();
@@ -644,8 +664,7 @@ impl Compiled {
             for a in self.node_arcs[nd] as usize..self.node_arcs[nd + 1] as usize {
                 if arc_ok[a] {
                     flat[self.arc_flat[a] as usize] = true;
-                    for &k in &self.kids[self.arc_kids[a] as usize..self.arc_kids[a + 1] as usize]
-                    {
+                    for &k in &self.kids[self.arc_kids[a] as usize..self.arc_kids[a + 1] as usize] {
                         reach[k as usize] = true;
                     }
                 }
@@ -736,7 +755,8 @@ impl Compiled {
                 choice[nd] = a;
             }
         }
-        let total = self.problem.constant + self.roots.iter().map(|&r| best[r as usize]).sum::<i64>();
+        let total =
+            self.problem.constant + self.roots.iter().map(|&r| best[r as usize]).sum::<i64>();
         let mut assignment = vec![0 as Val; self.problem.vars.len()];
         let mut stack: Vec<u32> = self.roots.clone();
         while let Some(nd) = stack.pop() {

@@ -252,7 +252,10 @@ impl Configurator {
     fn price_so_far(&self, chosen: &[(Var, Val)]) -> i64 {
         let p = self.compiled.problem();
         let value = |v: Var| chosen.iter().find(|(x, _)| *x == v).map(|&(_, a)| a);
-        let mut total: i64 = chosen.iter().map(|&(v, a)| p.unary[v as usize][a as usize]).sum();
+        let mut total: i64 = chosen
+            .iter()
+            .map(|&(v, a)| p.unary[v as usize][a as usize])
+            .sum();
         total += p.constant;
         for f in &p.costs {
             if let CostFn::Entries { entries, .. } = f {
@@ -291,7 +294,12 @@ impl Configurator {
         let rules = crate::validate::responsible_rules(c, &self.allowed(stock, &fixed));
         let pairs = conflict
             .iter()
-            .map(|&(x, b)| (self.rules.groups[x as usize].id.clone(), self.option_id(x, b).to_string()))
+            .map(|&(x, b)| {
+                (
+                    self.rules.groups[x as usize].id.clone(),
+                    self.option_id(x, b).to_string(),
+                )
+            })
             .collect();
         let stock_matters = c.consistent(&self.allowed(&[], &fixed));
         let message = self.message(v, &conflict, &rules, stock_matters);
@@ -338,7 +346,9 @@ impl Configurator {
         if let [id] = rules
             && let Some(Rule::Requires { when, then, .. }) =
                 self.rules.rules.iter().find(|r| r.id() == id)
-            && when.iter().any(|w| w.group == self.rules.groups[v as usize].id)
+            && when
+                .iter()
+                .any(|w| w.group == self.rules.groups[v as usize].id)
             && let Some(&tv) = self.names.group.get(&then.group)
         {
             let wanted: Vec<&str> = then
@@ -358,7 +368,13 @@ impl Configurator {
     }
 
     /// The fewest of the buyer's other choices to clear so that `v = a` becomes available.
-    fn repair(&self, v: Var, a: Val, choices: &[(Var, Val)], stock: &[(Var, Val)]) -> Option<Repair> {
+    fn repair(
+        &self,
+        v: Var,
+        a: Val,
+        choices: &[(Var, Val)],
+        stock: &[(Var, Val)],
+    ) -> Option<Repair> {
         if stock.contains(&(v, a)) || choices.is_empty() {
             return None;
         }
@@ -369,7 +385,13 @@ impl Configurator {
             &mut |keep: &[bool]| {
                 kept.clear();
                 kept.push((v, a));
-                kept.extend(choices.iter().zip(keep).filter(|(_, k)| **k).map(|(x, _)| *x));
+                kept.extend(
+                    choices
+                        .iter()
+                        .zip(keep)
+                        .filter(|(_, k)| **k)
+                        .map(|(x, _)| *x),
+                );
                 c.consistent(&self.allowed(stock, &kept))
             },
             REPAIR_CHECKS,
@@ -601,9 +623,10 @@ impl Configurator {
                 if let Some(d) = &g.default {
                     let a = self.names.option[gi][d];
                     if !none.flat[c.offsets().at(gi as Var, a)] {
-                        report
-                            .warnings
-                            .push(format!("default `{d}` of group `{}` can never be chosen", g.id));
+                        report.warnings.push(format!(
+                            "default `{d}` of group `{}` can never be chosen",
+                            g.id
+                        ));
                     }
                 }
             }

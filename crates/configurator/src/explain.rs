@@ -5,7 +5,10 @@
 /// `inconsistent` adds), or `None` when all of `items` together are consistent.
 ///
 /// Junker's QuickXplain: O(k·log(n/k)) consistency checks for a conflict of size k.
-pub fn quickxplain<T: Clone>(items: &[T], inconsistent: &mut dyn FnMut(&[T]) -> bool) -> Option<Vec<T>> {
+pub fn quickxplain<T: Clone>(
+    items: &[T],
+    inconsistent: &mut dyn FnMut(&[T]) -> bool,
+) -> Option<Vec<T>> {
     if !inconsistent(items) {
         return None;
     }

@@ -180,7 +180,11 @@ pub fn to_xcsp(problem: &Problem, name: &str) -> String {
             .collect();
         let _ = writeln!(out, "{}</relation>", rows.join("|"));
     }
-    let _ = writeln!(out, "</relations>\n<constraints nbConstraints=\"{}\">", tables.len());
+    let _ = writeln!(
+        out,
+        "</relations>\n<constraints nbConstraints=\"{}\">",
+        tables.len()
+    );
     for (name, scope, _) in &tables {
         let _ = writeln!(
             out,
@@ -241,7 +245,11 @@ pub fn to_wcsp_prices(problem: &Problem) -> String {
             rows.join("|")
         );
     }
-    let _ = writeln!(out, "</relations>\n<constraints nbConstraints=\"{}\">", rels.len());
+    let _ = writeln!(
+        out,
+        "</relations>\n<constraints nbConstraints=\"{}\">",
+        rels.len()
+    );
     for (i, (scope, _, _)) in rels.iter().enumerate() {
         let _ = writeln!(
             out,
@@ -273,9 +281,17 @@ fn write_vars(out: &mut String, problem: &Problem) {
             v.values.join(" ")
         );
     }
-    let _ = writeln!(out, "</domains>\n<variables nbVariables=\"{}\">", problem.vars.len());
+    let _ = writeln!(
+        out,
+        "</domains>\n<variables nbVariables=\"{}\">",
+        problem.vars.len()
+    );
     for v in &problem.vars {
-        let _ = writeln!(out, "<variable name=\"{}\" domain=\"D{}\"/>", v.name, v.name);
+        let _ = writeln!(
+            out,
+            "<variable name=\"{}\" domain=\"D{}\"/>",
+            v.name, v.name
+        );
     }
     out.push_str("</variables>\n");
 }

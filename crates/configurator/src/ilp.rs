@@ -7,6 +7,9 @@
 //! node. Options the current choices rule out are never given a variable, so the program is
 //! small; extra linear limits (budget, total weight …) are added on top.
 
+// Nodes and arcs live in parallel arrays (struct of arrays), so loops run over index ranges.
+#![allow(clippy::needless_range_loop)]
+
 use good_lp::{Expression, ProblemVariables, Solution, SolverModel, Variable, microlp, variable};
 
 use crate::compile::Compiled;

@@ -20,9 +20,9 @@ pub mod xcsp;
 pub use compile::{Compiled, DiagramStats, PseudoTree, Supports};
 pub use configurator::{Configurator, OptionFinding, ValidationReport};
 pub use model::{
-    Assessment, ChoiceError, Choices, Condition, Explanation, Group, GroupState, Limit,
-    ModelError, NONE_OPTION, OptionDef, OptionState, PriceEntry, PriceTable, Quote, QuoteLine,
-    Repair, Rule, RuleSet, Violation,
+    Assessment, ChoiceError, Choices, Condition, Explanation, Group, GroupState, Limit, ModelError,
+    NONE_OPTION, OptionDef, OptionState, PriceEntry, PriceTable, Quote, QuoteLine, Repair, Rule,
+    RuleSet, Violation,
 };
 pub use problem::{Constraint, CostFn, Literal, Offsets, Problem, Val, Var, Variable};
 pub use xcsp::{ImportError, import_csp, import_prices};

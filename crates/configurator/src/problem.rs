@@ -33,7 +33,10 @@ pub enum Constraint {
         tuples: Vec<Vec<Val>>,
     },
     /// The literals must not all hold together (requires / excludes rules lower to this).
-    Forbid { name: String, literals: Vec<Literal> },
+    Forbid {
+        name: String,
+        literals: Vec<Literal>,
+    },
     /// Sum of `weight[var][value]` over `terms` ≤ `limit[value of limit_var]`.
     Capacity {
         name: String,
@@ -79,9 +82,9 @@ impl Constraint {
             Constraint::Table { scope, tuples, .. } => tuples
                 .iter()
                 .any(|t| scope.iter().zip(t).all(|(&v, &a)| value_of(v) == a)),
-            Constraint::Forbid { literals, .. } => !literals
-                .iter()
-                .all(|l| l.holds[value_of(l.var) as usize]),
+            Constraint::Forbid { literals, .. } => {
+                !literals.iter().all(|l| l.holds[value_of(l.var) as usize])
+            }
             Constraint::Capacity {
                 terms,
                 limit_var,
@@ -188,7 +191,10 @@ impl Problem {
 
     /// Find a variable by name.
     pub fn var_index(&self, name: &str) -> Option<Var> {
-        self.vars.iter().position(|v| v.name == name).map(|i| i as Var)
+        self.vars
+            .iter()
+            .position(|v| v.name == name)
+            .map(|i| i as Var)
     }
 
     /// Total number of values over all variables (length of a flat support vector).

@@ -37,11 +37,22 @@ pub fn parse_sales(problem: &Problem, text: &str) -> Result<Sales, String> {
                     .iter()
                     .position(|x| x == s)
                     .map(|a| a as Val)
-                    .ok_or_else(|| format!("line {}: `{s}` is not a value of {}", i + 2, problem.vars[v as usize].name))
+                    .ok_or_else(|| {
+                        format!(
+                            "line {}: `{s}` is not a value of {}",
+                            i + 2,
+                            problem.vars[v as usize].name
+                        )
+                    })
             })
             .collect::<Result<Vec<_>, _>>()?;
         if row.len() != vars.len() {
-            return Err(format!("line {}: {} values for {} variables", i + 2, row.len(), vars.len()));
+            return Err(format!(
+                "line {}: {} values for {} variables",
+                i + 2,
+                row.len(),
+                vars.len()
+            ));
         }
         rows.push(row);
     }

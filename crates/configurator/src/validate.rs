@@ -65,7 +65,10 @@ pub fn validate(c: &Compiled, explain_rules: bool) -> ValidationReport {
                 group: var.name.clone(),
                 option: var.values[a as usize].clone(),
                 rules,
-                message: format!("dead: {} = {} is in no valid configuration", var.name, var.values[a as usize]),
+                message: format!(
+                    "dead: {} = {} is in no valid configuration",
+                    var.name, var.values[a as usize]
+                ),
             });
         }
     }
@@ -89,7 +92,10 @@ pub fn validate(c: &Compiled, explain_rules: bool) -> ValidationReport {
                 group: var.name.clone(),
                 option: var.values[a as usize].clone(),
                 rules,
-                message: format!("forced: {} = {} in every valid configuration", var.name, var.values[a as usize]),
+                message: format!(
+                    "forced: {} = {} in every valid configuration",
+                    var.name, var.values[a as usize]
+                ),
             });
         }
     }

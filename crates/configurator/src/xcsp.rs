@@ -72,7 +72,9 @@ fn elements(src: &str) -> Result<Vec<Element<'_>>, ImportError> {
             let after = attr_src[eq + 1..].trim_start();
             let quote = after.chars().next().unwrap_or('"');
             if quote != '"' && quote != '\'' {
-                return Err(ImportError::Malformed(format!("attribute {key} not quoted")));
+                return Err(ImportError::Malformed(format!(
+                    "attribute {key} not quoted"
+                )));
             }
             let close = after[1..]
                 .find(quote)
@@ -84,9 +86,9 @@ fn elements(src: &str) -> Result<Vec<Element<'_>>, ImportError> {
             ""
         } else {
             let close = format!("</{name}");
-            let stop = rest.find(&close).ok_or_else(|| {
-                ImportError::Malformed(format!("<{name}> without closing tag"))
-            })?;
+            let stop = rest
+                .find(&close)
+                .ok_or_else(|| ImportError::Malformed(format!("<{name}> without closing tag")))?;
             let t = &rest[..stop];
             rest = &rest[stop..];
             t
@@ -127,10 +129,7 @@ fn parse(src: &str) -> Result<Parsed<'_>, ImportError> {
     Ok(p)
 }
 
-fn scope_of(
-    e: &Element<'_>,
-    index: &HashMap<&str, Var>,
-) -> Result<Vec<Var>, ImportError> {
+fn scope_of(e: &Element<'_>, index: &HashMap<&str, Var>) -> Result<Vec<Var>, ImportError> {
     e.need("scope")?
         .split_whitespace()
         .map(|n| {
@@ -179,10 +178,13 @@ pub fn import_csp(src: &str) -> Result<Problem, ImportError> {
     let parsed = parse(src)?;
     let mut vars = Vec::new();
     for (name, dom) in &parsed.variables {
-        let values = parsed.domains.get(dom).ok_or_else(|| ImportError::Unknown {
-            kind: "domain",
-            name: dom.to_string(),
-        })?;
+        let values = parsed
+            .domains
+            .get(dom)
+            .ok_or_else(|| ImportError::Unknown {
+                kind: "domain",
+                name: dom.to_string(),
+            })?;
         if values.is_empty() || values.len() > Val::MAX as usize {
             return Err(ImportError::Malformed(format!(
                 "domain `{dom}` has {} values",

@@ -47,9 +47,12 @@ fn random_rules(seed: u64) -> RuleSet {
                         id: format!("o{j}"),
                         name: format!("Option {i}.{j}"),
                         price: rng.below(5) as i64 * 10,
-                        attributes: [("weight".to_string(), rng.below(4) as i64), ("cap".to_string(), 2 + rng.below(6) as i64)]
-                            .into_iter()
-                            .collect(),
+                        attributes: [
+                            ("weight".to_string(), rng.below(4) as i64),
+                            ("cap".to_string(), 2 + rng.below(6) as i64),
+                        ]
+                        .into_iter()
+                        .collect(),
                     })
                     .collect(),
             }
@@ -61,13 +64,17 @@ fn random_rules(seed: u64) -> RuleSet {
         let rule = match rng.below(4) {
             0 => Rule::Requires {
                 id,
-                when: (0..1 + rng.below(2)).map(|_| random_condition(&mut rng, &groups)).collect(),
+                when: (0..1 + rng.below(2))
+                    .map(|_| random_condition(&mut rng, &groups))
+                    .collect(),
                 then: random_condition(&mut rng, &groups),
                 message: None,
             },
             1 => Rule::Excludes {
                 id,
-                all: (0..1 + rng.below(2)).map(|_| random_condition(&mut rng, &groups)).collect(),
+                all: (0..1 + rng.below(2))
+                    .map(|_| random_condition(&mut rng, &groups))
+                    .collect(),
                 message: None,
             },
             2 => {
@@ -106,7 +113,9 @@ fn random_rules(seed: u64) -> RuleSet {
             name: format!("Bundle {t}"),
             entries: (0..1 + rng.below(2))
                 .map(|_| PriceEntry {
-                    when: (0..1 + rng.below(2)).map(|_| random_condition(&mut rng, &groups)).collect(),
+                    when: (0..1 + rng.below(2))
+                        .map(|_| random_condition(&mut rng, &groups))
+                        .collect(),
                     amount: rng.below(7) as i64 * 5 - 15,
                 })
                 .collect(),
@@ -136,9 +145,13 @@ fn attr(rs: &RuleSet, group: &str, option: &str, name: &str) -> i64 {
 /// The meaning of a rule set, written directly.
 fn valid(rs: &RuleSet, config: &Choices) -> bool {
     rs.rules.iter().all(|r| match r {
-        Rule::Requires { when, then, .. } => !when.iter().all(|c| holds(c, config)) || holds(then, config),
+        Rule::Requires { when, then, .. } => {
+            !when.iter().all(|c| holds(c, config)) || holds(then, config)
+        }
         Rule::Excludes { all, .. } => !all.iter().all(|c| holds(c, config)),
-        Rule::Table { groups, allowed, .. } => allowed
+        Rule::Table {
+            groups, allowed, ..
+        } => allowed
             .iter()
             .any(|row| groups.iter().zip(row).all(|(g, o)| &config[g] == o)),
         Rule::Capacity {
@@ -154,9 +167,16 @@ fn valid(rs: &RuleSet, config: &Choices) -> bool {
 }
 
 fn price(rs: &RuleSet, config: &Choices) -> i64 {
-    let options: i64 = config.iter().map(|(g, o)| {
-        rs.groups.iter().find(|x| &x.id == g).and_then(|x| x.options.iter().find(|y| &y.id == o)).map_or(0, |y| y.price)
-    }).sum();
+    let options: i64 = config
+        .iter()
+        .map(|(g, o)| {
+            rs.groups
+                .iter()
+                .find(|x| &x.id == g)
+                .and_then(|x| x.options.iter().find(|y| &y.id == o))
+                .map_or(0, |y| y.price)
+        })
+        .sum();
     let tables: i64 = rs
         .price_tables
         .iter()
@@ -188,11 +208,19 @@ fn extends(config: &Choices, partial: &Choices) -> bool {
 }
 
 fn in_stock(config: &Choices, stock: &BTreeSet<(String, String)>) -> bool {
-    config.iter().all(|(g, o)| !stock.contains(&(g.clone(), o.clone())))
+    config
+        .iter()
+        .all(|(g, o)| !stock.contains(&(g.clone(), o.clone())))
 }
 
-fn possible(valid_configs: &[Choices], partial: &Choices, stock: &BTreeSet<(String, String)>) -> bool {
-    valid_configs.iter().any(|c| extends(c, partial) && in_stock(c, stock))
+fn possible(
+    valid_configs: &[Choices],
+    partial: &Choices,
+    stock: &BTreeSet<(String, String)>,
+) -> bool {
+    valid_configs
+        .iter()
+        .any(|c| extends(c, partial) && in_stock(c, stock))
 }
 
 #[test]
@@ -203,18 +231,29 @@ fn engine_agrees_with_brute_force_on_random_rule_sets() {
         let rs = random_rules(seed);
         let cfg = Configurator::compile(&rs).expect("random rule sets are well formed");
         let configs = all_configs(&rs);
-        let valid_configs: Vec<Choices> = configs.iter().filter(|c| valid(&rs, c)).cloned().collect();
-        assert_eq!(cfg.count().to_string(), valid_configs.len().to_string(), "count, seed {seed}");
+        let valid_configs: Vec<Choices> =
+            configs.iter().filter(|c| valid(&rs, c)).cloned().collect();
+        assert_eq!(
+            cfg.count().to_string(),
+            valid_configs.len().to_string(),
+            "count, seed {seed}"
+        );
 
         // quote: valid configurations are priced, invalid ones refused
         for c in &configs {
             match cfg.quote(c, &BTreeSet::new()) {
                 Ok(q) => {
-                    assert!(valid(&rs, c), "quote accepted an invalid configuration, seed {seed}");
+                    assert!(
+                        valid(&rs, c),
+                        "quote accepted an invalid configuration, seed {seed}"
+                    );
                     assert_eq!(q.total, price(&rs, c), "quote total, seed {seed}");
                 }
                 Err(v) => {
-                    assert!(!valid(&rs, c), "quote refused a valid configuration, seed {seed}: {v:?}");
+                    assert!(
+                        !valid(&rs, c),
+                        "quote refused a valid configuration, seed {seed}: {v:?}"
+                    );
                     assert!(!v.is_empty());
                 }
             }
@@ -232,16 +271,31 @@ fn engine_agrees_with_brute_force_on_random_rule_sets() {
             let mut stock = BTreeSet::new();
             if rng.chance(0.3) {
                 let g = &rs.groups[rng.below(rs.groups.len())];
-                stock.insert((g.id.clone(), g.options[rng.below(g.options.len())].id.clone()));
+                stock.insert((
+                    g.id.clone(),
+                    g.options[rng.below(g.options.len())].id.clone(),
+                ));
             }
             let a = cfg.assess(&choices, &stock).unwrap();
-            assert_eq!(a.consistent, possible(&valid_configs, &choices, &stock), "consistent, seed {seed}");
+            assert_eq!(
+                a.consistent,
+                possible(&valid_configs, &choices, &stock),
+                "consistent, seed {seed}"
+            );
             let completions: Vec<&Choices> = valid_configs
                 .iter()
                 .filter(|c| extends(c, &choices) && in_stock(c, &stock))
                 .collect();
-            assert_eq!(a.min_price, completions.iter().map(|c| price(&rs, c)).min(), "min price, seed {seed}");
-            assert_eq!(a.max_price, completions.iter().map(|c| price(&rs, c)).max(), "max price, seed {seed}");
+            assert_eq!(
+                a.min_price,
+                completions.iter().map(|c| price(&rs, c)).min(),
+                "min price, seed {seed}"
+            );
+            assert_eq!(
+                a.max_price,
+                completions.iter().map(|c| price(&rs, c)).max(),
+                "max price, seed {seed}"
+            );
 
             for gs in &a.groups {
                 let mut others = choices.clone();
@@ -250,11 +304,18 @@ fn engine_agrees_with_brute_force_on_random_rule_sets() {
                     let mut with = others.clone();
                     with.insert(gs.group.clone(), os.option.clone());
                     let truth = possible(&valid_configs, &with, &stock);
-                    assert_eq!(os.available, truth, "availability of {}={} seed {seed}", gs.group, os.option);
+                    assert_eq!(
+                        os.available, truth,
+                        "availability of {}={} seed {seed}",
+                        gs.group, os.option
+                    );
                     if os.available {
                         continue;
                     }
-                    let reason = os.reason.as_ref().expect("unavailable options are explained");
+                    let reason = os
+                        .reason
+                        .as_ref()
+                        .expect("unavailable options are explained");
                     if stock.contains(&(gs.group.clone(), os.option.clone())) {
                         assert_eq!(reason.message, "Out of stock");
                         continue;
@@ -263,15 +324,25 @@ fn engine_agrees_with_brute_force_on_random_rule_sets() {
                     let conflict: Choices = reason.choices.iter().cloned().collect();
                     let mut test = conflict.clone();
                     test.insert(gs.group.clone(), os.option.clone());
-                    assert!(!possible(&valid_configs, &test, &stock), "explanation not a conflict, seed {seed}");
+                    assert!(
+                        !possible(&valid_configs, &test, &stock),
+                        "explanation not a conflict, seed {seed}"
+                    );
                     // … and removing any one of them makes it available again (minimality)
                     for (g, _) in &reason.choices {
                         let mut smaller = test.clone();
                         smaller.remove(g);
-                        assert!(possible(&valid_configs, &smaller, &stock), "explanation not minimal, seed {seed}");
+                        assert!(
+                            possible(&valid_configs, &smaller, &stock),
+                            "explanation not minimal, seed {seed}"
+                        );
                     }
                     for (g, o) in &reason.choices {
-                        assert_eq!(others.get(g), Some(o), "explanation names a choice the buyer made");
+                        assert_eq!(
+                            others.get(g),
+                            Some(o),
+                            "explanation names a choice the buyer made"
+                        );
                     }
                     checked_explanations += 1;
                     if let Some(repair) = &os.repair {
@@ -279,7 +350,10 @@ fn engine_agrees_with_brute_force_on_random_rule_sets() {
                         for g in &repair.drop {
                             fixed.remove(g);
                         }
-                        assert!(possible(&valid_configs, &fixed, &stock), "repair does not repair, seed {seed}");
+                        assert!(
+                            possible(&valid_configs, &fixed, &stock),
+                            "repair does not repair, seed {seed}"
+                        );
                         // no smaller set of dropped choices works
                         let keys: Vec<&String> = others.keys().collect();
                         for mask in 0u32..(1 << keys.len()) {
@@ -292,13 +366,19 @@ fn engine_agrees_with_brute_force_on_random_rule_sets() {
                                     t.remove(*k);
                                 }
                             }
-                            assert!(!possible(&valid_configs, &t, &stock), "repair not smallest, seed {seed}");
+                            assert!(
+                                !possible(&valid_configs, &t, &stock),
+                                "repair not smallest, seed {seed}"
+                            );
                         }
                         checked_repairs += 1;
                     } else if !others.is_empty() {
                         let mut only = BTreeMap::new();
                         only.insert(gs.group.clone(), os.option.clone());
-                        assert!(!possible(&valid_configs, &only, &stock), "missing repair, seed {seed}");
+                        assert!(
+                            !possible(&valid_configs, &only, &stock),
+                            "missing repair, seed {seed}"
+                        );
                     }
                 }
             }
@@ -309,22 +389,38 @@ fn engine_agrees_with_brute_force_on_random_rule_sets() {
             for limits in [
                 vec![],
                 vec![Limit::MaxTotalPrice(budget)],
-                vec![Limit::MaxAttribute { attribute: "weight".into(), max: max_weight }],
+                vec![Limit::MaxAttribute {
+                    attribute: "weight".into(),
+                    max: max_weight,
+                }],
             ] {
                 let fits = |c: &Choices| {
                     limits.iter().all(|l| match l {
                         Limit::MaxTotalPrice(p) => price(&rs, c) <= *p,
                         Limit::MaxAttribute { attribute, max } => {
-                            c.iter().map(|(g, o)| attr(&rs, g, o, attribute)).sum::<i64>() <= *max
+                            c.iter()
+                                .map(|(g, o)| attr(&rs, g, o, attribute))
+                                .sum::<i64>()
+                                <= *max
                         }
                     })
                 };
-                let best = completions.iter().filter(|c| fits(c)).map(|c| price(&rs, c)).min();
+                let best = completions
+                    .iter()
+                    .filter(|c| fits(c))
+                    .map(|c| price(&rs, c))
+                    .min();
                 let got = cfg.cheapest_completion(&choices, &stock, &limits).unwrap();
                 match (best, got) {
                     (None, None) => {}
                     (Some(b), Some(g)) => {
-                        assert!(valid(&rs, &g) && extends(&g, &choices) && in_stock(&g, &stock) && fits(&g), "completion invalid, seed {seed}");
+                        assert!(
+                            valid(&rs, &g)
+                                && extends(&g, &choices)
+                                && in_stock(&g, &stock)
+                                && fits(&g),
+                            "completion invalid, seed {seed}"
+                        );
                         assert_eq!(price(&rs, &g), b, "completion not cheapest, seed {seed}");
                     }
                     (b, g) => panic!("completion mismatch, seed {seed}: brute {b:?}, engine {g:?}"),
@@ -332,6 +428,12 @@ fn engine_agrees_with_brute_force_on_random_rule_sets() {
             }
         }
     }
-    assert!(checked_explanations > 100, "too few explanations exercised: {checked_explanations}");
-    assert!(checked_repairs > 50, "too few repairs exercised: {checked_repairs}");
+    assert!(
+        checked_explanations > 100,
+        "too few explanations exercised: {checked_explanations}"
+    );
+    assert!(
+        checked_repairs > 50,
+        "too few repairs exercised: {checked_repairs}"
+    );
 }

@@ -65,7 +65,10 @@ impl<'a> Args<'a> {
         Args { positional, flags }
     }
     fn get(&self, name: &str) -> Option<&'a str> {
-        self.flags.iter().find(|(n, _)| *n == name).and_then(|(_, v)| *v)
+        self.flags
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| *v)
     }
     fn has(&self, name: &str) -> bool {
         self.flags.iter().any(|(n, _)| *n == name)
@@ -73,7 +76,9 @@ impl<'a> Args<'a> {
     fn num<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, String> {
         match self.get(name) {
             None => Ok(default),
-            Some(v) => v.parse().map_err(|_| format!("--{name} expects a number, got `{v}`")),
+            Some(v) => v
+                .parse()
+                .map_err(|_| format!("--{name} expects a number, got `{v}`")),
         }
     }
 }
@@ -188,7 +193,12 @@ fn peak_rss_mb() -> Option<f64> {
 }
 
 /// One simulated buyer session: the order of (group, option) clicks.
-fn sessions(c: &Compiled, a: &Args<'_>, n: usize, rng: &mut Rng) -> Result<Vec<Vec<(u32, Val)>>, String> {
+fn sessions(
+    c: &Compiled,
+    a: &Args<'_>,
+    n: usize,
+    rng: &mut Rng,
+) -> Result<Vec<Vec<(u32, Val)>>, String> {
     let p = c.problem();
     if let Some(path) = a.get("sales") {
         let sales = parse_sales(p, &read(path)?)?;
@@ -198,8 +208,12 @@ fn sessions(c: &Compiled, a: &Args<'_>, n: usize, rng: &mut Rng) -> Result<Vec<V
             .iter()
             .take(n)
             .map(|&r| {
-                let mut s: Vec<(u32, Val)> =
-                    sales.vars.iter().copied().zip(sales.rows[r].iter().copied()).collect();
+                let mut s: Vec<(u32, Val)> = sales
+                    .vars
+                    .iter()
+                    .copied()
+                    .zip(sales.rows[r].iter().copied())
+                    .collect();
                 rng.shuffle(&mut s);
                 s
             })
@@ -268,13 +282,15 @@ fn bench(a: &Args<'_>, path: &str) -> Result<Value, String> {
             step.push(ms(t));
             if with_prices {
                 k += 1;
-                if k % every == 0 {
+                if k.is_multiple_of(every) {
                     let allowed = c.allowed_from(&choices);
                     let t = Instant::now();
                     let best = configurator::ilp::cheapest(&c, &allowed, &[], None);
                     cheapest.push(ms(t));
                     if best.is_none() {
-                        return Err("cheapest completion found nothing on a consistent state".into());
+                        return Err(
+                            "cheapest completion found nothing on a consistent state".into()
+                        );
                     }
                 }
             }
@@ -300,8 +316,8 @@ fn bench(a: &Args<'_>, path: &str) -> Result<Value, String> {
                 let available = solver.click(p, &choices);
                 baseline.push(ms(t));
                 support = c.propagate(&choices);
-                let expected = support.flat.iter().filter(|&&s| s).count()
-                    - choices.iter().flatten().count();
+                let expected =
+                    support.flat.iter().filter(|&&s| s).count() - choices.iter().flatten().count();
                 if available != expected {
                     return Err(format!(
                         "baseline disagrees with propagation: {available} vs {expected} options"
