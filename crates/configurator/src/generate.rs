@@ -33,8 +33,8 @@ impl Shape {
             big_domain: 324,
             tables: 330,
             max_arity: 12,
-            samples: 2500,
-            follow: 0.9,
+            samples: 4000,
+            follow: 0.85,
             seed,
         }
     }
@@ -50,9 +50,9 @@ pub fn generate(shape: &Shape) -> Problem {
                 shape.big_domain.max(2)
             } else {
                 match rng.below(100) {
-                    0..60 => 2,
-                    60..85 => 3 + rng.below(3),
-                    _ => 6 + rng.below(15),
+                    0..70 => 2,
+                    70..90 => 3 + rng.below(2),
+                    _ => 5 + rng.below(8),
                 }
             }
         })
@@ -98,8 +98,11 @@ pub fn generate(shape: &Shape) -> Problem {
         })
         .collect();
     let mut problem = Problem::new(vars);
+    // every group but the root anchors one table (so none is unconstrained), the rest at random
+    let mut anchors: Vec<usize> = (1..n).collect();
+    rng.shuffle(&mut anchors);
     for t in 0..shape.tables {
-        let x = 1 + rng.below(n - 1);
+        let x = anchors.get(t).copied().unwrap_or_else(|| 1 + rng.below(n - 1));
         let arity = if rng.chance(0.3) {
             2 + rng.below(shape.max_arity.max(2) - 1)
         } else {
