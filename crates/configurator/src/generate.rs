@@ -102,7 +102,10 @@ pub fn generate(shape: &Shape) -> Problem {
     let mut anchors: Vec<usize> = (1..n).collect();
     rng.shuffle(&mut anchors);
     for t in 0..shape.tables {
-        let x = anchors.get(t).copied().unwrap_or_else(|| 1 + rng.below(n - 1));
+        let x = anchors
+            .get(t)
+            .copied()
+            .unwrap_or_else(|| 1 + rng.below(n - 1));
         let arity = if rng.chance(0.3) {
             2 + rng.below(shape.max_arity.max(2) - 1)
         } else {

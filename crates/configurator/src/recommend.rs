@@ -121,6 +121,34 @@ impl Recommender {
         best.map(|(_, a)| a)
     }
 
+    /// Conditional frequency: the option most often sold together with the buyer's choices, among
+    /// the sales that agree with them (`similar`); naive Bayes when none of those has a candidate.
+    pub fn recommend_similar(
+        &self,
+        sales: &Sales,
+        similar: &[usize],
+        var: Var,
+        candidates: &[Val],
+        chosen: &[(Var, Val)],
+    ) -> Option<Val> {
+        if let Some(i) = self.column[var as usize] {
+            let mut freq = vec![0usize; self.domains[i]];
+            for &r in similar {
+                freq[sales.rows[r][i] as usize] += 1;
+            }
+            let best = candidates
+                .iter()
+                .copied()
+                .max_by_key(|&a| (freq[a as usize], std::cmp::Reverse(a)));
+            if let Some(b) = best
+                && freq[b as usize] > 0
+            {
+                return Some(b);
+            }
+        }
+        self.recommend(var, candidates, chosen)
+    }
+
     /// Baseline: the most sold option among the candidates, ignoring the other choices.
     pub fn most_frequent(&self, var: Var, candidates: &[Val]) -> Option<Val> {
         let i = self.column[var as usize];
@@ -141,9 +169,12 @@ pub struct CrossValidation {
     pub forced_steps: usize,
     /// Sold configurations the rule set rejects (stopped at the first offending step).
     pub invalid_sales: usize,
+    /// Conditional frequency over similar sales (the recommender).
     pub model_hits: usize,
+    pub naive_bayes_hits: usize,
     pub baseline_hits: usize,
     pub model_share: f64,
+    pub naive_bayes_share: f64,
     pub baseline_share: f64,
 }
 
@@ -162,8 +193,10 @@ pub fn cross_validate(c: &Compiled, sales: &Sales, folds: usize, seed: u64) -> C
         forced_steps: 0,
         invalid_sales: 0,
         model_hits: 0,
+        naive_bayes_hits: 0,
         baseline_hits: 0,
         model_share: 0.0,
+        naive_bayes_share: 0.0,
         baseline_share: 0.0,
     };
     for f in 0..folds {
@@ -182,6 +215,9 @@ pub fn cross_validate(c: &Compiled, sales: &Sales, folds: usize, seed: u64) -> C
             rng.shuffle(&mut steps);
             let mut choices: Vec<Option<Val>> = vec![None; p.vars.len()];
             let mut chosen = Vec::new();
+            // training sales that agree with the choices so far (a choice no sale shares is
+            // ignored rather than emptying the set)
+            let mut similar = train.clone();
             for s in steps {
                 let v = sales.vars[s];
                 let truth = row[s];
@@ -197,8 +233,13 @@ pub fn cross_validate(c: &Compiled, sales: &Sales, folds: usize, seed: u64) -> C
                     cv.forced_steps += 1;
                 } else {
                     cv.choice_steps += 1;
-                    if model.recommend(v, &candidates, &chosen) == Some(truth) {
+                    if model.recommend_similar(sales, &similar, v, &candidates, &chosen)
+                        == Some(truth)
+                    {
                         cv.model_hits += 1;
+                    }
+                    if model.recommend(v, &candidates, &chosen) == Some(truth) {
+                        cv.naive_bayes_hits += 1;
                     }
                     if model.most_frequent(v, &candidates) == Some(truth) {
                         cv.baseline_hits += 1;
@@ -206,11 +247,20 @@ pub fn cross_validate(c: &Compiled, sales: &Sales, folds: usize, seed: u64) -> C
                 }
                 choices[v as usize] = Some(truth);
                 chosen.push((v, truth));
+                let narrowed: Vec<usize> = similar
+                    .iter()
+                    .copied()
+                    .filter(|&r| sales.rows[r][s] == truth)
+                    .collect();
+                if !narrowed.is_empty() {
+                    similar = narrowed;
+                }
             }
         }
     }
     let steps = cv.choice_steps.max(1) as f64;
     cv.model_share = cv.model_hits as f64 / steps;
+    cv.naive_bayes_share = cv.naive_bayes_hits as f64 / steps;
     cv.baseline_share = cv.baseline_hits as f64 / steps;
     cv
 }

@@ -16,7 +16,7 @@ const USAGE: &str = "usage:
   configurator count INSTANCE.xml|RULES.json
   configurator bench INSTANCE.xml [--prices PRICES.xml] [--sales SALES.txt] [--sessions N]
                      [--baseline-sessions N] [--baseline-steps N] [--cheapest-every K] [--seed S]
-  configurator validate INSTANCE.xml|RULES.json [--rules]
+  configurator validate INSTANCE.xml|RULES.json [--no-rules]
   configurator recommend INSTANCE.xml --sales SALES.txt [--folds K] [--seed S]
   configurator generate OUT.xml [--prices OUT_PRICES.xml] [--seed S] [--groups N] [--tables N]
                         [--samples N] [--follow P]";
@@ -114,7 +114,7 @@ fn run(args: &[String]) -> Result<Value, String> {
         "validate" => {
             let path = instance.ok_or("missing INSTANCE")?;
             let p = load(path, None)?;
-            let report = configurator::validate::validate(&Compiled::new(p), a.has("rules"));
+            let report = configurator::validate::validate(&Compiled::new(p), !a.has("no-rules"));
             let mut v = serde_json::to_value(&report).map_err(|e| e.to_string())?;
             v["instance"] = json!(path);
             Ok(v)
