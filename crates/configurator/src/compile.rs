@@ -1,0 +1,797 @@
+//! Compilation of a [`Problem`] into an AND/OR decision diagram, and the passes over it.
+//!
+//! Why this shape: a decision diagram over one variable order blows up on the large car-range
+//! rule sets, but their constraint graphs have small tree-width. We order variables with min-fill,
+//! take the resulting pseudo tree (every constraint's scope lies on one root-to-leaf chain) and
+//! search it depth first, caching each sub-problem by the values of its *context* (the ancestors
+//! it is connected to). Independent sub-trees become AND branches, and isomorphic nodes are
+//! shared. Every question the shop asks (which options still lead to a valid configuration,
+//! how many configurations, lowest / highest price) is then one or two linear passes over it.
+
+// Nodes and arcs live in parallel arrays (struct of arrays), so loops run over index ranges.
+#![allow(clippy::needless_range_loop)]
+
+use std::collections::HashMap;
+
+use num_bigint::BigUint;
+
+use crate::problem::{Constraint, Offsets, Problem, Val, Var};
+
+const NONE: u32 = u32::MAX;
+
+/// Pseudo tree from a min-fill elimination order.
+#[derive(Debug, Clone)]
+pub struct PseudoTree {
+    pub parent: Vec<Option<Var>>,
+    pub children: Vec<Vec<Var>>,
+    pub roots: Vec<Var>,
+    /// Ancestors each sub-problem depends on (its cache key).
+    pub context: Vec<Vec<Var>>,
+    pub depth: Vec<u32>,
+    /// Variables in depth-first pre-order.
+    pub preorder: Vec<Var>,
+}
+
+impl PseudoTree {
+    pub fn build(n: usize, scopes: &[Vec<Var>], domains: &[usize]) -> PseudoTree {
+        let words = n.div_ceil(64).max(1);
+        let mut adj = vec![vec![0u64; words]; n];
+        let set = |b: &mut [u64], i: usize| b[i / 64] |= 1 << (i % 64);
+        for s in scopes {
+            for &a in s {
+                for &b in s {
+                    if a != b {
+                        set(&mut adj[a as usize], b as usize);
+                    }
+                }
+            }
+        }
+        let mut alive = vec![0u64; words];
+        for i in 0..n {
+            set(&mut alive, i);
+        }
+        let members = |b: &[u64]| -> Vec<usize> {
+            let mut out = Vec::new();
+            for (w, &word) in b.iter().enumerate() {
+                let mut x = word;
+                while x != 0 {
+                    let t = x.trailing_zeros() as usize;
+                    out.push(w * 64 + t);
+                    x &= x - 1;
+                }
+            }
+            out
+        };
+        let mut order = Vec::with_capacity(n);
+        let mut neighbours_at_elim: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for _ in 0..n {
+            let mut best: Option<(usize, usize, usize, usize)> = None; // fill, degree, domain, var
+            for x in members(&alive) {
+                let nb = members(&adj[x]);
+                let mut fill = 0usize;
+                for &a in &nb {
+                    for (w, word) in adj[x].iter().enumerate() {
+                        let mut missing = word & !adj[a][w];
+                        if w == a / 64 {
+                            missing &= !(1 << (a % 64));
+                        }
+                        fill += missing.count_ones() as usize;
+                    }
+                }
+                let key = (fill / 2, nb.len(), domains[x], x);
+                if best.is_none_or(|b| key < b) {
+                    best = Some(key);
+                }
+            }
+            let Some((_, _, _, x)) = best else { break };
+            let nb = members(&adj[x]);
+            for &a in &nb {
+                for &b in &nb {
+                    if a != b {
+                        set(&mut adj[a], b);
+                    }
+                }
+                adj[a][x / 64] &= !(1 << (x % 64));
+            }
+            alive[x / 64] &= !(1 << (x % 64));
+            neighbours_at_elim[x] = nb;
+            order.push(x);
+        }
+        let mut pos = vec![0usize; n];
+        for (i, &x) in order.iter().enumerate() {
+            pos[x] = i;
+        }
+        let mut parent = vec![None; n];
+        let mut children = vec![Vec::new(); n];
+        let mut roots = Vec::new();
+        for &x in &order {
+            match neighbours_at_elim[x].iter().min_by_key(|&&a| pos[a]) {
+                Some(&p) => {
+                    parent[x] = Some(p as Var);
+                    children[p].push(x as Var);
+                }
+                None => roots.push(x as Var),
+            }
+        }
+        let mut depth = vec![0u32; n];
+        for &x in order.iter().rev() {
+            if let Some(p) = parent[x] {
+                depth[x] = depth[p as usize] + 1;
+            }
+        }
+        let context = (0..n)
+            .map(|x| {
+                let mut c: Vec<Var> = neighbours_at_elim[x].iter().map(|&a| a as Var).collect();
+                c.sort_by_key(|&a| depth[a as usize]);
+                c
+            })
+            .collect();
+        let mut preorder = Vec::with_capacity(n);
+        let mut stack: Vec<Var> = roots.iter().rev().copied().collect();
+        while let Some(x) = stack.pop() {
+            preorder.push(x);
+            stack.extend(children[x as usize].iter().rev());
+        }
+        PseudoTree {
+            parent,
+            children,
+            roots,
+            context,
+            depth,
+            preorder,
+        }
+    }
+}
+
+/// Allowed tuples of a table in depth order, as a trie, so a partial assignment down the chain is
+/// checked one level at a time.
+#[derive(Debug, Clone)]
+struct Trie {
+    start: Vec<u32>,
+    vals: Vec<Val>,
+    child: Vec<u32>,
+}
+
+impl Trie {
+    fn build(mut tuples: Vec<Vec<Val>>) -> Trie {
+        tuples.sort_unstable();
+        tuples.dedup();
+        let arity = tuples.first().map_or(0, |t| t.len());
+        let mut trie = Trie {
+            start: Vec::new(),
+            vals: Vec::new(),
+            child: Vec::new(),
+        };
+        let mut queue = std::collections::VecDeque::new();
+        queue.push_back((0usize, tuples.len(), 0usize));
+        let mut next = 1u32;
+        while let Some((lo, hi, k)) = queue.pop_front() {
+            trie.start.push(trie.vals.len() as u32);
+            if k == arity {
+                continue;
+            }
+            let mut i = lo;
+            while i < hi {
+                let v = tuples[i][k];
+                let mut j = i;
+                while j < hi && tuples[j][k] == v {
+                    j += 1;
+                }
+                trie.vals.push(v);
+                trie.child.push(next);
+                next += 1;
+                queue.push_back((i, j, k + 1));
+                i = j;
+            }
+        }
+        trie.start.push(trie.vals.len() as u32);
+        trie
+    }
+
+    #[inline]
+    fn child(&self, node: u32, v: Val) -> Option<u32> {
+        let lo = self.start[node as usize] as usize;
+        let hi = self.start[node as usize + 1] as usize;
+        let vals = &self.vals[lo..hi];
+        let i = if vals.len() <= 8 {
+            vals.iter().position(|&x| x == v)?
+        } else {
+            vals.binary_search(&v).ok()?
+        };
+        Some(self.child[lo + i])
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Check {
+    constraint: u32,
+    /// Position of the variable in the constraint's depth-ordered scope.
+    pos: u32,
+    last: bool,
+}
+
+/// The static parts a search needs: pseudo tree, tries, per-variable checks.
+#[derive(Debug, Clone)]
+struct Engine {
+    tree: PseudoTree,
+    tries: Vec<Option<Trie>>,
+    cursor_base: Vec<usize>,
+    cursor_len: usize,
+    checks_at: Vec<Vec<Check>>,
+    costs_at: Vec<Vec<u32>>,
+}
+
+impl Engine {
+    fn new(problem: &Problem) -> Engine {
+        let n = problem.vars.len();
+        let mut scopes: Vec<Vec<Var>> = problem.constraints.iter().map(|c| c.scope()).collect();
+        scopes.extend(problem.costs.iter().map(|c| c.scope().to_vec()));
+        let domains: Vec<usize> = (0..n).map(|v| problem.domain(v as Var)).collect();
+        let tree = PseudoTree::build(n, &scopes, &domains);
+        let by_depth = |s: &[Var]| -> Vec<Var> {
+            let mut s = s.to_vec();
+            s.sort_by_key(|&v| tree.depth[v as usize]);
+            s
+        };
+        let mut tries = Vec::with_capacity(problem.constraints.len());
+        let mut cursor_base = Vec::new();
+        let mut cursor_len = 0;
+        let mut checks_at = vec![Vec::new(); n];
+        for (ci, c) in problem.constraints.iter().enumerate() {
+            let ordered = by_depth(&c.scope());
+            cursor_base.push(cursor_len);
+            cursor_len += ordered.len();
+            for (k, &v) in ordered.iter().enumerate() {
+                checks_at[v as usize].push(Check {
+                    constraint: ci as u32,
+                    pos: k as u32,
+                    last: k + 1 == ordered.len(),
+                });
+            }
+            tries.push(match c {
+                Constraint::Table { scope, tuples, .. } => {
+                    // positions of the depth-ordered scope in the file scope; a variable named
+                    // twice keeps only tuples that agree on it
+                    let idx: Vec<usize> = ordered
+                        .iter()
+                        .map(|v| scope.iter().position(|s| s == v).unwrap_or(0))
+                        .collect();
+                    let rows = tuples
+                        .iter()
+                        .filter(|t| {
+                            scope.iter().enumerate().all(|(i, v)| {
+                                t[i] == t[scope.iter().position(|s| s == v).unwrap_or(i)]
+                            })
+                        })
+                        .map(|t| idx.iter().map(|&i| t[i]).collect())
+                        .collect();
+                    Some(Trie::build(rows))
+                }
+                _ => None,
+            });
+        }
+        let mut costs_at = vec![Vec::new(); n];
+        for (fi, f) in problem.costs.iter().enumerate() {
+            if let Some(&deepest) = f.scope().iter().max_by_key(|&&v| tree.depth[v as usize]) {
+                costs_at[deepest as usize].push(fi as u32);
+            }
+        }
+        Engine {
+            tree,
+            tries,
+            cursor_base,
+            cursor_len,
+            checks_at,
+            costs_at,
+        }
+    }
+}
+
+/// Depth-first AND/OR search state.
+struct Search<'a> {
+    problem: &'a Problem,
+    engine: &'a Engine,
+    offsets: &'a Offsets,
+    assign: Vec<Val>,
+    cursor: Vec<u32>,
+    allowed: Option<&'a [bool]>,
+    active: Option<&'a [bool]>,
+}
+
+impl Search<'_> {
+    /// Assigns `x = v` and checks every active constraint that this completes or extends.
+    #[inline]
+    fn assign(&mut self, x: Var, v: Val) -> bool {
+        if let Some(allowed) = self.allowed
+            && !allowed[self.offsets.at(x, v)]
+        {
+            return false;
+        }
+        self.assign[x as usize] = v;
+        for ck in &self.engine.checks_at[x as usize] {
+            let c = ck.constraint as usize;
+            if let Some(active) = self.active
+                && !active[c]
+            {
+                continue;
+            }
+            match &self.engine.tries[c] {
+                Some(trie) => {
+                    let base = self.engine.cursor_base[c];
+                    let parent = if ck.pos == 0 {
+                        0
+                    } else {
+                        self.cursor[base + ck.pos as usize - 1]
+                    };
+                    match trie.child(parent, v) {
+                        Some(next) => self.cursor[base + ck.pos as usize] = next,
+                        None => return false,
+                    }
+                }
+                None => {
+                    if ck.last {
+                        let a = &self.assign;
+                        if !self.problem.constraints[c].holds(&|y| a[y as usize]) {
+                            return false;
+                        }
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    fn key(&self, x: Var) -> Vec<Val> {
+        self.engine.tree.context[x as usize]
+            .iter()
+            .map(|&c| self.assign[c as usize])
+            .collect()
+    }
+
+    fn build(&mut self, x: Var, cache: &mut [HashMap<Vec<Val>, u32>], out: &mut Builder) -> u32 {
+        let key = self.key(x);
+        if let Some(&r) = cache[x as usize].get(&key) {
+            return r;
+        }
+        let mut arcs: Vec<(Val, i64, Vec<u32>)> = Vec::new();
+        let d = self.problem.domain(x) as Val;
+        'values: for v in 0..d {
+            if !self.assign(x, v) {
+                continue;
+            }
+            let mut kids = Vec::with_capacity(self.engine.tree.children[x as usize].len());
+            for &y in &self.engine.tree.children[x as usize] {
+                let r = self.build(y, cache, out);
+                if r == NONE {
+                    continue 'values;
+                }
+                kids.push(r);
+            }
+            let a = &self.assign;
+            let w = self.problem.unary[x as usize][v as usize]
+                + self.engine.costs_at[x as usize]
+                    .iter()
+                    .map(|&f| self.problem.costs[f as usize].cost(&|y| a[y as usize]))
+                    .sum::<i64>();
+            arcs.push((v, w, kids));
+        }
+        let r = if arcs.is_empty() {
+            NONE
+        } else {
+            out.node(x, &arcs)
+        };
+        cache[x as usize].insert(key, r);
+        r
+    }
+
+    fn satisfiable(&mut self, x: Var, cache: &mut [HashMap<Vec<Val>, bool>]) -> bool {
+        let key = self.key(x);
+        if let Some(&r) = cache[x as usize].get(&key) {
+            return r;
+        }
+        let d = self.problem.domain(x) as Val;
+        let mut found = false;
+        for v in 0..d {
+            if !self.assign(x, v) {
+                continue;
+            }
+            let mut ok = true;
+            for &y in &self.engine.tree.children[x as usize] {
+                if !self.satisfiable(y, cache) {
+                    ok = false;
+                    break;
+                }
+            }
+            if ok {
+                found = true;
+                break;
+            }
+        }
+        cache[x as usize].insert(key, found);
+        found
+    }
+}
+
+/// Collects unique nodes (hash-consing) in children-first order.
+#[derive(Default)]
+struct Builder {
+    node_var: Vec<u32>,
+    node_arcs: Vec<u32>,
+    arc_val: Vec<Val>,
+    arc_w: Vec<i64>,
+    arc_kids: Vec<u32>,
+    kids: Vec<u32>,
+    unique: HashMap<Vec<u64>, u32>,
+}
+
+impl Builder {
+    fn node(&mut self, x: Var, arcs: &[(Val, i64, Vec<u32>)]) -> u32 {
+        let mut key = Vec::with_capacity(1 + arcs.len() * 3);
+        key.push(x as u64);
+        for (v, w, kids) in arcs {
+            key.push(((*v as u64) << 32) | kids.len() as u64);
+            key.push(*w as u64);
+            key.extend(kids.iter().map(|&k| k as u64));
+        }
+        if let Some(&id) = self.unique.get(&key) {
+            return id;
+        }
+        let id = self.node_var.len() as u32;
+        self.node_var.push(x);
+        self.node_arcs.push(self.arc_val.len() as u32);
+        for (v, w, kids) in arcs {
+            self.arc_val.push(*v);
+            self.arc_w.push(*w);
+            self.arc_kids.push(self.kids.len() as u32);
+            self.kids.extend_from_slice(kids);
+        }
+        self.unique.insert(key, id);
+        id
+    }
+}
+
+/// Which options still extend to a valid configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Supports {
+    pub consistent: bool,
+    /// Indexed by `Offsets::at(var, value)`.
+    pub flat: Vec<bool>,
+}
+
+/// Size figures of a compiled diagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct DiagramStats {
+    pub nodes: usize,
+    pub arcs: usize,
+    pub edges: usize,
+    pub max_context: usize,
+    pub tree_depth: usize,
+}
+
+/// A problem compiled into an AND/OR decision diagram (immutable, `Send + Sync`).
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    pub(crate) problem: Problem,
+    pub(crate) offsets: Offsets,
+    engine: Engine,
+    pub(crate) node_var: Vec<u32>,
+    /// `node_arcs[n]..node_arcs[n + 1]` are node n's arcs (one extra entry at the end).
+    pub(crate) node_arcs: Vec<u32>,
+    pub(crate) arc_val: Vec<Val>,
+    pub(crate) arc_flat: Vec<u32>,
+    pub(crate) arc_w: Vec<i64>,
+    pub(crate) arc_kids: Vec<u32>,
+    pub(crate) kids: Vec<u32>,
+    pub(crate) roots: Vec<u32>,
+    pub(crate) satisfiable: bool,
+}
+
+impl Compiled {
+    pub fn new(problem: Problem) -> Compiled {
+        let engine = Engine::new(&problem);
+        let offsets = Offsets::of(&problem);
+        let n = problem.vars.len();
+        let mut builder = Builder::default();
+        let mut roots = Vec::new();
+        let mut satisfiable = true;
+        {
+            let mut search = Search {
+                problem: &problem,
+                engine: &engine,
+                offsets: &offsets,
+                assign: vec![0; n],
+                cursor: vec![0; engine.cursor_len],
+                allowed: None,
+                active: None,
+            };
+            let mut cache = vec![HashMap::new(); n];
+            for &r in &engine.tree.roots {
+                let id = search.build(r, &mut cache, &mut builder);
+                if id == NONE {
+                    satisfiable = false;
+                    break;
+                }
+                roots.push(id);
+            }
+        }
+        if !satisfiable {
+            roots.clear();
+        }
+        let Builder {
+            node_var,
+            mut node_arcs,
+            arc_val,
+            arc_w,
+            mut arc_kids,
+            kids,
+            ..
+        } = builder;
+        node_arcs.push(arc_val.len() as u32);
+        arc_kids.push(kids.len() as u32);
+        let mut arc_flat = Vec::with_capacity(arc_val.len());
+        for (nd, &x) in node_var.iter().enumerate() {
+            for a in node_arcs[nd]..node_arcs[nd + 1] {
+                arc_flat.push(offsets.at(x, arc_val[a as usize]) as u32);
+            }
+        }
+        Compiled {
+            problem,
+            offsets,
+            engine,
+            node_var,
+            node_arcs,
+            arc_val,
+            arc_flat,
+            arc_w,
+            arc_kids,
+            kids,
+            roots,
+            satisfiable,
+        }
+    }
+
+    pub fn problem(&self) -> &Problem {
+        &self.problem
+    }
+    pub fn offsets(&self) -> &Offsets {
+        &self.offsets
+    }
+    pub fn pseudo_tree(&self) -> &PseudoTree {
+        &self.engine.tree
+    }
+    pub fn is_satisfiable(&self) -> bool {
+        self.satisfiable
+    }
+
+    pub fn stats(&self) -> DiagramStats {
+        DiagramStats {
+            nodes: self.node_var.len(),
+            arcs: self.arc_val.len(),
+            edges: self.kids.len(),
+            max_context: self
+                .engine
+                .tree
+                .context
+                .iter()
+                .map(Vec::len)
+                .max()
+                .unwrap_or(0),
+            tree_depth: self
+                .engine
+                .tree
+                .depth
+                .iter()
+                .max()
+                .map_or(0, |d| *d as usize + 1),
+        }
+    }
+
+    /// A flat "allowed" vector from per-variable choices (`None` = free).
+    pub fn allowed_from(&self, choices: &[Option<Val>]) -> Vec<bool> {
+        let mut allowed = vec![true; self.offsets.total()];
+        for (v, c) in choices.iter().enumerate() {
+            if let Some(a) = c {
+                let d = self.problem.domain(v as Var);
+                let base = self.offsets.0[v];
+                allowed[base..base + d].iter_mut().for_each(|x| *x = false);
+                if (*a as usize) < d {
+                    allowed[base + *a as usize] = true;
+                }
+            }
+        }
+        allowed
+    }
+
+    /// Complete propagation under per-variable choices.
+    pub fn propagate(&self, choices: &[Option<Val>]) -> Supports {
+        self.propagate_allowed(&self.allowed_from(choices))
+    }
+
+    /// Bottom-up pass: which nodes still have a valid sub-configuration; also per-arc status.
+    pub(crate) fn upward(
+        &self,
+        allowed: &[bool],
+        sat: &mut Vec<bool>,
+        arc_ok: &mut Vec<bool>,
+    ) -> bool {
+        sat.clear();
+        sat.resize(self.node_var.len(), false);
+        arc_ok.clear();
+        arc_ok.resize(self.arc_val.len(), false);
+        for nd in 0..self.node_var.len() {
+            let mut any = false;
+            for a in self.node_arcs[nd] as usize..self.node_arcs[nd + 1] as usize {
+                if !allowed[self.arc_flat[a] as usize] {
+                    continue;
+                }
+                let ks = &self.kids[self.arc_kids[a] as usize..self.arc_kids[a + 1] as usize];
+                if ks.iter().all(|&k| sat[k as usize]) {
+                    arc_ok[a] = true;
+                    any = true;
+                }
+            }
+            sat[nd] = any;
+        }
+        self.satisfiable && self.roots.iter().all(|&r| sat[r as usize])
+    }
+
+    /// Is there a valid configuration using only allowed options?
+    pub fn consistent(&self, allowed: &[bool]) -> bool {
+        let mut sat = Vec::new();
+        let mut arc_ok = Vec::new();
+        self.upward(allowed, &mut sat, &mut arc_ok)
+    }
+
+    /// Complete propagation under an arbitrary restriction (flat allowed vector).
+    pub fn propagate_allowed(&self, allowed: &[bool]) -> Supports {
+        let mut sat = Vec::new();
+        let mut arc_ok = Vec::new();
+        let mut flat = vec![false; self.offsets.total()];
+        if !self.upward(allowed, &mut sat, &mut arc_ok) {
+            return Supports {
+                consistent: false,
+                flat,
+            };
+        }
+        let mut reach = vec![false; self.node_var.len()];
+        for &r in &self.roots {
+            reach[r as usize] = true;
+        }
+        for nd in (0..self.node_var.len()).rev() {
+            if !reach[nd] {
+                continue;
+            }
+            for a in self.node_arcs[nd] as usize..self.node_arcs[nd + 1] as usize {
+                if arc_ok[a] {
+                    flat[self.arc_flat[a] as usize] = true;
+                    for &k in &self.kids[self.arc_kids[a] as usize..self.arc_kids[a + 1] as usize] {
+                        reach[k as usize] = true;
+                    }
+                }
+            }
+        }
+        Supports {
+            consistent: true,
+            flat,
+        }
+    }
+
+    /// Exact number of valid configurations using only allowed options.
+    pub fn count_allowed(&self, allowed: Option<&[bool]>) -> BigUint {
+        if !self.satisfiable {
+            return BigUint::ZERO;
+        }
+        let mut count: Vec<BigUint> = Vec::with_capacity(self.node_var.len());
+        for nd in 0..self.node_var.len() {
+            let mut total = BigUint::ZERO;
+            for a in self.node_arcs[nd] as usize..self.node_arcs[nd + 1] as usize {
+                if allowed.is_some_and(|al| !al[self.arc_flat[a] as usize]) {
+                    continue;
+                }
+                let mut p = BigUint::from(1u32);
+                for &k in &self.kids[self.arc_kids[a] as usize..self.arc_kids[a + 1] as usize] {
+                    p *= &count[k as usize];
+                    if p == BigUint::ZERO {
+                        break;
+                    }
+                }
+                total += p;
+            }
+            count.push(total);
+        }
+        let mut out = BigUint::from(1u32);
+        for &r in &self.roots {
+            out *= &count[r as usize];
+        }
+        out
+    }
+
+    /// Number of valid configurations.
+    pub fn count(&self) -> BigUint {
+        self.count_allowed(None)
+    }
+
+    /// Best (lowest when `minimise`, else highest) total cost over valid configurations using only
+    /// allowed options, with one configuration reaching it.
+    pub fn optimum(&self, allowed: &[bool], minimise: bool) -> Option<(i64, Vec<Val>)> {
+        let mut sat = Vec::new();
+        let mut arc_ok = Vec::new();
+        if !self.upward(allowed, &mut sat, &mut arc_ok) {
+            return None;
+        }
+        let n = self.node_var.len();
+        let mut best = vec![0i64; n];
+        let mut choice = vec![u32::MAX; n];
+        for nd in 0..n {
+            if !sat[nd] {
+                continue;
+            }
+            let mut b: Option<(i64, u32)> = None;
+            for a in self.node_arcs[nd] as usize..self.node_arcs[nd + 1] as usize {
+                if !arc_ok[a] {
+                    continue;
+                }
+                let v = self.arc_w[a]
+                    + self.kids[self.arc_kids[a] as usize..self.arc_kids[a + 1] as usize]
+                        .iter()
+                        .map(|&k| best[k as usize])
+                        .sum::<i64>();
+                let better = match b {
+                    None => true,
+                    Some((c, _)) => {
+                        if minimise {
+                            v < c
+                        } else {
+                            v > c
+                        }
+                    }
+                };
+                if better {
+                    b = Some((v, a as u32));
+                }
+            }
+            if let Some((v, a)) = b {
+                best[nd] = v;
+                choice[nd] = a;
+            }
+        }
+        let total =
+            self.problem.constant + self.roots.iter().map(|&r| best[r as usize]).sum::<i64>();
+        let mut assignment = vec![0 as Val; self.problem.vars.len()];
+        let mut stack: Vec<u32> = self.roots.clone();
+        while let Some(nd) = stack.pop() {
+            let a = choice[nd as usize] as usize;
+            assignment[self.node_var[nd as usize] as usize] = self.arc_val[a];
+            stack.extend(&self.kids[self.arc_kids[a] as usize..self.arc_kids[a + 1] as usize]);
+        }
+        Some((total, assignment))
+    }
+
+    /// Lowest and highest total cost over valid configurations using only allowed options.
+    pub fn cost_bounds(&self, allowed: &[bool]) -> Option<(i64, i64)> {
+        let lo = self.optimum(allowed, true)?.0;
+        let hi = self.optimum(allowed, false)?.0;
+        Some((lo, hi))
+    }
+
+    /// Satisfiability with only the `active` constraints and the allowed options, by a fresh
+    /// cached search (used to find which rules are responsible for a conflict).
+    pub fn satisfiable_with(&self, active: &[bool], allowed: &[bool]) -> bool {
+        let n = self.problem.vars.len();
+        let mut search = Search {
+            problem: &self.problem,
+            engine: &self.engine,
+            offsets: &self.offsets,
+            assign: vec![0; n],
+            cursor: vec![0; self.engine.cursor_len],
+            allowed: Some(allowed),
+            active: Some(active),
+        };
+        let mut cache = vec![HashMap::new(); n];
+        self.engine
+            .tree
+            .roots
+            .iter()
+            .all(|&r| search.satisfiable(r, &mut cache))
+    }
+}

@@ -1,0 +1,636 @@
+//! The compiled product the shop uses: assessment of the buyer's choices with explanations and
+//! repairs, server-side quotes, optimal completion and merchandiser validation, all in the
+//! shop's words (group and option names, rule ids and messages).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use num_bigint::BigUint;
+use serde::{Deserialize, Serialize};
+
+use crate::compile::Compiled;
+use crate::explain::{quickxplain, smallest_repair};
+use crate::model::{
+    Assessment, ChoiceError, Choices, Explanation, GroupState, Limit, ModelError, NONE_OPTION,
+    Names, OptionState, Quote, QuoteLine, Repair, Rule, RuleSet, Violation, lower,
+};
+use crate::problem::{CostFn, Val, Var};
+
+/// Consistency checks a repair search may spend per option before it settles for a greedy repair.
+const REPAIR_CHECKS: usize = 2_000;
+
+/// A rule set compiled for fast questions. `Send + Sync`; share it behind an `Arc`.
+#[derive(Debug, Clone)]
+pub struct Configurator {
+    rules: RuleSet,
+    compiled: Compiled,
+    names: Names,
+}
+
+/// A merchandiser's finding about one option.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptionFinding {
+    pub group: String,
+    pub option: String,
+    /// Rules responsible (a minimal set).
+    pub rules: Vec<String>,
+    pub message: String,
+}
+
+/// What is wrong (or suspicious) with a rule set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidationReport {
+    pub satisfiable: bool,
+    /// A minimal set of rules that together admit no configuration at all.
+    pub conflicting_rules: Vec<String>,
+    /// Options no valid configuration contains.
+    pub dead: Vec<OptionFinding>,
+    /// Options every valid configuration contains (in groups with alternatives).
+    pub forced: Vec<OptionFinding>,
+    /// Number of valid configurations (decimal).
+    pub solutions: String,
+    pub warnings: Vec<String>,
+}
+
+impl Configurator {
+    /// Checks and compiles a rule set.
+    pub fn compile(rules: &RuleSet) -> Result<Configurator, ModelError> {
+        let (problem, names) = lower(rules)?;
+        Ok(Configurator {
+            rules: rules.clone(),
+            compiled: Compiled::new(problem),
+            names,
+        })
+    }
+
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// The index-level compiled form (for benches and bulk questions).
+    pub fn compiled(&self) -> &Compiled {
+        &self.compiled
+    }
+
+    /// Number of valid configurations.
+    pub fn count(&self) -> BigUint {
+        self.compiled.count()
+    }
+
+    fn group_name(&self, v: Var) -> &str {
+        &self.rules.groups[v as usize].name
+    }
+
+    fn option_name(&self, v: Var, a: Val) -> &str {
+        let g = &self.rules.groups[v as usize];
+        g.options
+            .get(a as usize)
+            .map_or("None", |o| o.name.as_str())
+    }
+
+    fn option_id(&self, v: Var, a: Val) -> &str {
+        &self.compiled.problem().vars[v as usize].values[a as usize]
+    }
+
+    fn describe(&self, pairs: &[(Var, Val)]) -> String {
+        pairs
+            .iter()
+            .map(|&(v, a)| format!("{}: {}", self.group_name(v), self.option_name(v, a)))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    }
+
+    /// Maps the buyer's choices to indices, in group order.
+    fn resolve(&self, choices: &Choices) -> Result<Vec<(Var, Val)>, ChoiceError> {
+        let mut out = Vec::with_capacity(choices.len());
+        for (g, o) in choices {
+            let v = *self
+                .names
+                .group
+                .get(g)
+                .ok_or_else(|| ChoiceError::UnknownGroup(g.clone()))?;
+            let a = *self.names.option[v as usize].get(o).ok_or_else(|| {
+                ChoiceError::UnknownOption {
+                    group: g.clone(),
+                    option: o.clone(),
+                }
+            })?;
+            out.push((v, a));
+        }
+        out.sort_unstable();
+        Ok(out)
+    }
+
+    /// Out-of-stock options as indices; names the rule set does not know are ignored (stock
+    /// lists may lag behind catalogue edits).
+    fn stock(&self, unavailable: &BTreeSet<(String, String)>) -> Vec<(Var, Val)> {
+        unavailable
+            .iter()
+            .filter_map(|(g, o)| {
+                let v = *self.names.group.get(g)?;
+                let a = *self.names.option[v as usize].get(o)?;
+                Some((v, a))
+            })
+            .collect()
+    }
+
+    fn allowed(&self, stock: &[(Var, Val)], choices: &[(Var, Val)]) -> Vec<bool> {
+        let c = &self.compiled;
+        let mut allowed = vec![true; c.offsets().total()];
+        for &(v, a) in stock {
+            allowed[c.offsets().at(v, a)] = false;
+        }
+        for &(v, a) in choices {
+            let d = c.problem().domain(v) as Val;
+            for b in 0..d {
+                if b != a {
+                    allowed[c.offsets().at(v, b)] = false;
+                }
+            }
+        }
+        allowed
+    }
+
+    /// Complete propagation with explanations and repairs for every unavailable option.
+    pub fn assess(
+        &self,
+        choices: &Choices,
+        unavailable: &BTreeSet<(String, String)>,
+    ) -> Result<Assessment, ChoiceError> {
+        let chosen = self.resolve(choices)?;
+        let stock = self.stock(unavailable);
+        let c = &self.compiled;
+        let all = c.propagate_allowed(&self.allowed(&stock, &chosen));
+        let mut groups = Vec::with_capacity(self.rules.groups.len());
+        for (gi, g) in self.rules.groups.iter().enumerate() {
+            let v = gi as Var;
+            let own = chosen.iter().find(|(x, _)| *x == v).map(|&(_, a)| a);
+            let others: Vec<(Var, Val)> = chosen.iter().copied().filter(|(x, _)| *x != v).collect();
+            let support = if own.is_some() {
+                c.propagate_allowed(&self.allowed(&stock, &others))
+            } else {
+                all.clone()
+            };
+            let d = c.problem().domain(v) as Val;
+            let available: Vec<bool> = (0..d)
+                .map(|a| support.consistent && support.flat[c.offsets().at(v, a)])
+                .collect();
+            let forced = if own.is_none() && available.iter().filter(|&&x| x).count() == 1 && d > 1
+            {
+                available
+                    .iter()
+                    .position(|&x| x)
+                    .map(|a| self.option_id(v, a as Val).to_string())
+            } else {
+                None
+            };
+            let options = (0..d)
+                .map(|a| {
+                    let ok = available[a as usize];
+                    let (reason, repair) = if ok {
+                        (None, None)
+                    } else {
+                        (
+                            Some(self.explain(v, a, &others, &stock)),
+                            self.repair(v, a, &others, &stock),
+                        )
+                    };
+                    OptionState {
+                        option: self.option_id(v, a).to_string(),
+                        available: ok,
+                        reason,
+                        repair,
+                    }
+                })
+                .collect();
+            groups.push(GroupState {
+                group: g.id.clone(),
+                chosen: own.map(|a| self.option_id(v, a).to_string()),
+                forced,
+                options,
+            });
+        }
+        let bounds = if all.consistent {
+            c.cost_bounds(&self.allowed(&stock, &chosen))
+        } else {
+            None
+        };
+        let complete = all.consistent && self.completed(&chosen, &stock).is_some();
+        Ok(Assessment {
+            groups,
+            consistent: all.consistent,
+            price_so_far: self.price_so_far(&chosen),
+            min_price: bounds.map(|b| b.0),
+            max_price: bounds.map(|b| b.1),
+            complete,
+        })
+    }
+
+    /// The full configuration the choices describe (empty optional groups may be left out), if
+    /// every required group is chosen and it is valid and in stock.
+    fn completed(&self, chosen: &[(Var, Val)], stock: &[(Var, Val)]) -> Option<Vec<Val>> {
+        let p = self.compiled.problem();
+        let mut full = vec![None; p.vars.len()];
+        for &(v, a) in chosen {
+            full[v as usize] = Some(a);
+        }
+        let full: Vec<Val> = full
+            .iter()
+            .enumerate()
+            .map(|(v, a)| {
+                a.or_else(|| {
+                    self.rules.groups[v]
+                        .optional
+                        .then(|| self.names.option[v][NONE_OPTION])
+                })
+            })
+            .collect::<Option<_>>()?;
+        let in_stock = stock.iter().all(|&(v, a)| full[v as usize] != a);
+        (in_stock && p.is_valid(&full)).then_some(full)
+    }
+
+    /// Option prices of the choices plus price-table entries decided by them alone.
+    fn price_so_far(&self, chosen: &[(Var, Val)]) -> i64 {
+        let p = self.compiled.problem();
+        let value = |v: Var| chosen.iter().find(|(x, _)| *x == v).map(|&(_, a)| a);
+        let mut total: i64 = chosen
+            .iter()
+            .map(|&(v, a)| p.unary[v as usize][a as usize])
+            .sum();
+        total += p.constant;
+        for f in &p.costs {
+            if let CostFn::Entries { entries, .. } = f {
+                for (lits, amount) in entries {
+                    if lits
+                        .iter()
+                        .all(|l| value(l.var).is_some_and(|a| l.holds[a as usize]))
+                    {
+                        total += amount;
+                    }
+                }
+            }
+        }
+        total
+    }
+
+    /// Why `v = a` is unavailable given `choices` (which do not include `v`) and the stock.
+    fn explain(&self, v: Var, a: Val, choices: &[(Var, Val)], stock: &[(Var, Val)]) -> Explanation {
+        if stock.contains(&(v, a)) {
+            return Explanation {
+                choices: Vec::new(),
+                rules: Vec::new(),
+                message: "Out of stock".into(),
+            };
+        }
+        let c = &self.compiled;
+        let mut with_target: Vec<(Var, Val)> = vec![(v, a)];
+        let conflict = quickxplain(choices, &mut |sub: &[(Var, Val)]| {
+            with_target.truncate(1);
+            with_target.extend_from_slice(sub);
+            !c.consistent(&self.allowed(stock, &with_target))
+        })
+        .unwrap_or_default();
+        let mut fixed = conflict.clone();
+        fixed.push((v, a));
+        let rules = crate::validate::responsible_rules(c, &self.allowed(stock, &fixed));
+        let pairs = conflict
+            .iter()
+            .map(|&(x, b)| {
+                (
+                    self.rules.groups[x as usize].id.clone(),
+                    self.option_id(x, b).to_string(),
+                )
+            })
+            .collect();
+        let stock_matters = c.consistent(&self.allowed(&[], &fixed));
+        let message = self.message(v, &conflict, &rules, stock_matters);
+        Explanation {
+            choices: pairs,
+            rules,
+            message,
+        }
+    }
+
+    fn message(&self, v: Var, conflict: &[(Var, Val)], rules: &[String], stock: bool) -> String {
+        if stock {
+            return if conflict.is_empty() {
+                "Only possible with options that are out of stock".into()
+            } else {
+                format!(
+                    "With {} this needs options that are out of stock",
+                    self.describe(conflict)
+                )
+            };
+        }
+        let rule_text = {
+            let ms: Vec<String> = rules
+                .iter()
+                .map(|id| {
+                    self.rules
+                        .rules
+                        .iter()
+                        .find(|r| r.id() == id)
+                        .and_then(|r| r.message().map(str::to_string))
+                        .unwrap_or_else(|| format!("rule: {id}"))
+                })
+                .collect();
+            if ms.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", ms.join("; "))
+            }
+        };
+        if conflict.is_empty() {
+            return format!("Never available{rule_text}");
+        }
+        // a single requires rule triggered by this option reads best as "Requires …"
+        if let [id] = rules
+            && let Some(Rule::Requires { when, then, .. }) =
+                self.rules.rules.iter().find(|r| r.id() == id)
+            && when
+                .iter()
+                .any(|w| w.group == self.rules.groups[v as usize].id)
+            && let Some(&tv) = self.names.group.get(&then.group)
+        {
+            let wanted: Vec<&str> = then
+                .any_of
+                .iter()
+                .filter_map(|o| self.names.option[tv as usize].get(o))
+                .map(|&b| self.option_name(tv, b))
+                .collect();
+            return format!(
+                "Requires {}: {}, not possible with {}{rule_text}",
+                self.group_name(tv),
+                wanted.join(" or "),
+                self.describe(conflict)
+            );
+        }
+        format!("Not available with {}{rule_text}", self.describe(conflict))
+    }
+
+    /// The fewest of the buyer's other choices to clear so that `v = a` becomes available.
+    fn repair(
+        &self,
+        v: Var,
+        a: Val,
+        choices: &[(Var, Val)],
+        stock: &[(Var, Val)],
+    ) -> Option<Repair> {
+        if stock.contains(&(v, a)) || choices.is_empty() {
+            return None;
+        }
+        let c = &self.compiled;
+        let mut kept = Vec::with_capacity(choices.len() + 1);
+        let drop = smallest_repair(
+            choices.len(),
+            &mut |keep: &[bool]| {
+                kept.clear();
+                kept.push((v, a));
+                kept.extend(
+                    choices
+                        .iter()
+                        .zip(keep)
+                        .filter(|(_, k)| **k)
+                        .map(|(x, _)| *x),
+                );
+                c.consistent(&self.allowed(stock, &kept))
+            },
+            REPAIR_CHECKS,
+        )?;
+        if drop.is_empty() {
+            return None;
+        }
+        let groups: Vec<Var> = drop.iter().map(|&i| choices[i].0).collect();
+        let names: Vec<&str> = groups.iter().map(|&g| self.group_name(g)).collect();
+        Some(Repair {
+            drop: groups
+                .iter()
+                .map(|&g| self.rules.groups[g as usize].id.clone())
+                .collect(),
+            message: format!("Change {} to make this available", names.join(" and ")),
+        })
+    }
+
+    /// Full check of a complete configuration and the server-side price.
+    pub fn quote(
+        &self,
+        configuration: &Choices,
+        unavailable: &BTreeSet<(String, String)>,
+    ) -> Result<Quote, Vec<Violation>> {
+        let mut violations = Vec::new();
+        let mut full: Vec<Option<Val>> = vec![None; self.rules.groups.len()];
+        for (g, o) in configuration {
+            let Some(&v) = self.names.group.get(g) else {
+                violations.push(Violation {
+                    rule: None,
+                    group: Some(g.clone()),
+                    message: format!("This product has no option group `{g}`"),
+                });
+                continue;
+            };
+            match self.names.option[v as usize].get(o) {
+                Some(&a) => full[v as usize] = Some(a),
+                None => violations.push(Violation {
+                    rule: None,
+                    group: Some(g.clone()),
+                    message: format!("`{o}` is not an option of {}", self.group_name(v)),
+                }),
+            }
+        }
+        for (gi, g) in self.rules.groups.iter().enumerate() {
+            if full[gi].is_none() {
+                if g.optional {
+                    full[gi] = Some(self.names.option[gi][NONE_OPTION]);
+                } else if !violations.iter().any(|x| x.group.as_deref() == Some(&g.id)) {
+                    violations.push(Violation {
+                        rule: None,
+                        group: Some(g.id.clone()),
+                        message: format!("Choose a {}", g.name),
+                    });
+                }
+            }
+        }
+        if !violations.is_empty() {
+            return Err(violations);
+        }
+        let full: Vec<Val> = full.into_iter().map(|a| a.unwrap_or(0)).collect();
+        for (v, a) in self.stock(unavailable) {
+            if full[v as usize] == a {
+                violations.push(Violation {
+                    rule: None,
+                    group: Some(self.rules.groups[v as usize].id.clone()),
+                    message: format!(
+                        "{}: {} is out of stock",
+                        self.group_name(v),
+                        self.option_name(v, a)
+                    ),
+                });
+            }
+        }
+        let p = self.compiled.problem();
+        for (ci, constraint) in p.constraints.iter().enumerate() {
+            if !constraint.holds(&|y| full[y as usize]) {
+                let rule = &self.rules.rules[ci];
+                violations.push(Violation {
+                    rule: Some(rule.id().to_string()),
+                    group: None,
+                    message: rule
+                        .message()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| format!("Breaks rule {}", rule.id())),
+                });
+            }
+        }
+        if !violations.is_empty() {
+            return Err(violations);
+        }
+        let mut lines = Vec::new();
+        for (gi, g) in self.rules.groups.iter().enumerate() {
+            let a = full[gi] as usize;
+            if let Some(o) = g.options.get(a)
+                && o.price != 0
+            {
+                lines.push(QuoteLine {
+                    label: format!("{}: {}", g.name, o.name),
+                    amount: o.price,
+                });
+            }
+        }
+        for t in &self.rules.price_tables {
+            for e in &t.entries {
+                let holds = e.when.iter().all(|c| {
+                    let v = self.names.group[&c.group];
+                    c.any_of
+                        .iter()
+                        .any(|o| self.names.option[v as usize].get(o) == Some(&full[v as usize]))
+                });
+                if holds && e.amount != 0 {
+                    lines.push(QuoteLine {
+                        label: t.name.clone(),
+                        amount: e.amount,
+                    });
+                }
+            }
+        }
+        Ok(Quote {
+            total: lines.iter().map(|l| l.amount).sum(),
+            lines,
+        })
+    }
+
+    /// Choices plus each group's default, applied in group order while the default is still
+    /// available (a default never overrides the buyer or leads to a dead end).
+    pub fn with_defaults(
+        &self,
+        choices: &Choices,
+        unavailable: &BTreeSet<(String, String)>,
+    ) -> Result<Choices, ChoiceError> {
+        let mut chosen = self.resolve(choices)?;
+        let stock = self.stock(unavailable);
+        let mut out = choices.clone();
+        for (gi, g) in self.rules.groups.iter().enumerate() {
+            let (Some(d), false) = (&g.default, choices.contains_key(&g.id)) else {
+                continue;
+            };
+            let v = gi as Var;
+            let a = self.names.option[gi][d];
+            chosen.push((v, a));
+            if self.compiled.consistent(&self.allowed(&stock, &chosen)) {
+                out.insert(g.id.clone(), d.clone());
+            } else {
+                chosen.pop();
+            }
+        }
+        Ok(out)
+    }
+
+    /// Cheapest valid completion of the choices within the limits (ILP, microlp backend).
+    pub fn cheapest_completion(
+        &self,
+        choices: &Choices,
+        unavailable: &BTreeSet<(String, String)>,
+        limits: &[Limit],
+    ) -> Result<Option<Choices>, ChoiceError> {
+        let chosen = self.resolve(choices)?;
+        let stock = self.stock(unavailable);
+        let allowed = self.allowed(&stock, &chosen);
+        let mut price_limit = None;
+        let mut linear = Vec::new();
+        for l in limits {
+            match l {
+                Limit::MaxTotalPrice(p) => {
+                    price_limit = Some(price_limit.map_or(*p, |q: i64| q.min(*p)))
+                }
+                Limit::MaxAttribute { attribute, max } => {
+                    let weights: Vec<Vec<i64>> = self
+                        .rules
+                        .groups
+                        .iter()
+                        .map(|g| {
+                            let mut w: Vec<i64> = g
+                                .options
+                                .iter()
+                                .map(|o| o.attributes.get(attribute).copied().unwrap_or(0))
+                                .collect();
+                            if g.optional {
+                                w.push(0);
+                            }
+                            w
+                        })
+                        .collect();
+                    linear.push((weights, *max));
+                }
+            }
+        }
+        let best = crate::ilp::cheapest(&self.compiled, &allowed, &linear, price_limit);
+        Ok(best.map(|(_, assignment)| {
+            assignment
+                .iter()
+                .enumerate()
+                .map(|(v, &a)| {
+                    (
+                        self.rules.groups[v].id.clone(),
+                        self.option_id(v as Var, a).to_string(),
+                    )
+                })
+                .collect::<BTreeMap<_, _>>()
+        }))
+    }
+
+    /// Rule-set validation for merchandisers.
+    pub fn validate(&self) -> ValidationReport {
+        let c = &self.compiled;
+        let mut report = crate::validate::validate(c, true);
+        for f in report.dead.iter_mut().chain(report.forced.iter_mut()) {
+            let v = self.names.group[&f.group];
+            let a = self.names.option[v as usize][&f.option];
+            f.message = if f.message.starts_with("dead") {
+                format!(
+                    "{}: {} can never be chosen",
+                    self.group_name(v),
+                    self.option_name(v, a)
+                )
+            } else {
+                format!(
+                    "{}: {} is always forced",
+                    self.group_name(v),
+                    self.option_name(v, a)
+                )
+            };
+        }
+        if report.satisfiable {
+            let none = c.propagate_allowed(&vec![true; c.offsets().total()]);
+            for (gi, g) in self.rules.groups.iter().enumerate() {
+                if let Some(d) = &g.default {
+                    let a = self.names.option[gi][d];
+                    if !none.flat[c.offsets().at(gi as Var, a)] {
+                        report.warnings.push(format!(
+                            "default `{d}` of group `{}` can never be chosen",
+                            g.id
+                        ));
+                    }
+                }
+            }
+        }
+        report
+    }
+}

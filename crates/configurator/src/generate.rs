@@ -1,0 +1,303 @@
+//! Synthetic rule sets shaped like the large car range (≈270 groups, one of 324 options, ≈330
+//! tables of arity up to 12, ≈226,000 allowed tuples), and writers for XCSP / WCSP files.
+//!
+//! Tables are projections of a few thousand planted configurations onto chains of a random
+//! group tree, like real product lines: a model (the 324-option group) constrains everything
+//! below it, and every planted configuration is valid, so instances are never empty.
+
+use std::collections::HashSet;
+use std::fmt::Write;
+
+use crate::problem::{Constraint, CostFn, Problem, Val, Var, Variable};
+use crate::rng::Rng;
+
+/// Shape of a synthetic instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shape {
+    pub groups: usize,
+    pub big_domain: usize,
+    pub tables: usize,
+    pub max_arity: usize,
+    /// Planted configurations the tables are projected from.
+    pub samples: usize,
+    /// Probability a group follows its parent's preferred option in a planted configuration.
+    pub follow: f64,
+    pub seed: u64,
+}
+
+impl Shape {
+    /// The large car-range class of issue 4.
+    pub fn large(seed: u64) -> Shape {
+        Shape {
+            groups: 270,
+            big_domain: 324,
+            tables: 330,
+            max_arity: 12,
+            samples: 4000,
+            follow: 0.85,
+            seed,
+        }
+    }
+}
+
+/// Generates an instance of the given shape (with unary option prices).
+pub fn generate(shape: &Shape) -> Problem {
+    let mut rng = Rng::new(shape.seed);
+    let n = shape.groups.max(2);
+    let domains: Vec<usize> = (0..n)
+        .map(|i| {
+            if i == 0 {
+                shape.big_domain.max(2)
+            } else {
+                match rng.below(100) {
+                    0..70 => 2,
+                    70..90 => 3 + rng.below(2),
+                    _ => 5 + rng.below(8),
+                }
+            }
+        })
+        .collect();
+    // random tree, parents biased towards recent groups so chains get deep
+    let parent: Vec<usize> = (0..n)
+        .map(|i| {
+            if i == 0 {
+                0
+            } else {
+                let back = 1 + rng.below(8.min(i));
+                i - back
+            }
+        })
+        .collect();
+    let preferred: Vec<Vec<usize>> = (0..n)
+        .map(|i| {
+            let pd = domains[parent[i]];
+            (0..pd).map(|_| rng.below(domains[i])).collect()
+        })
+        .collect();
+    let samples: Vec<Vec<Val>> = (0..shape.samples.max(1))
+        .map(|_| {
+            let mut s = vec![0 as Val; n];
+            for i in 0..n {
+                s[i] = if i == 0 {
+                    rng.below(domains[0]) as Val
+                } else if rng.chance(shape.follow) {
+                    preferred[i][s[parent[i]] as usize] as Val
+                } else {
+                    rng.below(domains[i]) as Val
+                };
+            }
+            s
+        })
+        .collect();
+    let vars = domains
+        .iter()
+        .enumerate()
+        .map(|(i, &d)| Variable {
+            name: format!("v{i}"),
+            values: (0..d).map(|a| a.to_string()).collect(),
+        })
+        .collect();
+    let mut problem = Problem::new(vars);
+    // every group but the root anchors one table (so none is unconstrained), the rest at random
+    let mut anchors: Vec<usize> = (1..n).collect();
+    rng.shuffle(&mut anchors);
+    for t in 0..shape.tables {
+        let x = anchors
+            .get(t)
+            .copied()
+            .unwrap_or_else(|| 1 + rng.below(n - 1));
+        let arity = if rng.chance(0.3) {
+            2 + rng.below(shape.max_arity.max(2) - 1)
+        } else {
+            2 + rng.below(3.min(shape.max_arity.max(2) - 1))
+        };
+        let mut scope = vec![x];
+        let mut y = x;
+        while scope.len() < arity && y != 0 {
+            y = parent[y];
+            scope.push(y);
+        }
+        if rng.chance(0.5) && !scope.contains(&0) {
+            let last = scope.len() - 1;
+            if scope.len() >= 3 {
+                scope[last] = 0;
+            } else {
+                scope.push(0);
+            }
+        }
+        scope.reverse();
+        let tuples: HashSet<Vec<Val>> = samples
+            .iter()
+            .map(|s| scope.iter().map(|&v| s[v]).collect())
+            .collect();
+        let mut tuples: Vec<Vec<Val>> = tuples.into_iter().collect();
+        tuples.sort_unstable();
+        problem.constraints.push(Constraint::Table {
+            name: format!("c{t}"),
+            scope: scope.iter().map(|&v| v as Var).collect(),
+            tuples,
+        });
+    }
+    for (v, d) in domains.iter().enumerate() {
+        for a in 0..*d {
+            problem.unary[v][a] = (rng.below(20) * 50) as i64;
+        }
+    }
+    problem
+}
+
+/// Writes the hard part of a problem as an XCSP 2.1 instance (tables only).
+pub fn to_xcsp(problem: &Problem, name: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<instance>\n<presentation format=\"XCSP 2.1\" type=\"CSP\" name=\"{name}\"/>"
+    );
+    write_vars(&mut out, problem);
+    let tables: Vec<_> = problem
+        .constraints
+        .iter()
+        .filter_map(|c| match c {
+            Constraint::Table {
+                name,
+                scope,
+                tuples,
+            } => Some((name, scope, tuples)),
+            _ => None,
+        })
+        .collect();
+    let _ = writeln!(out, "<relations nbRelations=\"{}\">", tables.len());
+    for (name, scope, tuples) in &tables {
+        let _ = write!(
+            out,
+            "<relation name=\"r{name}\" arity=\"{}\" nbTuples=\"{}\" semantics=\"supports\">",
+            scope.len(),
+            tuples.len()
+        );
+        let rows: Vec<String> = tuples
+            .iter()
+            .map(|t| {
+                t.iter()
+                    .zip(scope.iter())
+                    .map(|(&a, &v)| problem.vars[v as usize].values[a as usize].as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect();
+        let _ = writeln!(out, "{}</relation>", rows.join("|"));
+    }
+    let _ = writeln!(
+        out,
+        "</relations>\n<constraints nbConstraints=\"{}\">",
+        tables.len()
+    );
+    for (name, scope, _) in &tables {
+        let _ = writeln!(
+            out,
+            "<constraint name=\"{name}\" arity=\"{}\" reference=\"r{name}\" scope=\"{}\"/>",
+            scope.len(),
+            scope_names(problem, scope)
+        );
+    }
+    out.push_str("</constraints>\n</instance>\n");
+    out
+}
+
+/// Writes option prices and soft tables as a WCSP price file.
+pub fn to_wcsp_prices(problem: &Problem) -> String {
+    let mut out = String::from("<instance>\n<presentation format=\"XCSP 2.1\" type=\"WCSP\"/>\n");
+    write_vars(&mut out, problem);
+    let mut rels = Vec::new();
+    for (v, costs) in problem.unary.iter().enumerate() {
+        let rows: Vec<String> = costs
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c != 0)
+            .map(|(a, c)| format!("{c}:{}", problem.vars[v].values[a]))
+            .collect();
+        if !rows.is_empty() {
+            rels.push((vec![v as Var], rows, 0));
+        }
+    }
+    for f in &problem.costs {
+        if let CostFn::Table {
+            scope,
+            costs,
+            default,
+            ..
+        } = f
+        {
+            let rows = costs
+                .iter()
+                .map(|(t, c)| {
+                    let vals: Vec<&str> = t
+                        .iter()
+                        .zip(scope)
+                        .map(|(&a, &v)| problem.vars[v as usize].values[a as usize].as_str())
+                        .collect();
+                    format!("{c}:{}", vals.join(" "))
+                })
+                .collect();
+            rels.push((scope.clone(), rows, *default));
+        }
+    }
+    let _ = writeln!(out, "<relations nbRelations=\"{}\">", rels.len());
+    for (i, (scope, rows, default)) in rels.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "<relation name=\"p{i}\" arity=\"{}\" nbTuples=\"{}\" semantics=\"soft\" defaultCost=\"{default}\">{}</relation>",
+            scope.len(),
+            rows.len(),
+            rows.join("|")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "</relations>\n<constraints nbConstraints=\"{}\">",
+        rels.len()
+    );
+    for (i, (scope, _, _)) in rels.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "<constraint name=\"price{i}\" arity=\"{}\" reference=\"p{i}\" scope=\"{}\"/>",
+            scope.len(),
+            scope_names(problem, scope)
+        );
+    }
+    out.push_str("</constraints>\n</instance>\n");
+    out
+}
+
+fn scope_names(problem: &Problem, scope: &[Var]) -> String {
+    scope
+        .iter()
+        .map(|&v| problem.vars[v as usize].name.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn write_vars(out: &mut String, problem: &Problem) {
+    let _ = writeln!(out, "<domains nbDomains=\"{}\">", problem.vars.len());
+    for v in &problem.vars {
+        let _ = writeln!(
+            out,
+            "<domain name=\"D{}\" nbValues=\"{}\">{}</domain>",
+            v.name,
+            v.values.len(),
+            v.values.join(" ")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "</domains>\n<variables nbVariables=\"{}\">",
+        problem.vars.len()
+    );
+    for v in &problem.vars {
+        let _ = writeln!(
+            out,
+            "<variable name=\"{}\" domain=\"D{}\"/>",
+            v.name, v.name
+        );
+    }
+    out.push_str("</variables>\n");
+}
