@@ -101,16 +101,26 @@ pub async fn product(slug: String, choices: Option<BTreeMap<String, String>>) ->
     ssr::product(&slug, choices.unwrap_or_default()).await
 }
 
-/// Reads `configuration[group]=option` pairs from a query string map.
+/// Reads the buyer's choices from a product page URL: `configuration[group]=option` pairs.
+/// The form posted without JavaScript also sends `suggested[group]=option` for each group the
+/// shop filled in; a group still showing its suggestion is not a choice, so changing one option
+/// lets the shop re-complete the others around it.
 pub fn choices_from_query(query: &leptos_router::params::ParamsMap) -> BTreeMap<String, String> {
-    query
+    let pairs = |prefix: &str| -> BTreeMap<String, String> {
+        query
+            .into_iter()
+            .filter_map(|(key, value)| {
+                let key = key.replace("%5B", "[").replace("%5D", "]");
+                let group = key.strip_prefix(prefix)?.strip_suffix(']')?;
+                Some((group.to_owned(), value.to_owned()))
+            })
+            .filter(|(group, option)| !group.is_empty() && !option.is_empty())
+            .collect()
+    };
+    let suggested = pairs("suggested[");
+    pairs("configuration[")
         .into_iter()
-        .filter_map(|(key, value)| {
-            let key = key.replace("%5B", "[").replace("%5D", "]");
-            let group = key.strip_prefix("configuration[")?.strip_suffix(']')?;
-            Some((group.to_owned(), value.to_owned()))
-        })
-        .filter(|(group, option)| !group.is_empty() && !option.is_empty())
+        .filter(|(group, option)| suggested.get(group) != Some(option))
         .collect()
 }
 

@@ -96,6 +96,8 @@ pub fn ProductPage() -> impl IntoView {
 
 #[component]
 fn Configure(product: ProductView, choices: Memo<BTreeMap<String, String>>, pending: ReadSignal<bool>) -> impl IntoView {
+    // Only the browser recomputes in the background; a server-rendered page is always current.
+    let pending = move || !cfg!(feature = "ssr") && pending.get();
     let add = ServerAction::<AddToCart>::new();
     let error = action_error(add);
     let slug = product.slug.clone();
@@ -124,10 +126,10 @@ fn Configure(product: ProductView, choices: Memo<BTreeMap<String, String>>, pend
                         .collect_view()}
                     <div class="price-box" aria-live="polite">
                         <span class="price-label">"Price"</span>
-                        <output data-testid="price" class="price-total" class:pending=move || pending.get()>
+                        <output data-testid="price" class="price-total" class:pending=pending aria-busy=move || pending().to_string()>
                             {format_price(product.price)}
                         </output>
-                        {move || pending.get().then(|| view! { <span class="spinner" role="status">"Updating price…"</span> })}
+                        {move || pending().then(|| view! { <span class="spinner" role="status">"Updating price…"</span> })}
                         {range.map(|range| view! { <p class="price-range">{range}</p> })}
                         <details class="quote-lines">
                             <summary>"Price breakdown"</summary>
@@ -186,6 +188,7 @@ fn GroupControl(group: GroupView, slug: String, choices: Memo<BTreeMap<String, S
     view! {
         <fieldset class="group">
             <label for=id.clone()>{group.name.clone()}</label>
+            {(!group.chosen).then(|| view! { <input type="hidden" name=format!("suggested[{}]", group.id) value=group.selected.clone() /> })}
             <select id=id.clone() name=name on:change=on_change>
                 {available
                     .into_iter()
