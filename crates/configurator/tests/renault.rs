@@ -64,7 +64,7 @@ fn propagation_on_medium_never_offers_dead_ends_nor_hides_options() {
         let mut choices: Vec<Option<Val>> = vec![None; p.vars.len()];
         let mut order: Vec<u32> = (0..p.vars.len() as u32).collect();
         rng.shuffle(&mut order);
-        for &v in order.iter().take(8) {
+        for &v in order.iter().take(4) {
             let s = c.propagate(&choices);
             assert!(s.consistent);
             for (x, var) in p.vars.iter().enumerate() {

@@ -1,7 +1,5 @@
 // Runs the configurator CLI built for wasm32-wasip1 under Node's WASI.
-// usage: node --stack-size=4000 wasm/run-wasi.mjs [path/to/configurator.wasm] -- SUBCOMMAND ARGS...
-// (V8's default ~1 MB native stack is too small for the large instances' compile: Node 20
-// segfaults instead of throwing; 4000 KB stays below the usual 8 MB thread stack)
+// usage: node wasm/run-wasi.mjs [path/to/configurator.wasm] -- SUBCOMMAND ARGS...
 // Host directories are visible under their own absolute paths: the repository's ../shared, the
 // current directory, and any directories listed in WASI_DIRS (colon-separated).
 import { readFile } from 'node:fs/promises';

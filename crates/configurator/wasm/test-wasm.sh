@@ -17,7 +17,7 @@ done
 status=0
 for i in "${instances[@]}"; do
   n="$("$native" count "$i")"
-  w="$(timeout 300 node --no-warnings --stack-size=4000 "$here/wasm/run-wasi.mjs" "$wasm" -- count "$i")"
+  w="$(timeout 300 node --no-warnings "$here/wasm/run-wasi.mjs" "$wasm" -- count "$i")"
   if [ "$n" == "$w" ]; then echo "ok   $(basename "$i"): native $n = wasm $w"; else echo "FAIL $(basename "$i"): native $n, wasm $w"; status=1; fi
 done
 exit $status
