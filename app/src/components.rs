@@ -23,7 +23,9 @@ where
         }
         let query = query.read();
         if query.get_str("__path") == Some(S::PATH) {
-            query.get_str("__err").map(ServerFnUrlError::<AppError>::decode_err)
+            query
+                .get_str("__err")
+                .map(ServerFnUrlError::<AppError>::decode_err)
         } else {
             None
         }
@@ -52,15 +54,26 @@ pub fn FieldError(
     id: &'static str,
 ) -> impl IntoView {
     move || {
-        error.get().and_then(|e| e.field_message(name)).map(|message| {
-            view! { <p class="field-error" id=id>{message}</p> }
-        })
+        error
+            .get()
+            .and_then(|e| e.field_message(name))
+            .map(|message| {
+                view! { <p class="field-error" id=id>{message}</p> }
+            })
     }
 }
 
 /// What the buyer typed into `name` before a failed post, so nothing is lost.
-pub fn typed(error: Signal<Option<AppError>>, name: &'static str) -> impl Fn() -> String + Send + Sync + Copy {
-    move || error.get().and_then(|e| e.typed_value(name)).unwrap_or_default()
+pub fn typed(
+    error: Signal<Option<AppError>>,
+    name: &'static str,
+) -> impl Fn() -> String + Send + Sync + Copy {
+    move || {
+        error
+            .get()
+            .and_then(|e| e.typed_value(name))
+            .unwrap_or_default()
+    }
 }
 
 #[component]

@@ -27,8 +27,7 @@ impl Backend {
     }
 
     pub fn of_pool(pool: &AnyPool) -> Backend {
-        Backend::of_url(&pool.connect_options().database_url.to_string())
-            .unwrap_or(Backend::Sqlite)
+        Backend::of_url(pool.connect_options().database_url.as_ref()).unwrap_or(Backend::Sqlite)
     }
 }
 
@@ -36,19 +35,25 @@ impl Backend {
 /// missing.
 pub async fn connect(url: &str, max_connections: u32) -> Result<AnyPool, ConnectError> {
     sqlx::any::install_default_drivers();
-    let backend = Backend::of_url(url)
-        .ok_or_else(|| ConnectError::UnsupportedUrl(url.to_owned()))?;
+    let backend =
+        Backend::of_url(url).ok_or_else(|| ConnectError::UnsupportedUrl(url.to_owned()))?;
     let url = match backend {
         Backend::Sqlite => {
-            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
             let path = path.split('?').next().unwrap_or(path);
-            if let Some(dir) = std::path::Path::new(path).parent() {
-                if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| ConnectError::Folder(dir.display().to_string(), e))?;
-                }
+            if let Some(dir) = std::path::Path::new(path).parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| ConnectError::Folder(dir.display().to_string(), e))?;
             }
-            if url.contains('?') { url.to_owned() } else { format!("{url}?mode=rwc") }
+            if url.contains('?') {
+                url.to_owned()
+            } else {
+                format!("{url}?mode=rwc")
+            }
         }
         Backend::Postgres => url.to_owned(),
     };

@@ -24,7 +24,9 @@ pub enum AppError {
     Conflict(String),
     #[error("Too many attempts. Please wait a few minutes and try again.")]
     RateLimited,
-    #[error("Something went wrong on our side. Please try again; if it keeps happening, quote reference {request_id}.")]
+    #[error(
+        "Something went wrong on our side. Please try again; if it keeps happening, quote reference {request_id}."
+    )]
     Internal { request_id: String },
     /// The request never reached the server function properly (network, decoding).
     #[error("The request could not be completed. Please check your connection and try again.")]

@@ -72,9 +72,10 @@ mod csp {
              img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
              form-action 'self' {payment_origin}; frame-ancestors 'none'"
         );
-        if let (Some(response), Ok(value)) =
-            (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&policy))
-        {
+        if let (Some(response), Ok(value)) = (
+            use_context::<leptos_axum::ResponseOptions>(),
+            http::HeaderValue::from_str(&policy),
+        ) {
             response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
         }
     }

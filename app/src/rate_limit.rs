@@ -9,18 +9,33 @@ pub struct Limit {
     pub window_ms: i64,
 }
 
-pub const LOGIN_PER_EMAIL: Limit = Limit { max_hits: 5, window_ms: 15 * 60 * 1000 };
-pub const LOGIN_PER_CLIENT: Limit = Limit { max_hits: 30, window_ms: 15 * 60 * 1000 };
-pub const LOOKUP_PER_CLIENT: Limit = Limit { max_hits: 10, window_ms: 15 * 60 * 1000 };
-pub const LOOKUP_PER_ORDER: Limit = Limit { max_hits: 5, window_ms: 15 * 60 * 1000 };
+pub const LOGIN_PER_EMAIL: Limit = Limit {
+    max_hits: 5,
+    window_ms: 15 * 60 * 1000,
+};
+pub const LOGIN_PER_CLIENT: Limit = Limit {
+    max_hits: 30,
+    window_ms: 15 * 60 * 1000,
+};
+pub const LOOKUP_PER_CLIENT: Limit = Limit {
+    max_hits: 10,
+    window_ms: 15 * 60 * 1000,
+};
+pub const LOOKUP_PER_ORDER: Limit = Limit {
+    max_hits: 5,
+    window_ms: 15 * 60 * 1000,
+};
 
 /// Whether `key` has used up its window (without counting this attempt).
 pub async fn is_exhausted(pool: &AnyPool, key: &str, limit: &Limit) -> Result<bool, AppError> {
-    let row: Option<(i64, i64)> = sqlx::query_as("select window_start, hits from rate_limits where key = $1")
-        .bind(key)
-        .fetch_optional(pool)
-        .await?;
-    Ok(matches!(row, Some((start, hits)) if start + limit.window_ms > now_ms() && hits >= limit.max_hits))
+    let row: Option<(i64, i64)> =
+        sqlx::query_as("select window_start, hits from rate_limits where key = $1")
+            .bind(key)
+            .fetch_optional(pool)
+            .await?;
+    Ok(
+        matches!(row, Some((start, hits)) if start + limit.window_ms > now_ms() && hits >= limit.max_hits),
+    )
 }
 
 /// Counts one failed attempt against `key`; a window that has passed starts over.

@@ -138,11 +138,17 @@ pub async fn end() -> Result<(), AppError> {
 }
 
 fn set_cookie(state: &AppState, token: &str, max_age_s: i64) {
-    let secure = if state.settings.secure_cookies() { "; Secure" } else { "" };
-    let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}");
-    if let (Some(response), Ok(value)) =
-        (use_context::<ResponseOptions>(), HeaderValue::from_str(&cookie))
-    {
+    let secure = if state.settings.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie =
+        format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}");
+    if let (Some(response), Ok(value)) = (
+        use_context::<ResponseOptions>(),
+        HeaderValue::from_str(&cookie),
+    ) {
         response.append_header(header::SET_COOKIE, value);
     }
 }
@@ -181,21 +187,24 @@ pub fn client_address() -> String {
 pub async fn cart_id(session: &Session, create_missing: bool) -> Result<Option<String>, AppError> {
     let state = app_state()?;
     if let Some(customer) = &session.customer {
-        let found: Option<String> = sqlx::query_scalar("select id from carts where customer_id = $1")
-            .bind(&customer.id)
-            .fetch_optional(&state.pool)
-            .await?;
+        let found: Option<String> =
+            sqlx::query_scalar("select id from carts where customer_id = $1")
+                .bind(&customer.id)
+                .fetch_optional(&state.pool)
+                .await?;
         if found.is_some() || !create_missing {
             return Ok(found);
         }
         let id = new_id();
         let now = now_ms();
-        sqlx::query("insert into carts (id, customer_id, created_at, updated_at) values ($1, $2, $3, $3)")
-            .bind(&id)
-            .bind(&customer.id)
-            .bind(now)
-            .execute(&state.pool)
-            .await?;
+        sqlx::query(
+            "insert into carts (id, customer_id, created_at, updated_at) values ($1, $2, $3, $3)",
+        )
+        .bind(&id)
+        .bind(&customer.id)
+        .bind(now)
+        .execute(&state.pool)
+        .await?;
         return Ok(Some(id));
     }
     if session.cart_id.is_some() || !create_missing {
@@ -203,11 +212,13 @@ pub async fn cart_id(session: &Session, create_missing: bool) -> Result<Option<S
     }
     let id = new_id();
     let now = now_ms();
-    sqlx::query("insert into carts (id, customer_id, created_at, updated_at) values ($1, null, $2, $2)")
-        .bind(&id)
-        .bind(now)
-        .execute(&state.pool)
-        .await?;
+    sqlx::query(
+        "insert into carts (id, customer_id, created_at, updated_at) values ($1, null, $2, $2)",
+    )
+    .bind(&id)
+    .bind(now)
+    .execute(&state.pool)
+    .await?;
     sqlx::query("update sessions set cart_id = $1 where token_hash = $2")
         .bind(&id)
         .bind(&session.token_hash)
@@ -217,17 +228,21 @@ pub async fn cart_id(session: &Session, create_missing: bool) -> Result<Option<S
 }
 
 /// At login, the lines of the guest cart move into the customer's cart.
-pub async fn merge_guest_cart(guest_cart: Option<String>, customer_id: &str) -> Result<(), AppError> {
+pub async fn merge_guest_cart(
+    guest_cart: Option<String>,
+    customer_id: &str,
+) -> Result<(), AppError> {
     let Some(guest_cart) = guest_cart else {
         return Ok(());
     };
     let state = app_state()?;
     let mut tx = crate::db::begin_write(&state.pool).await?;
     let now = now_ms();
-    let existing: Option<String> = sqlx::query_scalar("select id from carts where customer_id = $1")
-        .bind(customer_id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let existing: Option<String> =
+        sqlx::query_scalar("select id from carts where customer_id = $1")
+            .bind(customer_id)
+            .fetch_optional(&mut *tx)
+            .await?;
     match existing {
         Some(cart) => {
             sqlx::query("update cart_lines set cart_id = $1, updated_at = $2 where cart_id = $3")

@@ -75,7 +75,10 @@ pub struct AppState {
 
 /// Compiled rule sets by (product id, rule version).
 #[derive(Clone, Default)]
-pub struct ConfiguratorCache(Arc<Mutex<HashMap<(String, i64), Arc<Configurator>>>>);
+pub struct ConfiguratorCache(Arc<Mutex<CompiledRuleSets>>);
+
+/// (product id, rule version) → compiled rule set.
+type CompiledRuleSets = HashMap<(String, i64), Arc<Configurator>>;
 
 impl ConfiguratorCache {
     pub fn get_or_compile(
@@ -97,9 +100,11 @@ impl ConfiguratorCache {
         Ok(compiled)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, i64), Arc<Configurator>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CompiledRuleSets> {
         // A panic while holding the lock cannot leave the map half-written (insert is atomic).
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

@@ -30,7 +30,10 @@ pub enum ConfigError {
 }
 
 fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 impl Config {
@@ -38,18 +41,23 @@ impl Config {
         let addr = var("LEPTOS_SITE_ADDR").unwrap_or_else(|| "127.0.0.1:3000".to_owned());
         let addr = addr
             .parse()
-            .map_err(|e: std::net::AddrParseError| ConfigError::Invalid { name: "LEPTOS_SITE_ADDR", reason: e.to_string() })?;
+            .map_err(|e: std::net::AddrParseError| ConfigError::Invalid {
+                name: "LEPTOS_SITE_ADDR",
+                reason: e.to_string(),
+            })?;
         let stripe = match (var("STRIPE_SECRET_KEY"), var("STRIPE_WEBHOOK_SECRET")) {
             (Some(secret_key), Some(webhook_secret)) => Some(StripeSettings {
                 secret_key: Secret::new(secret_key),
                 webhook_secret: Secret::new(webhook_secret),
-                api_base: var("STRIPE_API_BASE").unwrap_or_else(|| "https://api.stripe.com".to_owned()),
+                api_base: var("STRIPE_API_BASE")
+                    .unwrap_or_else(|| "https://api.stripe.com".to_owned()),
             }),
             (None, None) => None,
             _ => {
                 return Err(ConfigError::Invalid {
                     name: "STRIPE_SECRET_KEY",
-                    reason: "set both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, or neither".into(),
+                    reason: "set both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET, or neither"
+                        .into(),
                 });
             }
         };
@@ -61,7 +69,8 @@ impl Config {
             None => 10,
         };
         Ok(Config {
-            database_url: var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/atelier.db".to_owned()),
+            database_url: var("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://data/atelier.db".to_owned()),
             database_max_connections: max_connections,
             addr,
             site_url: var("SITE_URL"),

@@ -57,7 +57,9 @@ pub enum DemoError {
 
 /// Loads the demo catalogue if the shop has no products yet. Returns whether it did.
 pub async fn seed_catalogue(pool: &AnyPool) -> Result<bool, DemoError> {
-    let count: i64 = sqlx::query_scalar("select count(*) from products").fetch_one(pool).await?;
+    let count: i64 = sqlx::query_scalar("select count(*) from products")
+        .fetch_one(pool)
+        .await?;
     if count > 0 {
         return Ok(false);
     }
@@ -75,7 +77,8 @@ pub async fn seed_catalogue(pool: &AnyPool) -> Result<bool, DemoError> {
             .execute(&mut *tx)
             .await?;
         for product in &category.products {
-            Configurator::compile(&product.rules).map_err(|e| DemoError::Rules(product.slug.clone(), e.to_string()))?;
+            Configurator::compile(&product.rules)
+                .map_err(|e| DemoError::Rules(product.slug.clone(), e.to_string()))?;
             let product_id = new_id();
             position += 1;
             sqlx::query(
@@ -121,10 +124,14 @@ pub async fn seed_catalogue(pool: &AnyPool) -> Result<bool, DemoError> {
 
 /// Creates the demo merchandiser if there is none. Returns the password when one was created
 /// (generated unless given), so start-up can print it once.
-pub async fn seed_merchandiser(pool: &AnyPool, password: Option<&Secret>) -> Result<Option<String>, DemoError> {
-    let exists: Option<String> = sqlx::query_scalar("select id from customers where role = 'merchandiser'")
-        .fetch_optional(pool)
-        .await?;
+pub async fn seed_merchandiser(
+    pool: &AnyPool,
+    password: Option<&Secret>,
+) -> Result<Option<String>, DemoError> {
+    let exists: Option<String> =
+        sqlx::query_scalar("select id from customers where role = 'merchandiser'")
+            .fetch_optional(pool)
+            .await?;
     if exists.is_some() {
         return Ok(None);
     }

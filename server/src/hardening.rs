@@ -23,7 +23,11 @@ pub async fn request_id(mut request: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
     let mut response = next.run(request).instrument(span.clone()).await;
     span.in_scope(|| {
-        tracing::info!(status = response.status().as_u16(), elapsed_ms = started.elapsed().as_secs_f64() * 1e3, "request done");
+        tracing::info!(
+            status = response.status().as_u16(),
+            elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+            "request done"
+        );
     });
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", value);
@@ -36,15 +40,29 @@ pub async fn request_id(mut request: Request, next: Next) -> Response {
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
-    headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
+    headers.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"),
+            HeaderValue::from_static(
+                "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+            ),
         );
     }
     response
@@ -54,7 +72,10 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
 /// `Sec-Fetch-Site` (or, older ones, `Origin`); a request that says neither is refused too. The
 /// Stripe webhook is exempt: it is authenticated by its signature instead.
 pub async fn csrf(request: Request, next: Next) -> Response {
-    let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
     if safe || request.uri().path() == "/webhooks/stripe" {
         return next.run(request).await;
     }
@@ -66,7 +87,10 @@ pub async fn csrf(request: Request, next: Next) -> Response {
             let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
             match (origin, host) {
                 (Some(origin), Some(host)) => {
-                    origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
+                    origin
+                        .strip_prefix("http://")
+                        .or_else(|| origin.strip_prefix("https://"))
+                        == Some(host)
                 }
                 _ => false,
             }
@@ -76,7 +100,11 @@ pub async fn csrf(request: Request, next: Next) -> Response {
         next.run(request).await
     } else {
         tracing::warn!("refused a cross-site or origin-less request");
-        (StatusCode::FORBIDDEN, "This request must come from the Atelier site itself.").into_response()
+        (
+            StatusCode::FORBIDDEN,
+            "This request must come from the Atelier site itself.",
+        )
+            .into_response()
     }
 }
 
@@ -94,7 +122,8 @@ pub async fn server_fn_status(request: Request, next: Next) -> Response {
         Err(_) => return (StatusCode::INTERNAL_SERVER_ERROR, "").into_response(),
     };
     if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        parts.status =
+            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
     Response::from_parts(parts, Body::from(bytes))
 }

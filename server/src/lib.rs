@@ -45,11 +45,16 @@ impl Running {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        self.task.await.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+        self.task
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
     }
 
     /// Waits until the server stops on its own (it does not, unless the stop signal fires).
-    pub async fn wait(self, shutdown: impl std::future::Future<Output = ()>) -> std::io::Result<()> {
+    pub async fn wait(
+        self,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) -> std::io::Result<()> {
         shutdown.await;
         self.stop().await
     }
@@ -72,12 +77,15 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         if demo::seed_catalogue(&pool).await? {
             tracing::info!("loaded the demo catalogue");
         }
-        demo_merchandiser_password = demo::seed_merchandiser(&pool, config.demo_merchandiser_password.as_ref()).await?;
+        demo_merchandiser_password =
+            demo::seed_merchandiser(&pool, config.demo_merchandiser_password.as_ref()).await?;
     }
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| StartError::Listen(config.addr, e))?;
-    let addr = listener.local_addr().map_err(|e| StartError::Listen(config.addr, e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartError::Listen(config.addr, e))?;
     let leptos_options = LeptosOptions::builder()
         .output_name(config.output_name.as_str())
         .site_root(config.site_root.as_str())
@@ -87,7 +95,10 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         leptos_options,
         pool,
         settings: Arc::new(Settings {
-            site_url: config.site_url.clone().unwrap_or_else(|| format!("http://{addr}")),
+            site_url: config
+                .site_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{addr}")),
             stripe: config.stripe.clone(),
             currency: "eur".to_owned(),
         }),
@@ -96,14 +107,23 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
     let router = router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-            })
-            .await
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        })
+        .await
     });
     tracing::info!(%addr, "Atelier is listening");
-    Ok(Running { addr, state, demo_merchandiser_password, stop: Some(stop), task })
+    Ok(Running {
+        addr,
+        state,
+        demo_merchandiser_password,
+        stop: Some(stop),
+        task,
+    })
 }
 
 pub fn router(state: AppState) -> Router {
@@ -119,9 +139,15 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/webhooks/stripe", post(app::checkout::card::stripe_webhook))
+        .route(
+            "/webhooks/stripe",
+            post(app::checkout::card::stripe_webhook),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), shell_fn)
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
         .layer(middleware::from_fn(hardening::server_fn_status))
         .layer(middleware::from_fn(hardening::csrf))
         .layer(middleware::from_fn(hardening::security_headers))

@@ -10,7 +10,12 @@ use reqwest::StatusCode;
 
 fn rule_message(slug: &str, rule_id: &str) -> String {
     let catalogue = server::demo::catalogue().unwrap();
-    let product = catalogue.categories.iter().flat_map(|c| &c.products).find(|p| p.slug == slug).unwrap();
+    let product = catalogue
+        .categories
+        .iter()
+        .flat_map(|c| &c.products)
+        .find(|p| p.slug == slug)
+        .unwrap();
     let rule = serde_json::to_value(&product.rules).unwrap()["rules"]
         .as_array()
         .unwrap()
@@ -34,14 +39,18 @@ async fn a_guest_orders_a_configured_bicycle_by_invoice_and_gets_a_readable_orde
     assert_eq!(status, StatusCode::OK);
     let text = visible_text(&page);
     for group in ["Frame", "Size", "Drivetrain", "Brakes", "Wheels", "Colour"] {
-        assert!(page.contains(&format!(">{group}</label>")), "a control labelled {group}");
+        assert!(
+            page.contains(&format!(">{group}</label>")),
+            "a control labelled {group}"
+        );
     }
     assert!(text.contains("Add to cart"));
 
     let mut configuration = guest.default_configuration("bicycle").await;
     configuration.insert("frame".into(), "titanium".into());
     let quoted = guest.product("bicycle", &[("frame", "titanium")]).await;
-    let configuration_priced: BTreeMap<String, String> = serde_json::from_value(quoted["configuration"].clone()).unwrap();
+    let configuration_priced: BTreeMap<String, String> =
+        serde_json::from_value(quoted["configuration"].clone()).unwrap();
     let response = guest.add_to_cart("bicycle", &configuration_priced, 1).await;
     assert_eq!(location(&response).as_deref(), Some("/cart"));
 
@@ -63,7 +72,11 @@ async fn a_guest_orders_a_configured_bicycle_by_invoice_and_gets_a_readable_orde
         .fetch_one(shop.pool())
         .await
         .unwrap();
-    assert_eq!(total, quoted["price"].as_i64().unwrap(), "the order costs what the product page quoted");
+    assert_eq!(
+        total,
+        quoted["price"].as_i64().unwrap(),
+        "the order costs what the product page quoted"
+    );
 }
 
 #[tokio::test]
@@ -71,7 +84,8 @@ async fn a_tampered_price_in_the_form_changes_nothing() {
     let shop = Shop::start().await;
     let buyer = shop.visitor();
     let quoted = buyer.product("bicycle", &[]).await;
-    let configuration: BTreeMap<String, String> = serde_json::from_value(quoted["configuration"].clone()).unwrap();
+    let configuration: BTreeMap<String, String> =
+        serde_json::from_value(quoted["configuration"].clone()).unwrap();
     let mut fields: Vec<(String, String)> = vec![
         ("slug".into(), "bicycle".into()),
         ("quantity".into(), "2".into()),
@@ -79,9 +93,18 @@ async fn a_tampered_price_in_the_form_changes_nothing() {
         ("unit_price".into(), "1".into()),
         ("total".into(), "1".into()),
     ];
-    fields.extend(configuration.iter().map(|(g, o)| (format!("configuration[{g}]"), o.clone())));
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let response = buyer.submit("add_to_cart", "/products/bicycle", &fields).await;
+    fields.extend(
+        configuration
+            .iter()
+            .map(|(g, o)| (format!("configuration[{g}]"), o.clone())),
+    );
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let response = buyer
+        .submit("add_to_cart", "/products/bicycle", &fields)
+        .await;
     assert_eq!(location(&response).as_deref(), Some("/cart"));
     let number = buyer.checkout_by_invoice("tamper@example.com").await;
     let (total, line_price): (i64, i64) = sqlx::query_as(
@@ -105,18 +128,34 @@ async fn an_invalid_configuration_is_refused_with_the_reason() {
     configuration.insert("brakes".into(), "rim".into());
     configuration.insert("rack".into(), "none".into());
     let mut fields = vec![("slug".to_owned(), "bicycle".to_owned())];
-    fields.extend(configuration.iter().map(|(g, o)| (format!("configuration[{g}]"), o.clone())));
-    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    fields.extend(
+        configuration
+            .iter()
+            .map(|(g, o)| (format!("configuration[{g}]"), o.clone())),
+    );
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let (status, body) = buyer.call_json("add_to_cart", &fields).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let message = error_message(&body);
-    assert!(message.contains(&rule_message("bicycle", "carbon-needs-hydraulic")), "{message}");
-    assert!(buyer.cart().await["lines"].as_array().unwrap().is_empty(), "nothing was added");
+    assert!(
+        message.contains(&rule_message("bicycle", "carbon-needs-hydraulic")),
+        "{message}"
+    );
+    assert!(
+        buyer.cart().await["lines"].as_array().unwrap().is_empty(),
+        "nothing was added"
+    );
 
     // Without JavaScript the same refusal comes back to the product page, in the URL.
     let response = buyer.add_to_cart("bicycle", &configuration, 1).await;
     let back = location(&response).unwrap();
-    assert!(back.contains("/products/bicycle") && back.contains("__err="), "{back}");
+    assert!(
+        back.contains("/products/bicycle") && back.contains("__err="),
+        "{back}"
+    );
 }
 
 #[tokio::test]
@@ -126,31 +165,70 @@ async fn unknown_options_missing_groups_and_bad_quantities_are_field_errors() {
     let mut configuration = buyer.default_configuration("bicycle").await;
     configuration.insert("frame".into(), "unobtainium".into());
     let mut fields = vec![("slug".to_owned(), "bicycle".to_owned())];
-    fields.extend(configuration.iter().map(|(g, o)| (format!("configuration[{g}]"), o.clone())));
-    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    fields.extend(
+        configuration
+            .iter()
+            .map(|(g, o)| (format!("configuration[{g}]"), o.clone())),
+    );
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let (status, body) = buyer.call_json("add_to_cart", &refs).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(body["Validation"]["fields"]["configuration[frame]"].is_string(), "{body}");
+    assert!(
+        body["Validation"]["fields"]["configuration[frame]"].is_string(),
+        "{body}"
+    );
 
     let mut missing = buyer.default_configuration("bicycle").await;
     missing.remove("brakes");
     let mut fields = vec![("slug".to_owned(), "bicycle".to_owned())];
-    fields.extend(missing.iter().map(|(g, o)| (format!("configuration[{g}]"), o.clone())));
-    let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    fields.extend(
+        missing
+            .iter()
+            .map(|(g, o)| (format!("configuration[{g}]"), o.clone())),
+    );
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let (status, body) = buyer.call_json("add_to_cart", &refs).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(body["Validation"]["fields"]["configuration[brakes]"].is_string(), "{body}");
+    assert!(
+        body["Validation"]["fields"]["configuration[brakes]"].is_string(),
+        "{body}"
+    );
 
     for quantity in ["0", "-3", "many", "21"] {
         let configuration = buyer.default_configuration("bike-lock").await;
-        let mut fields = vec![("slug".to_owned(), "bike-lock".to_owned()), ("quantity".to_owned(), quantity.to_owned())];
-        fields.extend(configuration.iter().map(|(g, o)| (format!("configuration[{g}]"), o.clone())));
-        let refs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut fields = vec![
+            ("slug".to_owned(), "bike-lock".to_owned()),
+            ("quantity".to_owned(), quantity.to_owned()),
+        ];
+        fields.extend(
+            configuration
+                .iter()
+                .map(|(g, o)| (format!("configuration[{g}]"), o.clone())),
+        );
+        let refs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let (status, body) = buyer.call_json("add_to_cart", &refs).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{quantity}: {body}");
-        assert!(body["Validation"]["fields"]["quantity"].is_string(), "{body}");
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{quantity}: {body}"
+        );
+        assert!(
+            body["Validation"]["fields"]["quantity"].is_string(),
+            "{body}"
+        );
     }
-    let (status, body) = buyer.call_json("add_to_cart", &[("slug", "no-such-product")]).await;
+    let (status, body) = buyer
+        .call_json("add_to_cart", &[("slug", "no-such-product")])
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }
 
@@ -165,25 +243,60 @@ async fn quantity_changes_and_removal_apply_only_to_the_visitors_own_cart() {
     let cart = alice.cart().await;
     let lines = cart["lines"].as_array().unwrap();
     assert_eq!(lines.len(), 2);
-    let lock_line = lines.iter().find(|l| l["slug"] == "bike-lock").unwrap()["id"].as_str().unwrap().to_owned();
-    let mat_line = lines.iter().find(|l| l["slug"] == "desk-mat").unwrap()["id"].as_str().unwrap().to_owned();
+    let lock_line = lines.iter().find(|l| l["slug"] == "bike-lock").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mat_line = lines.iter().find(|l| l["slug"] == "desk-mat").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
-    let (status, _) = mallory.call_json("update_quantity", &[("line", &lock_line), ("quantity", "9")]).await;
+    let (status, _) = mallory
+        .call_json(
+            "update_quantity",
+            &[("line", &lock_line), ("quantity", "9")],
+        )
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    mallory.call_json("remove_line", &[("line", &mat_line)]).await;
+    mallory
+        .call_json("remove_line", &[("line", &mat_line)])
+        .await;
     let cart = alice.cart().await;
-    assert_eq!(cart["lines"].as_array().unwrap().len(), 2, "another visitor cannot touch this cart");
+    assert_eq!(
+        cart["lines"].as_array().unwrap().len(),
+        2,
+        "another visitor cannot touch this cart"
+    );
 
-    let response = alice.submit("update_quantity", "/cart", &[("line", &lock_line), ("quantity", "3")]).await;
-    assert_eq!(next_page(&response), Some(format!("{}/cart", alice.base)), "back to the cart");
-    let (status, body) = alice.call_json("update_quantity", &[("line", &lock_line), ("quantity", "0")]).await;
+    let response = alice
+        .submit(
+            "update_quantity",
+            "/cart",
+            &[("line", &lock_line), ("quantity", "3")],
+        )
+        .await;
+    assert_eq!(
+        next_page(&response),
+        Some(format!("{}/cart", alice.base)),
+        "back to the cart"
+    );
+    let (status, body) = alice
+        .call_json(
+            "update_quantity",
+            &[("line", &lock_line), ("quantity", "0")],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     alice.call_json("remove_line", &[("line", &mat_line)]).await;
     let cart = alice.cart().await;
     let lines = cart["lines"].as_array().unwrap();
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["quantity"], 3);
-    assert_eq!(cart["total"].as_i64().unwrap(), 3 * lines[0]["unit_price"].as_i64().unwrap());
+    assert_eq!(
+        cart["total"].as_i64().unwrap(),
+        3 * lines[0]["unit_price"].as_i64().unwrap()
+    );
 }
 
 #[tokio::test]
@@ -214,9 +327,16 @@ async fn checkout_reports_each_bad_field_and_keeps_what_was_typed() {
         assert!(fields[good].is_null(), "{good} is fine: {body}");
     }
     assert_eq!(body["Validation"]["values"]["full_name"], "Ada Lovelace");
-    let count: i64 = sqlx::query_scalar("select count(*) from orders").fetch_one(shop.pool()).await.unwrap();
+    let count: i64 = sqlx::query_scalar("select count(*) from orders")
+        .fetch_one(shop.pool())
+        .await
+        .unwrap();
     assert_eq!(count, 0);
-    assert_eq!(buyer.cart().await["lines"].as_array().unwrap().len(), 1, "the cart is kept");
+    assert_eq!(
+        buyer.cart().await["lines"].as_array().unwrap().len(),
+        1,
+        "the cart is kept"
+    );
 }
 
 #[tokio::test]
@@ -226,7 +346,10 @@ async fn an_empty_cart_cannot_be_checked_out() {
     let response = buyer.checkout("empty@example.com", "invoice").await;
     let back = location(&response).unwrap();
     assert!(back.contains("__err="), "refused back to the form: {back}");
-    let count: i64 = sqlx::query_scalar("select count(*) from orders").fetch_one(shop.pool()).await.unwrap();
+    let count: i64 = sqlx::query_scalar("select count(*) from orders")
+        .fetch_one(shop.pool())
+        .await
+        .unwrap();
     assert_eq!(count, 0);
 }
 
@@ -255,7 +378,9 @@ async fn card_payment_is_offered_only_when_stripe_is_configured() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(body["Validation"]["fields"]["payment"].is_string());
 
-    let stripe = fake_stripe::FakeStripe::start(fake_stripe::Config::default()).await.unwrap();
+    let stripe = fake_stripe::FakeStripe::start(fake_stripe::Config::default())
+        .await
+        .unwrap();
     let with_card = Shop::start_with(|config| {
         config.stripe = Some(app::state::StripeSettings {
             secret_key: app::state::Secret::new(stripe.secret_key()),
@@ -282,8 +407,15 @@ async fn order_numbers_are_random_not_sequential() {
         numbers.insert(number);
     }
     assert_eq!(numbers.len(), 4);
-    let ids: Vec<String> = sqlx::query_scalar("select id from orders").fetch_all(shop.pool()).await.unwrap();
-    assert!(ids.iter().all(|id| id.len() == 32 && id.parse::<u64>().is_err()), "ids are random: {ids:?}");
+    let ids: Vec<String> = sqlx::query_scalar("select id from orders")
+        .fetch_all(shop.pool())
+        .await
+        .unwrap();
+    assert!(
+        ids.iter()
+            .all(|id| id.len() == 32 && id.parse::<u64>().is_err()),
+        "ids are random: {ids:?}"
+    );
 }
 
 #[tokio::test]
@@ -309,14 +441,19 @@ async fn placing_an_order_reserves_stock_of_every_option() {
     for (group, option) in configuration.iter().filter(|(_, o)| *o != "none") {
         before.insert(group.clone(), stock_of(group.clone(), option.clone()).await);
     }
-    let lock_before: i64 = sqlx::query_scalar("select stock from products where slug = 'bike-lock'")
-        .fetch_one(shop.pool())
-        .await
-        .unwrap();
+    let lock_before: i64 =
+        sqlx::query_scalar("select stock from products where slug = 'bike-lock'")
+            .fetch_one(shop.pool())
+            .await
+            .unwrap();
     buyer.add_default("bike-lock", 3).await;
     buyer.checkout_by_invoice("stock@example.com").await;
     for (group, option) in configuration.iter().filter(|(_, o)| *o != "none") {
-        assert_eq!(stock_of(group.clone(), option.clone()).await, before[group] - 2, "{group}={option}");
+        assert_eq!(
+            stock_of(group.clone(), option.clone()).await,
+            before[group] - 2,
+            "{group}={option}"
+        );
     }
     let lock_after: i64 = sqlx::query_scalar("select stock from products where slug = 'bike-lock'")
         .fetch_one(shop.pool())
@@ -339,12 +476,22 @@ async fn an_option_that_sold_out_after_it_was_added_stops_checkout_with_a_messag
     .await
     .unwrap();
     let (_, cart) = buyer.page("/cart").await;
-    assert!(visible_text(&cart).to_lowercase().contains("out of stock"), "the cart says why");
+    assert!(
+        visible_text(&cart).to_lowercase().contains("out of stock"),
+        "the cart says why"
+    );
     let response = buyer.checkout("late@example.com", "invoice").await;
     assert!(location(&response).unwrap().contains("__err="));
-    let count: i64 = sqlx::query_scalar("select count(*) from orders").fetch_one(shop.pool()).await.unwrap();
+    let count: i64 = sqlx::query_scalar("select count(*) from orders")
+        .fetch_one(shop.pool())
+        .await
+        .unwrap();
     assert_eq!(count, 0);
-    assert_eq!(buyer.cart().await["lines"].as_array().unwrap().len(), 1, "the cart is unchanged");
+    assert_eq!(
+        buyer.cart().await["lines"].as_array().unwrap().len(),
+        1,
+        "the cart is unchanged"
+    );
 }
 
 #[tokio::test]
@@ -355,9 +502,15 @@ async fn the_confirmation_page_is_only_shown_to_the_buyer() {
     let number = buyer.checkout_by_invoice("private@example.com").await;
     let stranger = shop.visitor();
     let (status, page) = stranger.page(&format!("/orders/{number}")).await;
-    assert_eq!(status, StatusCode::OK, "the page renders, without the order");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the page renders, without the order"
+    );
     let text = visible_text(&page);
-    assert!(!text.contains("private@example.com") && !text.contains(&format!("Order number: {number}")));
+    assert!(
+        !text.contains("private@example.com") && !text.contains(&format!("Order number: {number}"))
+    );
     let (status, _) = stranger.call_json("order", &[("number", &number)]).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -366,7 +519,9 @@ async fn the_confirmation_page_is_only_shown_to_the_buyer() {
 async fn a_guest_cart_moves_into_the_account_at_login_and_a_registered_buyer_sees_their_orders() {
     let shop = Shop::start().await;
     let buyer = shop.visitor();
-    let response = buyer.register("Grace Hopper", "grace@example.com", "correct horse battery").await;
+    let response = buyer
+        .register("Grace Hopper", "grace@example.com", "correct horse battery")
+        .await;
     assert_eq!(location(&response).as_deref(), Some("/account"));
     buyer.add_default("monitor-arm", 1).await;
     let number = buyer.checkout_by_invoice("grace@example.com").await;
@@ -381,30 +536,57 @@ async fn a_guest_cart_moves_into_the_account_at_login_and_a_registered_buyer_see
     // As a guest on another device, fill a cart, then log in: the cart comes along.
     let device = shop.visitor();
     device.add_default("usb-c-cable", 2).await;
-    let response = device.login("grace@example.com", "correct horse battery").await;
+    let response = device
+        .login("grace@example.com", "correct horse battery")
+        .await;
     assert_eq!(location(&response).as_deref(), Some("/account"));
     let cart = device.cart().await;
     assert_eq!(cart["lines"][0]["slug"], "usb-c-cable");
     assert_eq!(cart["lines"][0]["quantity"], 2);
 
-    let (status, body) = shop.visitor().call_json("register", &[("full_name", "G"), ("email", "GRACE@example.com"), ("password", "another password")]).await;
+    let (status, body) = shop
+        .visitor()
+        .call_json(
+            "register",
+            &[
+                ("full_name", "G"),
+                ("email", "GRACE@example.com"),
+                ("password", "another password"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body["Validation"]["fields"]["email"].as_str().unwrap().contains("already registered"));
+    assert!(
+        body["Validation"]["fields"]["email"]
+            .as_str()
+            .unwrap()
+            .contains("already registered")
+    );
 }
 
 #[tokio::test]
 async fn reorder_refills_the_cart_rechecked_against_todays_stock() {
     let shop = Shop::start().await;
     let buyer = shop.visitor();
-    buyer.register("Ada Lovelace", "ada@example.com", "analytical engine").await;
+    buyer
+        .register("Ada Lovelace", "ada@example.com", "analytical engine")
+        .await;
     buyer.add_default("keyboard", 1).await;
     buyer.add_default("keycap-puller", 2).await;
     let number = buyer.checkout_by_invoice("ada@example.com").await;
     assert!(buyer.cart().await["lines"].as_array().unwrap().is_empty());
 
-    sqlx::query("update products set stock = 0 where slug = 'keycap-puller'").execute(shop.pool()).await.unwrap();
-    let response = buyer.submit("reorder", "/account", &[("number", &number)]).await;
-    assert_eq!(location(&response).as_deref(), Some("/cart?reorder=partial"));
+    sqlx::query("update products set stock = 0 where slug = 'keycap-puller'")
+        .execute(shop.pool())
+        .await
+        .unwrap();
+    let response = buyer
+        .submit("reorder", "/account", &[("number", &number)])
+        .await;
+    assert_eq!(
+        location(&response).as_deref(),
+        Some("/cart?reorder=partial")
+    );
     let cart = buyer.cart().await;
     let lines = cart["lines"].as_array().unwrap();
     assert_eq!(lines.len(), 1, "the sold-out puller is not put back");
@@ -420,9 +602,14 @@ async fn without_javascript_forms_answer_with_the_next_page() {
     let shop = Shop::start().await;
     let buyer = shop.visitor();
     // "Update price" submits the product form as GET to the product page itself.
-    let (status, page) = buyer.page("/products/bicycle?configuration%5Bframe%5D=titanium").await;
+    let (status, page) = buyer
+        .page("/products/bicycle?configuration%5Bframe%5D=titanium")
+        .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains(r#"<option value="titanium" selected"#), "titanium is selected");
+    assert!(
+        page.contains(r#"<option value="titanium" selected"#),
+        "titanium is selected"
+    );
     let configuration = buyer.default_configuration("bicycle").await;
     let response = buyer.add_to_cart("bicycle", &configuration, 1).await;
     assert_eq!(response.status(), StatusCode::FOUND);
@@ -439,18 +626,38 @@ async fn the_product_page_explains_unavailable_options_and_links_to_the_fix() {
     let shop = Shop::start().await;
     let buyer = shop.visitor();
     let view = buyer.product("bicycle", &[("brakes", "rim")]).await;
-    let frame = view["groups"].as_array().unwrap().iter().find(|g| g["id"] == "frame").unwrap();
-    let carbon = frame["options"].as_array().unwrap().iter().find(|o| o["id"] == "carbon").unwrap();
+    let frame = view["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == "frame")
+        .unwrap();
+    let carbon = frame["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == "carbon")
+        .unwrap();
     assert_eq!(carbon["available"], false);
     assert!(carbon["reason"].as_str().unwrap().len() > 5);
-    let fix: BTreeMap<String, String> = serde_json::from_value(carbon["fix"]["choices"].clone()).unwrap();
+    let fix: BTreeMap<String, String> =
+        serde_json::from_value(carbon["fix"]["choices"].clone()).unwrap();
     assert_eq!(fix.get("frame").map(String::as_str), Some("carbon"));
-    assert_ne!(fix.get("brakes").map(String::as_str), Some("rim"), "the fix changes the brakes");
+    assert_ne!(
+        fix.get("brakes").map(String::as_str),
+        Some("rim"),
+        "the fix changes the brakes"
+    );
     // Following the fix makes carbon available.
     let choices: Vec<(&str, &str)> = fix.iter().map(|(g, o)| (g.as_str(), o.as_str())).collect();
     let fixed = buyer.product("bicycle", &choices).await;
     assert_eq!(fixed["configuration"]["frame"], "carbon");
-    let (_, page) = buyer.page("/products/bicycle?configuration%5Bbrakes%5D=rim").await;
+    let (_, page) = buyer
+        .page("/products/bicycle?configuration%5Bbrakes%5D=rim")
+        .await;
     let text = visible_text(&page);
-    assert!(text.contains("Not available: Carbon") && text.contains("Make available"), "{text}");
+    assert!(
+        text.contains("Not available: Carbon") && text.contains("Make available"),
+        "{text}"
+    );
 }

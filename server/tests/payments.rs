@@ -8,7 +8,9 @@ use fake_stripe::{FakeStripe, Running as Stripe, Signing};
 use serde_json::Value;
 
 async fn shop_with_stripe() -> (Shop, Stripe) {
-    let stripe = FakeStripe::start(fake_stripe::Config::default()).await.unwrap();
+    let stripe = FakeStripe::start(fake_stripe::Config::default())
+        .await
+        .unwrap();
     let shop = Shop::start_with(|config| {
         config.stripe = Some(app::state::StripeSettings {
             secret_key: app::state::Secret::new(stripe.secret_key()),
@@ -26,18 +28,26 @@ async fn card_order(shop: &Shop, stripe: &Stripe, buyer: &Visitor) -> (String, S
     buyer.add_default("bike-lock", 1).await;
     let response = buyer.checkout("card@example.com", "card").await;
     let target = location(&response).expect("redirect to the payment page");
-    assert!(target.starts_with(&format!("{}/pay/", stripe.base_url())), "{target}");
+    assert!(
+        target.starts_with(&format!("{}/pay/", stripe.base_url())),
+        "{target}"
+    );
     let session = target.rsplit('/').next().unwrap().to_owned();
-    let number: String = sqlx::query_scalar("select number from orders where stripe_session_id = $1")
-        .bind(&session)
-        .fetch_one(shop.pool())
-        .await
-        .unwrap();
+    let number: String =
+        sqlx::query_scalar("select number from orders where stripe_session_id = $1")
+            .bind(&session)
+            .fetch_one(shop.pool())
+            .await
+            .unwrap();
     (number, session)
 }
 
 async fn status_of(shop: &Shop, number: &str) -> String {
-    sqlx::query_scalar("select status from orders where number = $1").bind(number).fetch_one(shop.pool()).await.unwrap()
+    sqlx::query_scalar("select status from orders where number = $1")
+        .bind(number)
+        .fetch_one(shop.pool())
+        .await
+        .unwrap()
 }
 
 async fn events_of(shop: &Shop, number: &str) -> Vec<String> {
@@ -51,7 +61,10 @@ async fn events_of(shop: &Shop, number: &str) -> Vec<String> {
 }
 
 async fn lock_stock(shop: &Shop) -> i64 {
-    sqlx::query_scalar("select stock from products where slug = 'bike-lock'").fetch_one(shop.pool()).await.unwrap()
+    sqlx::query_scalar("select stock from products where slug = 'bike-lock'")
+        .fetch_one(shop.pool())
+        .await
+        .unwrap()
 }
 
 /// An event like `template` with another id and type, and `adjust` applied to its session.
@@ -67,7 +80,9 @@ fn variant(template: &str, id: &str, kind: &str, adjust: impl FnOnce(&mut Value)
 async fn the_checkout_session_carries_the_servers_amount_and_the_order() {
     let (shop, stripe) = shop_with_stripe().await;
     let buyer = shop.visitor();
-    let price = buyer.product("bike-lock", &[]).await["price"].as_i64().unwrap();
+    let price = buyer.product("bike-lock", &[]).await["price"]
+        .as_i64()
+        .unwrap();
     let (number, _) = card_order(&shop, &stripe, &buyer).await;
     let request = stripe
         .requests()
@@ -76,12 +91,24 @@ async fn the_checkout_session_carries_the_servers_amount_and_the_order() {
         .expect("the shop created a Checkout Session");
     let form = &request.form;
     assert_eq!(form["mode"], "payment");
-    assert_eq!(form["line_items"][0]["price_data"]["unit_amount"], price.to_string());
+    assert_eq!(
+        form["line_items"][0]["price_data"]["unit_amount"],
+        price.to_string()
+    );
     assert_eq!(form["line_items"][0]["price_data"]["currency"], "eur");
     assert_eq!(form["line_items"][0]["quantity"], "1");
     assert_eq!(form["customer_email"], "card@example.com");
-    assert!(form["success_url"].as_str().unwrap().ends_with(&format!("/orders/{number}")));
-    assert_eq!(status_of(&shop, &number).await, "placed", "not paid before Stripe says so");
+    assert!(
+        form["success_url"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!("/orders/{number}"))
+    );
+    assert_eq!(
+        status_of(&shop, &number).await,
+        "placed",
+        "not paid before Stripe says so"
+    );
 }
 
 #[tokio::test]
@@ -111,7 +138,10 @@ async fn forged_and_stale_events_change_nothing() {
     let paid = stripe.pay(&session).await.unwrap();
     let forged = stripe.send_forged(&paid.event.id).await.unwrap();
     assert_eq!(forged.status, Some(400));
-    let stale = stripe.send_stale(&paid.event.id, std::time::Duration::from_secs(3600)).await.unwrap();
+    let stale = stripe
+        .send_stale(&paid.event.id, std::time::Duration::from_secs(3600))
+        .await
+        .unwrap();
     assert_eq!(stale.status, Some(400));
     let unsigned = stripe.send_raw(&paid.event.payload, Signing::Missing).await;
     assert_eq!(unsigned.status, Some(400));
@@ -128,35 +158,59 @@ async fn a_completion_whose_amount_does_not_match_the_order_is_not_fulfilled() {
     let (number, session) = card_order(&shop, &stripe, &buyer).await;
     stripe.hold_deliveries(true);
     let paid = stripe.pay(&session).await.unwrap();
-    let cheap = variant(&paid.event.payload, "evt_test_cheap", "checkout.session.completed", |s| {
-        s["amount_total"] = Value::from(1)
-    });
+    let cheap = variant(
+        &paid.event.payload,
+        "evt_test_cheap",
+        "checkout.session.completed",
+        |s| s["amount_total"] = Value::from(1),
+    );
     let delivery = stripe.send_raw(&cheap, Signing::Valid).await;
-    assert_eq!(delivery.status, Some(200), "acknowledged, so Stripe does not retry");
+    assert_eq!(
+        delivery.status,
+        Some(200),
+        "acknowledged, so Stripe does not retry"
+    );
     assert_eq!(status_of(&shop, &number).await, "placed");
 }
 
 #[tokio::test]
-async fn an_expired_payment_cancels_the_order_and_releases_its_stock_and_a_late_completion_is_ignored() {
+async fn an_expired_payment_cancels_the_order_and_releases_its_stock_and_a_late_completion_is_ignored()
+ {
     let (shop, stripe) = shop_with_stripe().await;
     let buyer = shop.visitor();
     let before = lock_stock(&shop).await;
     let (number, session) = card_order(&shop, &stripe, &buyer).await;
-    assert_eq!(lock_stock(&shop).await, before - 1, "reserved while waiting for payment");
+    assert_eq!(
+        lock_stock(&shop).await,
+        before - 1,
+        "reserved while waiting for payment"
+    );
     let (_, expired, delivery) = stripe.expire(&session).await.unwrap();
     let delivery = match delivery {
         Some(delivery) => delivery,
-        None => stripe.wait_for_deliveries(1, std::time::Duration::from_secs(10)).await.unwrap().remove(0),
+        None => stripe
+            .wait_for_deliveries(1, std::time::Duration::from_secs(10))
+            .await
+            .unwrap()
+            .remove(0),
     };
     assert_eq!(delivery.status, Some(200));
     assert_eq!(status_of(&shop, &number).await, "cancelled");
     assert_eq!(lock_stock(&shop).await, before, "stock released");
 
-    let late = variant(&expired.payload, "evt_test_late", "checkout.session.completed", |s| {
-        s["status"] = Value::from("complete");
-        s["payment_status"] = Value::from("paid");
-    });
-    assert_eq!(stripe.send_raw(&late, Signing::Valid).await.status, Some(200));
+    let late = variant(
+        &expired.payload,
+        "evt_test_late",
+        "checkout.session.completed",
+        |s| {
+            s["status"] = Value::from("complete");
+            s["payment_status"] = Value::from("paid");
+        },
+    );
+    assert_eq!(
+        stripe.send_raw(&late, Signing::Valid).await.status,
+        Some(200)
+    );
     assert_eq!(status_of(&shop, &number).await, "cancelled");
     assert_eq!(lock_stock(&shop).await, before);
     assert_eq!(events_of(&shop, &number).await, ["placed", "cancelled"]);
@@ -168,11 +222,19 @@ async fn an_expiry_arriving_after_the_payment_changes_nothing() {
     let buyer = shop.visitor();
     let (number, session) = card_order(&shop, &stripe, &buyer).await;
     let paid = stripe.pay(&session).await.unwrap();
-    let expiry = variant(&paid.event.payload, "evt_test_expiry", "checkout.session.expired", |s| {
-        s["status"] = Value::from("expired");
-        s["payment_status"] = Value::from("unpaid");
-    });
-    assert_eq!(stripe.send_raw(&expiry, Signing::Valid).await.status, Some(200));
+    let expiry = variant(
+        &paid.event.payload,
+        "evt_test_expiry",
+        "checkout.session.expired",
+        |s| {
+            s["status"] = Value::from("expired");
+            s["payment_status"] = Value::from("unpaid");
+        },
+    );
+    assert_eq!(
+        stripe.send_raw(&expiry, Signing::Valid).await.status,
+        Some(200)
+    );
     assert_eq!(status_of(&shop, &number).await, "paid");
     assert_eq!(events_of(&shop, &number).await, ["placed", "paid"]);
 }

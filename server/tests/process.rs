@@ -14,10 +14,16 @@ fn the_binary_logs_json_with_request_ids_and_exits_cleanly_on_sigterm() {
         listener.local_addr().unwrap().port()
     };
     let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-        .env("DATABASE_URL", format!("sqlite://{}/atelier.db", dir.display()))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/atelier.db", dir.display()),
+        )
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("ATELIER_LOG_FORMAT", "json")
-        .env("ATELIER_DEMO_MERCHANDISER_PASSWORD", "process-test-password")
+        .env(
+            "ATELIER_DEMO_MERCHANDISER_PASSWORD",
+            "process-test-password",
+        )
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -44,13 +50,22 @@ fn the_binary_logs_json_with_request_ids_and_exits_cleanly_on_sigterm() {
     };
     let deadline = Instant::now() + Duration::from_secs(60);
     let banner = next_line(deadline, &|l| l.contains("Demo merchandiser"));
-    assert!(banner.contains("merchandiser@atelier.test / process-test-password"), "{banner}");
+    assert!(
+        banner.contains("merchandiser@atelier.test / process-test-password"),
+        "{banner}"
+    );
     next_line(deadline, &|l| l.contains("Atelier is serving"));
 
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     use std::io::{Read, Write};
-    write!(stream, "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
@@ -60,12 +75,17 @@ fn the_binary_logs_json_with_request_ids_and_exits_cleanly_on_sigterm() {
         .expect("a request id header")
         .trim()
         .to_owned();
-    let log = next_line(Instant::now() + Duration::from_secs(10), &|l| l.contains("request done"));
+    let log = next_line(Instant::now() + Duration::from_secs(10), &|l| {
+        l.contains("request done")
+    });
     let log: serde_json::Value = serde_json::from_str(&log).expect("JSON log line");
     assert_eq!(log["span"]["request_id"], request_id.as_str(), "{log}");
     assert_eq!(log["fields"]["status"], 200);
 
-    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let deadline = Instant::now() + Duration::from_secs(20);
     let status = loop {

@@ -15,18 +15,31 @@ async fn every_page_has_security_headers_and_a_csp_nonce_that_matches_its_script
         let headers = response.headers().clone();
         let html = response.text().await.unwrap();
         assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
-        assert_eq!(headers["referrer-policy"], "strict-origin-when-cross-origin");
+        assert_eq!(
+            headers["referrer-policy"],
+            "strict-origin-when-cross-origin"
+        );
         assert!(headers.contains_key("x-request-id"));
         let csp = headers["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'"), "{path}: {csp}");
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'"),
+            "{path}: {csp}"
+        );
         assert!(!csp.contains("unsafe-inline"), "{csp}");
-        let nonce = csp.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).expect("a nonce");
+        let nonce = csp
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .expect("a nonce");
         assert!(nonce.len() >= 16);
         // Every inline script carries this response's nonce.
         for script in html.split("<script").skip(1) {
             let tag = script.split('>').next().unwrap();
             if !tag.contains("src=") {
-                assert!(tag.contains(&format!("nonce=\"{nonce}\"")), "{path}: inline script without the nonce: {tag}");
+                assert!(
+                    tag.contains(&format!("nonce=\"{nonce}\"")),
+                    "{path}: inline script without the nonce: {tag}"
+                );
             }
         }
     }
@@ -34,7 +47,12 @@ async fn every_page_has_security_headers_and_a_csp_nonce_that_matches_its_script
     let second = visitor.get("/").await.headers()["content-security-policy"].clone();
     assert_ne!(first, second, "a fresh nonce per response");
     let health = visitor.get("/healthz").await;
-    assert!(health.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert!(
+        health.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("frame-ancestors 'none'")
+    );
 }
 
 #[tokio::test]
@@ -44,7 +62,10 @@ async fn unknown_pages_get_the_styled_404_and_health_checks_answer() {
     let (status, page) = visitor.page("/definitely/not/here").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(visible_text(&page).contains("Page not found"));
-    assert!(page.contains("/pkg/atelier.css"), "the 404 page is the styled app page");
+    assert!(
+        page.contains("/pkg/atelier.css"),
+        "the 404 page is the styled app page"
+    );
     let (status, body) = visitor.page("/healthz").await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "ok"));
     let (status, body) = visitor.page("/readyz").await;
@@ -57,18 +78,30 @@ async fn readiness_fails_when_the_database_is_gone_but_liveness_holds() {
     let visitor = shop.visitor();
     shop.pool().close().await;
     assert_eq!(visitor.get("/healthz").await.status(), StatusCode::OK);
-    assert_eq!(visitor.get("/readyz").await.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        visitor.get("/readyz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
 }
 
 #[tokio::test]
 async fn cross_site_and_origin_less_posts_are_refused() {
     let shop = Shop::start().await;
-    let plain = reqwest::Client::builder().timeout(std::time::Duration::from_secs(30)).build().unwrap();
+    let plain = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap();
     let url = shop.url("/api/add_to_cart");
     let form = [("slug", "bike-lock"), ("quantity", "1")];
     let no_origin = plain.post(&url).form(&form).send().await.unwrap();
     assert_eq!(no_origin.status(), StatusCode::FORBIDDEN);
-    let evil = plain.post(&url).header("origin", "https://evil.example").form(&form).send().await.unwrap();
+    let evil = plain
+        .post(&url)
+        .header("origin", "https://evil.example")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(evil.status(), StatusCode::FORBIDDEN);
     let cross_site = plain
         .post(&url)
@@ -88,7 +121,10 @@ async fn cross_site_and_origin_less_posts_are_refused() {
         .await
         .unwrap();
     assert_eq!(same_site.status(), StatusCode::OK);
-    let count: i64 = sqlx::query_scalar("select count(*) from cart_lines").fetch_one(shop.pool()).await.unwrap();
+    let count: i64 = sqlx::query_scalar("select count(*) from cart_lines")
+        .fetch_one(shop.pool())
+        .await
+        .unwrap();
     assert_eq!(count, 1, "only the same-origin request added anything");
 }
 
@@ -100,10 +136,19 @@ async fn buyers_get_403_and_guests_401_from_every_merchandiser_function() {
     let number = buyer.checkout_by_invoice("buyer@example.com").await;
     let calls: [(&str, Vec<(&str, &str)>); 2] = [
         ("admin_orders", vec![]),
-        ("set_order_status", vec![("number", number.as_str()), ("from", "placed"), ("to", "paid")]),
+        (
+            "set_order_status",
+            vec![
+                ("number", number.as_str()),
+                ("from", "placed"),
+                ("to", "paid"),
+            ],
+        ),
     ];
     let guest = shop.visitor();
-    buyer.register("Bea Buyer", "bea@example.com", "long enough password").await;
+    buyer
+        .register("Bea Buyer", "bea@example.com", "long enough password")
+        .await;
     for (function, fields) in &calls {
         let (status, _) = guest.call_json(function, fields).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{function} as guest");
@@ -131,38 +176,82 @@ async fn internal_errors_show_a_reference_and_no_internal_detail() {
     let visitor = shop.visitor();
     let response = visitor.call("product", &[("slug", "keyboard")]).await;
     assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     let body: serde_json::Value = response.json().await.unwrap();
     let message = error_message(&body);
-    assert!(message.contains(&format!("reference {request_id}")), "the reference is this request's id: {message}");
-    assert!(!body.to_string().contains("json") && !body.to_string().contains("expected"), "{body}");
+    assert!(
+        message.contains(&format!("reference {request_id}")),
+        "the reference is this request's id: {message}"
+    );
+    assert!(
+        !body.to_string().contains("json") && !body.to_string().contains("expected"),
+        "{body}"
+    );
     let (_, page) = visitor.page("/products/keyboard").await;
     let text = visible_text(&page);
-    assert!(text.contains("Something went wrong") && !text.contains("not json"), "{text}");
+    assert!(
+        text.contains("Something went wrong") && !text.contains("not json"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn failed_logins_are_rate_limited_per_email_in_the_database() {
     let shop = Shop::start().await;
     let owner = shop.visitor();
-    owner.register("Lin Owner", "lin@example.com", "the right password").await;
+    owner
+        .register("Lin Owner", "lin@example.com", "the right password")
+        .await;
     let attacker = shop.visitor();
     for _ in 0..5 {
-        let (status, body) = attacker.call_json("login", &[("email", "lin@example.com"), ("password", "wrong guess")]).await;
+        let (status, body) = attacker
+            .call_json(
+                "login",
+                &[("email", "lin@example.com"), ("password", "wrong guess")],
+            )
+            .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(error_message(&body), "Email or password is incorrect.");
     }
-    let (status, _) = attacker.call_json("login", &[("email", "lin@example.com"), ("password", "the right password")]).await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits out the window");
-    let hits: i64 = sqlx::query_scalar("select hits from rate_limits where key = 'login:email:lin@example.com'")
-        .fetch_one(shop.pool())
-        .await
-        .unwrap();
+    let (status, _) = attacker
+        .call_json(
+            "login",
+            &[
+                ("email", "lin@example.com"),
+                ("password", "the right password"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits out the window"
+    );
+    let hits: i64 = sqlx::query_scalar(
+        "select hits from rate_limits where key = 'login:email:lin@example.com'",
+    )
+    .fetch_one(shop.pool())
+    .await
+    .unwrap();
     assert_eq!(hits, 5);
     // Another email from elsewhere is unaffected.
     let other = shop.visitor();
-    other.register("Other Person", "other@example.com", "another password").await;
-    let (status, _) = shop.visitor().call_json("login", &[("email", "other@example.com"), ("password", "another password")]).await;
+    other
+        .register("Other Person", "other@example.com", "another password")
+        .await;
+    let (status, _) = shop
+        .visitor()
+        .call_json(
+            "login",
+            &[
+                ("email", "other@example.com"),
+                ("password", "another password"),
+            ],
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
 }
 
@@ -174,25 +263,55 @@ async fn lookup_with_wrong_email_reveals_nothing_and_is_rate_limited() {
     let number = buyer.checkout_by_invoice("owner@example.com").await;
 
     let snoop = shop.visitor();
-    let (wrong_email_status, wrong_email) = snoop.call_json("lookup_order", &[("number", &number), ("email", "x@example.com")]).await;
-    let (wrong_number_status, wrong_number) = snoop.call_json("lookup_order", &[("number", "ZZZZ-ZZZZ"), ("email", "owner@example.com")]).await;
+    let (wrong_email_status, wrong_email) = snoop
+        .call_json(
+            "lookup_order",
+            &[("number", &number), ("email", "x@example.com")],
+        )
+        .await;
+    let (wrong_number_status, wrong_number) = snoop
+        .call_json(
+            "lookup_order",
+            &[("number", "ZZZZ-ZZZZ"), ("email", "owner@example.com")],
+        )
+        .await;
     assert_eq!(wrong_email_status, wrong_number_status);
     assert_eq!(error_message(&wrong_email), error_message(&wrong_number));
-    assert_eq!(error_message(&wrong_email), "We could not find an order with that number and email.");
+    assert_eq!(
+        error_message(&wrong_email),
+        "We could not find an order with that number and email."
+    );
 
     // The right pair, typed loosely, finds it and shows the timeline.
     let friend = shop.visitor();
     let loose = number.to_lowercase().replace('-', " ");
-    let response = friend.submit("lookup_order", "/orders/lookup", &[("number", &loose), ("email", "OWNER@example.com")]).await;
+    let response = friend
+        .submit(
+            "lookup_order",
+            "/orders/lookup",
+            &[("number", &loose), ("email", "OWNER@example.com")],
+        )
+        .await;
     assert_eq!(location(&response), Some(format!("/orders/{number}")));
     let (_, page) = friend.page(&format!("/orders/{number}")).await;
     assert!(visible_text(&page).contains("Placed"));
 
     // Failed lookups of one order number are limited, even for the right email afterwards.
     for _ in 0..4 {
-        snoop.call_json("lookup_order", &[("number", &number), ("email", "guess@example.com")]).await;
+        snoop
+            .call_json(
+                "lookup_order",
+                &[("number", &number), ("email", "guess@example.com")],
+            )
+            .await;
     }
-    let (status, _) = shop.visitor().call_json("lookup_order", &[("number", &number), ("email", "owner@example.com")]).await;
+    let (status, _) = shop
+        .visitor()
+        .call_json(
+            "lookup_order",
+            &[("number", &number), ("email", "owner@example.com")],
+        )
+        .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     let stored: i64 = sqlx::query_scalar("select hits from rate_limits where key = $1")
         .bind(format!("lookup:order:{number}"))
@@ -206,29 +325,67 @@ async fn lookup_with_wrong_email_reveals_nothing_and_is_rate_limited() {
 async fn the_database_stores_only_a_hash_of_the_session_token() {
     let shop = Shop::start().await;
     let visitor = shop.visitor();
-    let response = visitor.register("Hash Test", "hash@example.com", "long enough password").await;
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
-    let token = cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
-    let hashes: Vec<String> = sqlx::query_scalar("select token_hash from sessions").fetch_all(shop.pool()).await.unwrap();
-    assert!(!hashes.contains(&token));
-    assert!(hashes.contains(&app::session::hash_token(&token)));
-    let hash: String = sqlx::query_scalar("select password_hash from customers where email = 'hash@example.com'")
-        .fetch_one(shop.pool())
+    let response = visitor
+        .register("Hash Test", "hash@example.com", "long enough password")
+        .await;
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_owned();
+    let hashes: Vec<String> = sqlx::query_scalar("select token_hash from sessions")
+        .fetch_all(shop.pool())
         .await
         .unwrap();
+    assert!(!hashes.contains(&token));
+    assert!(hashes.contains(&app::session::hash_token(&token)));
+    let hash: String =
+        sqlx::query_scalar("select password_hash from customers where email = 'hash@example.com'")
+            .fetch_one(shop.pool())
+            .await
+            .unwrap();
     assert!(hash.starts_with("$argon2id$"));
 }
 
 #[tokio::test]
 async fn the_session_cookie_is_httponly_and_samesite_and_secure_over_https() {
     let shop = Shop::start().await;
-    let response = shop.visitor().register("Plain Http", "http@example.com", "long enough password").await;
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
-    assert!(!cookie.contains("Secure"), "plain http cannot keep a Secure cookie");
+    let response = shop
+        .visitor()
+        .register("Plain Http", "http@example.com", "long enough password")
+        .await;
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http cannot keep a Secure cookie"
+    );
 
-    let https = Shop::start_with(|config| config.site_url = Some("https://shop.example".into())).await;
-    let response = https.visitor().register("Over Https", "https@example.com", "long enough password").await;
-    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Secure"), "{cookie}");
+    let https =
+        Shop::start_with(|config| config.site_url = Some("https://shop.example".into())).await;
+    let response = https
+        .visitor()
+        .register("Over Https", "https@example.com", "long enough password")
+        .await;
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Secure"),
+        "{cookie}"
+    );
 }

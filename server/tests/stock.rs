@@ -19,7 +19,9 @@ async fn limit_frame(shop: &Shop, frame: &str, stock: i64) {
 }
 
 async fn race(servers: &[String]) -> (usize, usize) {
-    let buyers: Vec<Visitor> = (0..50).map(|i| Visitor::new(&servers[i % servers.len()])).collect();
+    let buyers: Vec<Visitor> = (0..50)
+        .map(|i| Visitor::new(&servers[i % servers.len()]))
+        .collect();
     for buyer in &buyers {
         buyer.add_default("bicycle", 1).await;
     }
@@ -30,7 +32,9 @@ async fn race(servers: &[String]) -> (usize, usize) {
         let start = start.clone();
         attempts.spawn(async move {
             start.wait().await;
-            let response = buyer.checkout(&format!("racer{i}@example.com"), "invoice").await;
+            let response = buyer
+                .checkout(&format!("racer{i}@example.com"), "invoice")
+                .await;
             location(&response).is_some_and(|l| l.starts_with("/orders/"))
         });
     }
@@ -56,7 +60,10 @@ async fn fifty_concurrent_checkouts_against_stock_five_give_exactly_five_orders(
     };
     let (won, lost) = race(&servers).await;
     assert_eq!((won, lost), (5, 45));
-    let orders: i64 = sqlx::query_scalar("select count(*) from orders").fetch_one(shop.pool()).await.unwrap();
+    let orders: i64 = sqlx::query_scalar("select count(*) from orders")
+        .fetch_one(shop.pool())
+        .await
+        .unwrap();
     assert_eq!(orders, 5);
     let left: i64 = sqlx::query_scalar(
         "select quantity from option_stock where group_id = 'frame' and option_id = $1

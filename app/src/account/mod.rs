@@ -32,7 +32,10 @@ pub const MIN_PASSWORD: usize = 10;
 
 #[server(endpoint = "me")]
 pub async fn me() -> Result<Option<CustomerView>, AppError> {
-    Ok(crate::session::current().await?.and_then(|s| s.customer).map(|c| ssr::customer_view(&c)))
+    Ok(crate::session::current()
+        .await?
+        .and_then(|s| s.customer)
+        .map(|c| ssr::customer_view(&c)))
 }
 
 #[server(endpoint = "register")]
@@ -45,7 +48,11 @@ pub async fn register(full_name: String, email: String, password: String) -> Res
 #[server(endpoint = "login")]
 pub async fn login(email: String, password: String) -> Result<(), AppError> {
     let customer = ssr::login(&email, &password).await?;
-    leptos_axum::redirect(if customer.is_merchandiser() { "/admin/orders" } else { "/account" });
+    leptos_axum::redirect(if customer.is_merchandiser() {
+        "/admin/orders"
+    } else {
+        "/account"
+    });
     Ok(())
 }
 

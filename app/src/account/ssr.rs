@@ -1,7 +1,7 @@
 //! Account storage and password checks.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use std::collections::BTreeMap;
 
 use super::{AccountView, CustomerView, MIN_PASSWORD};
@@ -15,7 +15,12 @@ use crate::state::app_state;
 pub fn customer_view(customer: &Customer) -> CustomerView {
     CustomerView {
         full_name: customer.full_name.clone(),
-        first_name: customer.full_name.split_whitespace().next().unwrap_or(&customer.full_name).to_owned(),
+        first_name: customer
+            .full_name
+            .split_whitespace()
+            .next()
+            .unwrap_or(&customer.full_name)
+            .to_owned(),
         merchandiser: customer.is_merchandiser(),
     }
 }
@@ -24,7 +29,9 @@ pub fn customer_view(customer: &Customer) -> CustomerView {
 pub async fn hash_password(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        Argon2::default().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string())
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|hash| hash.to_string())
     })
     .await
     .map_err(crate::error::internal)?
@@ -33,7 +40,11 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 
 async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        PasswordHash::new(&hash).map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
     })
     .await
     .map_err(crate::error::internal)?
@@ -48,19 +59,38 @@ pub async fn register(full_name: &str, email: &str, password: &str) -> Result<()
     if full_name.is_empty() || full_name.chars().count() > 200 {
         fields.insert("full_name".to_owned(), "Enter your full name.".to_owned());
     }
-    if !(email.contains('@') && email.rsplit('@').next().is_some_and(|d| d.contains('.')) && email.len() <= 254) {
-        fields.insert("email".to_owned(), "Enter an email address like name@example.com.".to_owned());
+    if !(email.contains('@')
+        && email.rsplit('@').next().is_some_and(|d| d.contains('.'))
+        && email.len() <= 254)
+    {
+        fields.insert(
+            "email".to_owned(),
+            "Enter an email address like name@example.com.".to_owned(),
+        );
     }
     if password.chars().count() < MIN_PASSWORD || password.len() > 1024 {
-        fields.insert("password".to_owned(), format!("Use at least {MIN_PASSWORD} characters."));
+        fields.insert(
+            "password".to_owned(),
+            format!("Use at least {MIN_PASSWORD} characters."),
+        );
     }
-    let typed = BTreeMap::from([("full_name".to_owned(), full_name.to_owned()), ("email".to_owned(), email.clone())]);
+    let typed = BTreeMap::from([
+        ("full_name".to_owned(), full_name.to_owned()),
+        ("email".to_owned(), email.clone()),
+    ]);
     if !fields.is_empty() {
-        return Err(AppError::Validation { message: "Please correct the highlighted fields.".into(), fields, values: typed });
+        return Err(AppError::Validation {
+            message: "Please correct the highlighted fields.".into(),
+            fields,
+            values: typed,
+        });
     }
     let taken = || AppError::Validation {
         message: "That email is already registered.".into(),
-        fields: BTreeMap::from([("email".to_owned(), "That email is already registered. Log in instead?".to_owned())]),
+        fields: BTreeMap::from([(
+            "email".to_owned(),
+            "That email is already registered. Log in instead?".to_owned(),
+        )]),
         values: typed.clone(),
     };
     let exists: Option<String> = sqlx::query_scalar("select id from customers where email = $1")
@@ -107,10 +137,11 @@ pub async fn login(email: &str, password: &str) -> Result<Customer, AppError> {
     {
         return Err(AppError::RateLimited);
     }
-    let row: Option<(String, String)> = sqlx::query_as("select id, password_hash from customers where email = $1")
-        .bind(&email)
-        .fetch_optional(&state.pool)
-        .await?;
+    let row: Option<(String, String)> =
+        sqlx::query_as("select id, password_hash from customers where email = $1")
+            .bind(&email)
+            .fetch_optional(&state.pool)
+            .await?;
     // An unknown email costs the same hashing time as a wrong password.
     let (id, valid) = match row {
         Some((id, hash)) => (id, verify_password(password.to_owned(), hash).await?),
@@ -131,7 +162,9 @@ pub async fn login(email: &str, password: &str) -> Result<Customer, AppError> {
     let guest_cart = session::current().await?.and_then(|s| s.cart_id);
     session::merge_guest_cart(guest_cart, &id).await?;
     let session = session::create(Some(&id)).await?;
-    session.customer.ok_or_else(|| crate::error::internal("session without customer after login"))
+    session
+        .customer
+        .ok_or_else(|| crate::error::internal("session without customer after login"))
 }
 
 pub async fn account() -> Result<AccountView, AppError> {
@@ -147,5 +180,9 @@ pub async fn account() -> Result<AccountView, AppError> {
     for order in &orders {
         views.push(view(&state.pool, order).await?);
     }
-    Ok(AccountView { customer: customer_view(&customer), email: customer.email, orders: views })
+    Ok(AccountView {
+        customer: customer_view(&customer),
+        email: customer.email,
+        orders: views,
+    })
 }

@@ -59,7 +59,11 @@ pub async fn set_order_status(number: String, from: String, to: String) -> Resul
     };
     let allowed = from.next() == Some(to) || (to == OrderStatus::Cancelled && from.can_cancel());
     if !allowed {
-        return Err(AppError::validation(format!("An order cannot go from {} to {}.", from.label(), to.label())));
+        return Err(AppError::validation(format!(
+            "An order cannot go from {} to {}.",
+            from.label(),
+            to.label()
+        )));
     }
     let order = order_by_number(&state.pool, &crate::orders::normalize_number(&number))
         .await?

@@ -12,7 +12,10 @@ use crate::orders::OrderStatus;
 pub fn AdminOrdersPage() -> impl IntoView {
     let set_status = ServerAction::<SetOrderStatus>::new();
     let error = action_error(set_status);
-    let orders = Resource::new(move || set_status.version().get(), |_| super::admin_orders());
+    let orders = Resource::new(
+        move || set_status.version().get(),
+        |_| super::admin_orders(),
+    );
     view! {
         <Title text="Orders — Atelier console" />
         <section class="panel wide">
@@ -70,13 +73,22 @@ pub fn AdminOrdersPage() -> impl IntoView {
 }
 
 #[component]
-fn StatusButton(action: ServerAction<SetOrderStatus>, number: String, from: OrderStatus, to: OrderStatus) -> impl IntoView {
+fn StatusButton(
+    action: ServerAction<SetOrderStatus>,
+    number: String,
+    from: OrderStatus,
+    to: OrderStatus,
+) -> impl IntoView {
     let label = if to == OrderStatus::Cancelled {
         format!("Cancel order {number}")
     } else {
         format!("Advance to {}", to.label())
     };
-    let class = if to == OrderStatus::Cancelled { "button link danger" } else { "button secondary" };
+    let class = if to == OrderStatus::Cancelled {
+        "button link danger"
+    } else {
+        "button secondary"
+    };
     view! {
         <ActionForm action attr:class="inline-form">
             <input type="hidden" name="number" value=number />

@@ -51,7 +51,10 @@ pub fn parse_quantity(text: Option<&str>) -> Result<i64, AppError> {
     let text = text.map(str::trim).filter(|t| !t.is_empty()).unwrap_or("1");
     match text.parse::<i64>() {
         Ok(quantity) if (1..=MAX_QUANTITY).contains(&quantity) => Ok(quantity),
-        _ => Err(AppError::field("quantity", format!("Quantity must be a whole number from 1 to {MAX_QUANTITY}."))),
+        _ => Err(AppError::field(
+            "quantity",
+            format!("Quantity must be a whole number from 1 to {MAX_QUANTITY}."),
+        )),
     }
 }
 
@@ -67,7 +70,12 @@ pub async fn add_to_cart(
     configuration: Option<BTreeMap<String, String>>,
     quantity: Option<String>,
 ) -> Result<(), AppError> {
-    ssr::add(&slug, configuration.unwrap_or_default(), quantity.as_deref()).await?;
+    ssr::add(
+        &slug,
+        configuration.unwrap_or_default(),
+        quantity.as_deref(),
+    )
+    .await?;
     leptos_axum::redirect("/cart");
     Ok(())
 }

@@ -37,10 +37,11 @@ pub async fn view(state: &AppState, cart_id: &str) -> Result<CartView, AppError>
         };
         let configuration: BTreeMap<String, String> =
             serde_json::from_str(&line.configuration).map_err(crate::error::internal)?;
-        let (unit_price, summary, problem) = match price_configuration(state, &product, &configuration).await {
-            Ok(priced) => (priced.unit_price, priced.summary, None),
-            Err(error) => (0, String::new(), Some(error.to_string())),
-        };
+        let (unit_price, summary, problem) =
+            match price_configuration(state, &product, &configuration).await {
+                Ok(priced) => (priced.unit_price, priced.summary, None),
+                Err(error) => (0, String::new(), Some(error.to_string())),
+            };
         view.total += unit_price * line.quantity;
         view.lines.push(CartLineView {
             id: line.id,
@@ -68,7 +69,11 @@ pub async fn current_cart() -> Result<CartView, AppError> {
     }
 }
 
-pub async fn add(slug: &str, configuration: BTreeMap<String, String>, quantity: Option<&str>) -> Result<(), AppError> {
+pub async fn add(
+    slug: &str,
+    configuration: BTreeMap<String, String>,
+    quantity: Option<&str>,
+) -> Result<(), AppError> {
     let state = app_state()?;
     let quantity = parse_quantity(quantity)?;
     let product = product_by_slug(&state.pool, slug)
@@ -119,7 +124,9 @@ pub async fn add(slug: &str, configuration: BTreeMap<String, String>, quantity: 
 
 /// The visitor's own cart id; a line id from another cart simply matches nothing.
 async fn own_cart() -> Result<String, AppError> {
-    let session = session::current().await?.ok_or_else(|| AppError::NotFound("Your cart is empty.".into()))?;
+    let session = session::current()
+        .await?
+        .ok_or_else(|| AppError::NotFound("Your cart is empty.".into()))?;
     session::cart_id(&session, false)
         .await?
         .ok_or_else(|| AppError::NotFound("Your cart is empty.".into()))
@@ -129,15 +136,19 @@ pub async fn update_quantity(line: &str, quantity: &str) -> Result<(), AppError>
     let state = app_state()?;
     let quantity = parse_quantity(Some(quantity))?;
     let cart_id = own_cart().await?;
-    let updated = sqlx::query("update cart_lines set quantity = $1, updated_at = $2 where id = $3 and cart_id = $4")
-        .bind(quantity)
-        .bind(now_ms())
-        .bind(line)
-        .bind(&cart_id)
-        .execute(&state.pool)
-        .await?;
+    let updated = sqlx::query(
+        "update cart_lines set quantity = $1, updated_at = $2 where id = $3 and cart_id = $4",
+    )
+    .bind(quantity)
+    .bind(now_ms())
+    .bind(line)
+    .bind(&cart_id)
+    .execute(&state.pool)
+    .await?;
     if updated.rows_affected() == 0 {
-        return Err(AppError::NotFound("That item is no longer in your cart.".into()));
+        return Err(AppError::NotFound(
+            "That item is no longer in your cart.".into(),
+        ));
     }
     Ok(())
 }

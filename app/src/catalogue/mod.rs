@@ -97,7 +97,10 @@ pub async fn catalogue() -> Result<Vec<CategoryView>, AppError> {
 
 /// Assesses the buyer's choices on a product: what is available, why not, and the price.
 #[server(endpoint = "product")]
-pub async fn product(slug: String, choices: Option<BTreeMap<String, String>>) -> Result<ProductView, AppError> {
+pub async fn product(
+    slug: String,
+    choices: Option<BTreeMap<String, String>>,
+) -> Result<ProductView, AppError> {
     ssr::product(&slug, choices.unwrap_or_default()).await
 }
 
@@ -128,9 +131,7 @@ pub fn choices_from_query(query: &leptos_router::params::ParamsMap) -> BTreeMap<
 pub fn product_href(slug: &str, choices: &BTreeMap<String, String>) -> String {
     let query: Vec<String> = choices
         .iter()
-        .map(|(group, option)| {
-            format!("configuration%5B{}%5D={}", encode(group), encode(option))
-        })
+        .map(|(group, option)| format!("configuration%5B{}%5D={}", encode(group), encode(option)))
         .collect();
     if query.is_empty() {
         format!("/products/{slug}")
@@ -142,7 +143,9 @@ pub fn product_href(slug: &str, choices: &BTreeMap<String, String>) -> String {
 fn encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

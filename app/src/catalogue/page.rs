@@ -77,7 +77,10 @@ pub fn ProductPage() -> impl IntoView {
     let query = use_query_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let choices = Memo::new(move |_| choices_from_query(&query.read()));
-    let product = Resource::new(move || (slug(), choices.get()), |(slug, choices)| super::product(slug, Some(choices)));
+    let product = Resource::new(
+        move || (slug(), choices.get()),
+        |(slug, choices)| super::product(slug, Some(choices)),
+    );
     let (pending, set_pending) = signal(false);
     view! {
         <Transition
@@ -95,7 +98,11 @@ pub fn ProductPage() -> impl IntoView {
 }
 
 #[component]
-fn Configure(product: ProductView, choices: Memo<BTreeMap<String, String>>, pending: ReadSignal<bool>) -> impl IntoView {
+fn Configure(
+    product: ProductView,
+    choices: Memo<BTreeMap<String, String>>,
+    pending: ReadSignal<bool>,
+) -> impl IntoView {
     // Only the browser recomputes in the background; a server-rendered page is always current.
     let pending = move || !cfg!(feature = "ssr") && pending.get();
     let add = ServerAction::<AddToCart>::new();
@@ -103,7 +110,11 @@ fn Configure(product: ProductView, choices: Memo<BTreeMap<String, String>>, pend
     let slug = product.slug.clone();
     let update_button = r#"<button type="submit" class="button secondary" formmethod="get" formaction="">Update price</button>"#;
     let range = match (product.min_price, product.max_price) {
-        (Some(min), Some(max)) if min != max => Some(format!("Valid configurations from {} to {}", format_price(min), format_price(max))),
+        (Some(min), Some(max)) if min != max => Some(format!(
+            "Valid configurations from {} to {}",
+            format_price(min),
+            format_price(max)
+        )),
         _ => None,
     };
     view! {
@@ -166,7 +177,11 @@ fn Configure(product: ProductView, choices: Memo<BTreeMap<String, String>>, pend
 }
 
 #[component]
-fn GroupControl(group: GroupView, slug: String, choices: Memo<BTreeMap<String, String>>) -> impl IntoView {
+fn GroupControl(
+    group: GroupView,
+    slug: String,
+    choices: Memo<BTreeMap<String, String>>,
+) -> impl IntoView {
     let id = format!("group-{}", group.id);
     let name = format!("configuration[{}]", group.id);
     let group_id = group.id.clone();
@@ -175,9 +190,20 @@ fn GroupControl(group: GroupView, slug: String, choices: Memo<BTreeMap<String, S
     let on_change = move |event| {
         let mut next = choices.get_untracked();
         next.insert(group_id.clone(), event_target_value(&event));
-        navigate(&product_href(&slug_for_change, &next), NavigateOptions { replace: true, scroll: false, ..Default::default() });
+        navigate(
+            &product_href(&slug_for_change, &next),
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
     };
-    let (available, unavailable): (Vec<_>, Vec<_>) = group.options.iter().cloned().partition(|o| o.available || o.id == group.selected);
+    let (available, unavailable): (Vec<_>, Vec<_>) = group
+        .options
+        .iter()
+        .cloned()
+        .partition(|o| o.available || o.id == group.selected);
     let hint = if group.forced {
         Some("Set by your other choices")
     } else if !group.chosen {

@@ -26,25 +26,31 @@ pub struct ProductRow {
     pub rule_version: i64,
 }
 
-const PRODUCT_COLUMNS: &str =
-    "id, category_id, slug, name, summary, description, image, base_price, stock, rule_set, rule_version";
+const PRODUCT_COLUMNS: &str = "id, category_id, slug, name, summary, description, image, base_price, stock, rule_set, rule_version";
 
 pub async fn product_by_slug(pool: &AnyPool, slug: &str) -> Result<Option<ProductRow>, AppError> {
-    Ok(sqlx::query_as::<_, ProductRow>(&format!("select {PRODUCT_COLUMNS} from products where slug = $1"))
-        .bind(slug)
-        .fetch_optional(pool)
-        .await?)
+    Ok(sqlx::query_as::<_, ProductRow>(&format!(
+        "select {PRODUCT_COLUMNS} from products where slug = $1"
+    ))
+    .bind(slug)
+    .fetch_optional(pool)
+    .await?)
 }
 
 pub async fn product_by_id(pool: &AnyPool, id: &str) -> Result<Option<ProductRow>, AppError> {
-    Ok(sqlx::query_as::<_, ProductRow>(&format!("select {PRODUCT_COLUMNS} from products where id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await?)
+    Ok(sqlx::query_as::<_, ProductRow>(&format!(
+        "select {PRODUCT_COLUMNS} from products where id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?)
 }
 
 /// Options that are sold out, as (group, option) pairs the engine treats as unavailable.
-pub async fn sold_out(pool: &AnyPool, product_id: &str) -> Result<BTreeSet<(String, String)>, AppError> {
+pub async fn sold_out(
+    pool: &AnyPool,
+    product_id: &str,
+) -> Result<BTreeSet<(String, String)>, AppError> {
     let rows: Vec<(String, String)> = sqlx::query_as(
         "select group_id, option_id from option_stock where product_id = $1 and quantity <= 0",
     )
@@ -81,8 +87,14 @@ pub async fn price_configuration(
     let sold_out = sold_out(&state.pool, &product.id).await?;
     match engine.quote(configuration, &sold_out) {
         Ok(quote) => {
-            let mut lines = vec![QuoteLine { label: "Base price".into(), amount: product.base_price }];
-            lines.extend(quote.lines.into_iter().map(|line| QuoteLine { label: line.label, amount: line.amount }));
+            let mut lines = vec![QuoteLine {
+                label: "Base price".into(),
+                amount: product.base_price,
+            }];
+            lines.extend(quote.lines.into_iter().map(|line| QuoteLine {
+                label: line.label,
+                amount: line.amount,
+            }));
             Ok(Priced {
                 unit_price: product.base_price + quote.total,
                 summary: summary(&engine, configuration),
@@ -102,7 +114,10 @@ pub async fn price_configuration(
             }
             messages.dedup();
             Err(AppError::Validation {
-                message: format!("This configuration cannot be ordered: {}", messages.join(" ")),
+                message: format!(
+                    "This configuration cannot be ordered: {}",
+                    messages.join(" ")
+                ),
                 fields,
                 values: BTreeMap::new(),
             })
@@ -136,16 +151,20 @@ pub async fn catalogue() -> Result<Vec<CategoryView>, AppError> {
         sqlx::query_as("select id, slug, name from categories order by position")
             .fetch_all(&state.pool)
             .await?;
-    let products = sqlx::query_as::<_, ProductRow>(&format!("select {PRODUCT_COLUMNS} from products order by position"))
-        .fetch_all(&state.pool)
-        .await?;
+    let products = sqlx::query_as::<_, ProductRow>(&format!(
+        "select {PRODUCT_COLUMNS} from products order by position"
+    ))
+    .fetch_all(&state.pool)
+    .await?;
     let mut views = Vec::new();
     for (id, slug, name) in categories {
         let mut cards = Vec::new();
         for row in products.iter().filter(|row| row.category_id == id) {
             let engine = configurator(&state, row)?;
             let sold_out = sold_out(&state.pool, &row.id).await?;
-            let assessment = engine.assess(&Choices::new(), &sold_out).map_err(crate::error::internal)?;
+            let assessment = engine
+                .assess(&Choices::new(), &sold_out)
+                .map_err(crate::error::internal)?;
             cards.push(ProductCard {
                 slug: row.slug.clone(),
                 name: row.name.clone(),
@@ -155,12 +174,19 @@ pub async fn catalogue() -> Result<Vec<CategoryView>, AppError> {
                 configurable: row.stock.is_none(),
             });
         }
-        views.push(CategoryView { slug, name, products: cards });
+        views.push(CategoryView {
+            slug,
+            name,
+            products: cards,
+        });
     }
     Ok(views)
 }
 
-pub async fn product(slug: &str, mut choices: BTreeMap<String, String>) -> Result<ProductView, AppError> {
+pub async fn product(
+    slug: &str,
+    mut choices: BTreeMap<String, String>,
+) -> Result<ProductView, AppError> {
     let state = app_state()?;
     let row = product_by_slug(&state.pool, slug)
         .await?
@@ -175,32 +201,49 @@ pub async fn product(slug: &str, mut choices: BTreeMap<String, String>) -> Resul
     let before = choices.len();
     choices.retain(|group, option| {
         rules.groups.iter().any(|g| {
-            &g.id == group && (g.options.iter().any(|o| &o.id == option) || (g.optional && option == "none"))
+            &g.id == group
+                && (g.options.iter().any(|o| &o.id == option) || (g.optional && option == "none"))
         })
     });
     if choices.len() != before {
-        problem = Some("Some choices in the link were not options of this product and were ignored.".to_owned());
+        problem = Some(
+            "Some choices in the link were not options of this product and were ignored."
+                .to_owned(),
+        );
     }
-    let mut assessment = engine.assess(&choices, &sold_out).map_err(crate::error::internal)?;
+    let mut assessment = engine
+        .assess(&choices, &sold_out)
+        .map_err(crate::error::internal)?;
     if !assessment.consistent {
         problem = Some(
             "Those choices cannot be combined (an option may have sold out meanwhile); we started again from the defaults.".to_owned(),
         );
         choices.clear();
-        assessment = engine.assess(&choices, &sold_out).map_err(crate::error::internal)?;
+        assessment = engine
+            .assess(&choices, &sold_out)
+            .map_err(crate::error::internal)?;
     }
     let completion = engine
         .cheapest_completion(&choices, &sold_out, &[])
         .map_err(crate::error::internal)?;
-    let in_stock = completion.is_some() && !row.stock.is_some_and(|stock| stock <= 0);
+    let in_stock = completion.is_some() && row.stock.is_none_or(|stock| stock > 0);
     let configuration = completion.unwrap_or_default();
     let (price, lines) = match engine.quote(&configuration, &sold_out) {
         Ok(quote) => {
-            let mut lines = vec![QuoteLine { label: "Base price".into(), amount: row.base_price }];
-            lines.extend(quote.lines.into_iter().map(|l| QuoteLine { label: l.label, amount: l.amount }));
+            let mut lines = vec![QuoteLine {
+                label: "Base price".into(),
+                amount: row.base_price,
+            }];
+            lines.extend(quote.lines.into_iter().map(|l| QuoteLine {
+                label: l.label,
+                amount: l.amount,
+            }));
             (row.base_price + quote.total, lines)
         }
-        Err(_) => (row.base_price + assessment.min_price.unwrap_or(0), Vec::new()),
+        Err(_) => (
+            row.base_price + assessment.min_price.unwrap_or(0),
+            Vec::new(),
+        ),
     };
 
     let groups = assessment
@@ -229,7 +272,10 @@ pub async fn product(slug: &str, mut choices: BTreeMap<String, String>) -> Resul
                             fixed.remove(dropped);
                         }
                         fixed.insert(group.id.clone(), option_state.option.clone());
-                        Fix { choices: fixed, message: repair.message.clone() }
+                        Fix {
+                            choices: fixed,
+                            message: repair.message.clone(),
+                        }
                     });
                     OptionView {
                         id: option_state.option.clone(),

@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use stripe::{
-    CheckoutSession, CheckoutSessionMode, Client, CreateCheckoutSession, CreateCheckoutSessionLineItems,
-    CreateCheckoutSessionLineItemsPriceData, CreateCheckoutSessionLineItemsPriceDataProductData, Currency,
-    EventObject, EventType, Webhook,
+    CheckoutSession, CheckoutSessionMode, Client, CreateCheckoutSession,
+    CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
+    CreateCheckoutSessionLineItemsPriceDataProductData, Currency, EventObject, EventType, Webhook,
 };
 
 use crate::db::now_ms;
@@ -21,12 +21,16 @@ use crate::state::AppState;
 
 /// Creates the Checkout Session for `order` and returns the URL to send the buyer to.
 pub async fn start_payment(state: &AppState, order: &OrderRow) -> Result<String, AppError> {
-    let stripe_settings = state
-        .settings
-        .stripe
-        .as_ref()
-        .ok_or_else(|| AppError::field("payment", "Card payment is not available right now; please choose Invoice."))?;
-    let client = Client::from_url(stripe_settings.api_base.as_str(), stripe_settings.secret_key.expose());
+    let stripe_settings = state.settings.stripe.as_ref().ok_or_else(|| {
+        AppError::field(
+            "payment",
+            "Card payment is not available right now; please choose Invoice.",
+        )
+    })?;
+    let client = Client::from_url(
+        stripe_settings.api_base.as_str(),
+        stripe_settings.secret_key.expose(),
+    );
     let lines: Vec<(String, String, i64, i64)> = sqlx::query_as(
         "select product_name, summary, unit_price, quantity from order_lines where order_id = $1 order by position",
     )
@@ -49,27 +53,35 @@ pub async fn start_payment(state: &AppState, order: &OrderRow) -> Result<String,
     params.line_items = Some(
         lines
             .into_iter()
-            .map(|(name, summary, unit_price, quantity)| CreateCheckoutSessionLineItems {
-                quantity: Some(quantity as u64),
-                price_data: Some(CreateCheckoutSessionLineItemsPriceData {
-                    currency: Currency::EUR,
-                    unit_amount: Some(unit_price),
-                    product_data: Some(CreateCheckoutSessionLineItemsPriceDataProductData {
-                        name,
-                        description: (!summary.is_empty()).then_some(summary),
+            .map(
+                |(name, summary, unit_price, quantity)| CreateCheckoutSessionLineItems {
+                    quantity: Some(quantity as u64),
+                    price_data: Some(CreateCheckoutSessionLineItemsPriceData {
+                        currency: Currency::EUR,
+                        unit_amount: Some(unit_price),
+                        product_data: Some(CreateCheckoutSessionLineItemsPriceDataProductData {
+                            name,
+                            description: (!summary.is_empty()).then_some(summary),
+                            ..Default::default()
+                        }),
                         ..Default::default()
                     }),
                     ..Default::default()
-                }),
-                ..Default::default()
-            })
+                },
+            )
             .collect(),
     );
     let session = match CheckoutSession::create(&client, params).await {
         Ok(session) => session,
         Err(error) => {
             // The order cannot be paid: give its stock back and let the buyer choose again.
-            change_status(&state.pool, &order.id, OrderStatus::Placed, OrderStatus::Cancelled).await?;
+            change_status(
+                &state.pool,
+                &order.id,
+                OrderStatus::Placed,
+                OrderStatus::Cancelled,
+            )
+            .await?;
             tracing::error!(order = %order.number, error = %error, "creating the Stripe Checkout Session failed");
             return Err(AppError::Conflict(
                 "Card payment is not available right now. Your order was not placed; please try again or choose Invoice."
@@ -83,15 +95,24 @@ pub async fn start_payment(state: &AppState, order: &OrderRow) -> Result<String,
         .bind(&order.id)
         .execute(&state.pool)
         .await?;
-    session.url.ok_or_else(|| crate::error::internal("Stripe returned a session without a URL"))
+    session
+        .url
+        .ok_or_else(|| crate::error::internal("Stripe returned a session without a URL"))
 }
 
 /// `POST /webhooks/stripe`.
-pub async fn stripe_webhook(State(state): State<AppState>, headers: HeaderMap, body: String) -> StatusCode {
+pub async fn stripe_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: String,
+) -> StatusCode {
     let Some(settings) = state.settings.stripe.as_ref() else {
         return StatusCode::NOT_FOUND;
     };
-    let signature = headers.get("stripe-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let signature = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let event = match Webhook::construct_event(&body, signature, settings.webhook_secret.expose()) {
         Ok(event) => event,
         Err(error) => {
@@ -110,8 +131,12 @@ pub async fn stripe_webhook(State(state): State<AppState>, headers: HeaderMap, b
 
 async fn handle_event(state: &AppState, event: stripe::Event) -> Result<(), AppError> {
     let (to, session) = match (event.type_, event.data.object) {
-        (EventType::CheckoutSessionCompleted, EventObject::CheckoutSession(session)) => (OrderStatus::Paid, session),
-        (EventType::CheckoutSessionExpired, EventObject::CheckoutSession(session)) => (OrderStatus::Cancelled, session),
+        (EventType::CheckoutSessionCompleted, EventObject::CheckoutSession(session)) => {
+            (OrderStatus::Paid, session)
+        }
+        (EventType::CheckoutSessionExpired, EventObject::CheckoutSession(session)) => {
+            (OrderStatus::Cancelled, session)
+        }
         (other, _) => {
             tracing::debug!(kind = %other, "ignored Stripe event");
             return Ok(());
@@ -138,7 +163,10 @@ async fn handle_event(state: &AppState, event: stripe::Event) -> Result<(), AppE
     if to == OrderStatus::Paid {
         let paid = session.payment_status == stripe::CheckoutSessionPaymentStatus::Paid;
         let amount_ok = session.amount_total == Some(order.total)
-            && session.currency.map(|c| c.to_string().eq_ignore_ascii_case(&order.currency)).unwrap_or(false);
+            && session
+                .currency
+                .map(|c| c.to_string().eq_ignore_ascii_case(&order.currency))
+                .unwrap_or(false);
         if !paid || !amount_ok {
             tracing::error!(order = %order.number, amount = ?session.amount_total, "completed Checkout Session does not match the order; not fulfilled");
             return Ok(());
@@ -151,11 +179,15 @@ async fn handle_event(state: &AppState, event: stripe::Event) -> Result<(), AppE
     Ok(())
 }
 
-async fn order_for_session(state: &AppState, session: &CheckoutSession) -> Result<Option<OrderRow>, AppError> {
-    let by_session: Option<String> = sqlx::query_scalar("select id from orders where stripe_session_id = $1")
-        .bind(session.id.as_str())
-        .fetch_optional(&state.pool)
-        .await?;
+async fn order_for_session(
+    state: &AppState,
+    session: &CheckoutSession,
+) -> Result<Option<OrderRow>, AppError> {
+    let by_session: Option<String> =
+        sqlx::query_scalar("select id from orders where stripe_session_id = $1")
+            .bind(session.id.as_str())
+            .fetch_optional(&state.pool)
+            .await?;
     // The webhook can arrive before we stored the session id (Stripe is fast); then the client
     // reference, which we set to the order id, finds it.
     let id = by_session.or_else(|| session.client_reference_id.clone());

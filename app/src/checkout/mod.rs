@@ -2,9 +2,9 @@
 //! appears when Stripe is configured and hands the buyer to Stripe Checkout (card data never
 //! touches us); the signed webhook marks the order paid.
 
-mod page;
 #[cfg(feature = "ssr")]
 pub mod card;
+mod page;
 
 pub use page::CheckoutPage;
 
@@ -59,14 +59,23 @@ pub struct DeliveryForm {
 impl DeliveryForm {
     /// Trims every field and reports each problem next to its field.
     pub fn validate(mut self, card_available: bool) -> Result<DeliveryForm, AppError> {
-        for field in [&mut self.email, &mut self.full_name, &mut self.address, &mut self.city, &mut self.postal_code] {
+        for field in [
+            &mut self.email,
+            &mut self.full_name,
+            &mut self.address,
+            &mut self.city,
+            &mut self.postal_code,
+        ] {
             *field = field.trim().to_owned();
         }
         self.postal_code = self.postal_code.to_uppercase();
         let mut fields = BTreeMap::new();
         let email_ok = self.email.len() <= 254
             && self.email.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
             })
             && !self.email.contains(char::is_whitespace);
         if !email_ok {
@@ -83,9 +92,15 @@ impl DeliveryForm {
         }
         if self.postal_code.is_empty()
             || self.postal_code.len() > 12
-            || !self.postal_code.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
+            || !self
+                .postal_code
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
         {
-            fields.insert("postal_code", "Enter a postal code (letters, digits, spaces or hyphens).");
+            fields.insert(
+                "postal_code",
+                "Enter a postal code (letters, digits, spaces or hyphens).",
+            );
         }
         if !COUNTRIES.iter().any(|(code, _)| *code == self.country) {
             fields.insert("country", "Choose a country we deliver to.");
@@ -94,7 +109,10 @@ impl DeliveryForm {
             "invoice" => {}
             "card" if card_available => {}
             "card" => {
-                fields.insert("payment", "Card payment is not available right now; please choose Invoice.");
+                fields.insert(
+                    "payment",
+                    "Card payment is not available right now; please choose Invoice.",
+                );
             }
             _ => {
                 fields.insert("payment", "Choose how you want to pay.");
@@ -110,7 +128,10 @@ impl DeliveryForm {
             } else {
                 format!("Please correct the {count} highlighted fields.")
             },
-            fields: fields.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect(),
+            fields: fields
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
             values: BTreeMap::from([
                 ("email".to_owned(), self.email),
                 ("full_name".to_owned(), self.full_name),
@@ -132,7 +153,10 @@ pub async fn checkout_details() -> Result<CheckoutView, AppError> {
     Ok(CheckoutView {
         cart,
         card_available: state.settings.stripe.is_some(),
-        email: customer.as_ref().map(|c| c.email.clone()).unwrap_or_default(),
+        email: customer
+            .as_ref()
+            .map(|c| c.email.clone())
+            .unwrap_or_default(),
         full_name: customer.map(|c| c.full_name).unwrap_or_default(),
     })
 }
@@ -149,9 +173,19 @@ pub async fn place_order(
 ) -> Result<(), AppError> {
     use crate::orders::ssr::{Delivery, place};
     let state = crate::state::app_state()?;
-    let form = DeliveryForm { email, full_name, address, city, postal_code, country, payment: payment.unwrap_or_default() }
-        .validate(state.settings.stripe.is_some())?;
-    let session = crate::session::current().await?.ok_or_else(|| AppError::validation("Your cart is empty."))?;
+    let form = DeliveryForm {
+        email,
+        full_name,
+        address,
+        city,
+        postal_code,
+        country,
+        payment: payment.unwrap_or_default(),
+    }
+    .validate(state.settings.stripe.is_some())?;
+    let session = crate::session::current()
+        .await?
+        .ok_or_else(|| AppError::validation("Your cart is empty."))?;
     let delivery = Delivery {
         email: form.email,
         full_name: form.full_name,
@@ -195,19 +229,36 @@ mod tests {
 
     #[test]
     fn each_bad_field_gets_its_own_message_and_typed_values_survive() {
-        let bad = DeliveryForm { email: "nope".into(), city: " ".into(), country: "XX".into(), ..form() };
+        let bad = DeliveryForm {
+            email: "nope".into(),
+            city: " ".into(),
+            country: "XX".into(),
+            ..form()
+        };
         let error = bad.validate(false).unwrap_err();
         assert!(error.field_message("email").is_some());
         assert!(error.field_message("city").is_some());
         assert!(error.field_message("country").is_some());
         assert!(error.field_message("address").is_none());
-        assert_eq!(error.typed_value("full_name").as_deref(), Some("Ada Lovelace"));
+        assert_eq!(
+            error.typed_value("full_name").as_deref(),
+            Some("Ada Lovelace")
+        );
     }
 
     #[test]
     fn card_is_refused_when_stripe_is_not_configured() {
-        let card = DeliveryForm { payment: "card".into(), ..form() };
-        assert!(card.clone().validate(false).unwrap_err().field_message("payment").is_some());
+        let card = DeliveryForm {
+            payment: "card".into(),
+            ..form()
+        };
+        assert!(
+            card.clone()
+                .validate(false)
+                .unwrap_err()
+                .field_message("payment")
+                .is_some()
+        );
         assert!(card.validate(true).is_ok());
     }
 }

@@ -40,12 +40,20 @@ fn CheckoutForm(view: CheckoutView) -> impl IntoView {
         let typed = typed(error, name);
         move || {
             let typed = typed();
-            if typed.is_empty() { fallback.clone() } else { typed }
+            if typed.is_empty() {
+                fallback.clone()
+            } else {
+                typed
+            }
         }
     };
     let country = typed(error, "country");
     let payment = typed(error, "payment");
-    let text_field = move |name: &'static str, label: &'static str, autocomplete: &'static str, kind: &'static str, fallback: String| {
+    let text_field = move |name: &'static str,
+                           label: &'static str,
+                           autocomplete: &'static str,
+                           kind: &'static str,
+                           fallback: String| {
         let id = name;
         let error_id: &'static str = match name {
             "email" => "email-error",

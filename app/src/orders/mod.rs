@@ -44,7 +44,10 @@ impl OrderStatus {
     }
 
     pub fn parse(text: &str) -> Option<OrderStatus> {
-        [OrderStatus::Cancelled].into_iter().chain(OrderStatus::PATH).find(|s| s.as_str() == text)
+        [OrderStatus::Cancelled]
+            .into_iter()
+            .chain(OrderStatus::PATH)
+            .find(|s| s.as_str() == text)
     }
 
     pub fn label(self) -> &'static str {
@@ -104,19 +107,35 @@ pub fn timeline(status: OrderStatus, events: &[(OrderStatus, i64)]) -> Vec<Timel
     let at = |wanted: OrderStatus| events.iter().find(|(s, _)| *s == wanted).map(|(_, at)| *at);
     let mut steps: Vec<TimelineStep> = OrderStatus::PATH
         .iter()
-        .map(|&step| TimelineStep { status: step, reached: at(step).is_some(), at: at(step) })
+        .map(|&step| TimelineStep {
+            status: step,
+            reached: at(step).is_some(),
+            at: at(step),
+        })
         .collect();
     if status == OrderStatus::Cancelled {
         steps.retain(|step| step.reached);
-        steps.push(TimelineStep { status, reached: true, at: at(status) });
+        steps.push(TimelineStep {
+            status,
+            reached: true,
+            at: at(status),
+        });
     }
     steps
 }
 
 /// `abcd efgh`, `ABCD-EFGH` and `abcdefgh` are the same order number.
 pub fn normalize_number(text: &str) -> String {
-    let compact: String = text.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_uppercase()).collect();
-    if compact.len() == 8 { format!("{}-{}", &compact[..4], &compact[4..]) } else { compact }
+    let compact: String = text
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if compact.len() == 8 {
+        format!("{}-{}", &compact[..4], &compact[4..])
+    } else {
+        compact
+    }
 }
 
 #[server(endpoint = "order")]
@@ -135,7 +154,11 @@ pub async fn lookup_order(number: String, email: String) -> Result<(), AppError>
 #[server(endpoint = "reorder")]
 pub async fn reorder(number: String) -> Result<(), AppError> {
     let skipped = ssr::reorder(&number).await?;
-    leptos_axum::redirect(if skipped > 0 { "/cart?reorder=partial" } else { "/cart" });
+    leptos_axum::redirect(if skipped > 0 {
+        "/cart?reorder=partial"
+    } else {
+        "/cart"
+    });
     Ok(())
 }
 
@@ -145,7 +168,10 @@ mod tests {
 
     #[test]
     fn statuses_round_trip_and_follow_the_path() {
-        for status in OrderStatus::PATH.into_iter().chain([OrderStatus::Cancelled]) {
+        for status in OrderStatus::PATH
+            .into_iter()
+            .chain([OrderStatus::Cancelled])
+        {
             assert_eq!(OrderStatus::parse(status.as_str()), Some(status));
         }
         assert_eq!(OrderStatus::Placed.next(), Some(OrderStatus::Paid));
@@ -156,10 +182,16 @@ mod tests {
 
     #[test]
     fn a_cancelled_timeline_ends_with_cancelled_after_the_steps_reached() {
-        let steps = timeline(OrderStatus::Cancelled, &[(OrderStatus::Placed, 1), (OrderStatus::Cancelled, 2)]);
+        let steps = timeline(
+            OrderStatus::Cancelled,
+            &[(OrderStatus::Placed, 1), (OrderStatus::Cancelled, 2)],
+        );
         let labels: Vec<_> = steps.iter().map(|s| s.status.label()).collect();
         assert_eq!(labels, ["Placed", "Cancelled"]);
-        let steps = timeline(OrderStatus::Paid, &[(OrderStatus::Placed, 1), (OrderStatus::Paid, 2)]);
+        let steps = timeline(
+            OrderStatus::Paid,
+            &[(OrderStatus::Placed, 1), (OrderStatus::Paid, 2)],
+        );
         assert_eq!(steps.iter().filter(|s| s.reached).count(), 2);
         assert_eq!(steps.len(), 5);
     }

@@ -78,7 +78,10 @@ pub fn ReorderButton(number: String) -> impl IntoView {
 #[component]
 pub fn OrderPage() -> impl IntoView {
     let params = use_params_map();
-    let order = Resource::new(move || params.read().get("number").unwrap_or_default(), super::order);
+    let order = Resource::new(
+        move || params.read().get("number").unwrap_or_default(),
+        super::order,
+    );
     view! {
         <Title text="Your order — Atelier" />
         <section class="panel">

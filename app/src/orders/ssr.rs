@@ -19,7 +19,9 @@ const NUMBER_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 
 pub fn new_order_number() -> String {
     let mut rng = rand::rngs::OsRng;
-    let symbols: String = (0..8).map(|_| NUMBER_ALPHABET[rng.gen_range(0..NUMBER_ALPHABET.len())] as char).collect();
+    let symbols: String = (0..8)
+        .map(|_| NUMBER_ALPHABET[rng.gen_range(0..NUMBER_ALPHABET.len())] as char)
+        .collect();
     format!("{}-{}", &symbols[..4], &symbols[4..])
 }
 
@@ -56,17 +58,21 @@ pub const ORDER_COLUMNS: &str = "id, number, customer_id, email, full_name, addr
      payment_method, status, total, currency, stripe_session_id, created_at";
 
 pub async fn order_by_number(pool: &AnyPool, number: &str) -> Result<Option<OrderRow>, AppError> {
-    Ok(sqlx::query_as::<_, OrderRow>(&format!("select {ORDER_COLUMNS} from orders where number = $1"))
-        .bind(number)
-        .fetch_optional(pool)
-        .await?)
+    Ok(sqlx::query_as::<_, OrderRow>(&format!(
+        "select {ORDER_COLUMNS} from orders where number = $1"
+    ))
+    .bind(number)
+    .fetch_optional(pool)
+    .await?)
 }
 
 pub async fn order_by_id(pool: &AnyPool, id: &str) -> Result<Option<OrderRow>, AppError> {
-    Ok(sqlx::query_as::<_, OrderRow>(&format!("select {ORDER_COLUMNS} from orders where id = $1"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await?)
+    Ok(
+        sqlx::query_as::<_, OrderRow>(&format!("select {ORDER_COLUMNS} from orders where id = $1"))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?,
+    )
 }
 
 impl OrderRow {
@@ -105,12 +111,19 @@ pub async fn place(
     for line in &cart_lines {
         let product = product_by_id(&state.pool, &line.product_id)
             .await?
-            .ok_or_else(|| AppError::Conflict("A product in your cart is no longer sold.".into()))?;
+            .ok_or_else(|| {
+                AppError::Conflict("A product in your cart is no longer sold.".into())
+            })?;
         let configuration: BTreeMap<String, String> =
             serde_json::from_str(&line.configuration).map_err(crate::error::internal)?;
-        let priced = price_configuration(state, &product, &configuration).await.map_err(|error| {
-            AppError::Conflict(format!("{}: {error} Please update your cart.", product.name))
-        })?;
+        let priced = price_configuration(state, &product, &configuration)
+            .await
+            .map_err(|error| {
+                AppError::Conflict(format!(
+                    "{}: {error} Please update your cart.",
+                    product.name
+                ))
+            })?;
         lines.push(PlacedLine {
             product_id: product.id.clone(),
             product_name: product.name.clone(),
@@ -121,7 +134,10 @@ pub async fn place(
             rule_version: product.rule_version,
         });
     }
-    let total: i64 = lines.iter().map(|line| line.unit_price * line.quantity).sum();
+    let total: i64 = lines
+        .iter()
+        .map(|line| line.unit_price * line.quantity)
+        .sum();
 
     let mut tx = begin_write(&state.pool).await?;
     reserve_stock(&mut tx, &lines).await?;
@@ -200,11 +216,15 @@ fn stock_keys(lines: &[PlacedLine]) -> BTreeMap<(String, String, String), i64> {
     let mut keys = BTreeMap::new();
     for line in lines {
         if line.configuration.is_empty() {
-            *keys.entry((line.product_id.clone(), String::new(), String::new())).or_insert(0) += line.quantity;
+            *keys
+                .entry((line.product_id.clone(), String::new(), String::new()))
+                .or_insert(0) += line.quantity;
         }
         for (group, option) in &line.configuration {
             if option != "none" {
-                *keys.entry((line.product_id.clone(), group.clone(), option.clone())).or_insert(0) += line.quantity;
+                *keys
+                    .entry((line.product_id.clone(), group.clone(), option.clone()))
+                    .or_insert(0) += line.quantity;
             }
         }
     }
@@ -214,7 +234,10 @@ fn stock_keys(lines: &[PlacedLine]) -> BTreeMap<(String, String, String), i64> {
 /// Takes stock with conditional updates (`… and quantity >= wanted`): two buyers can never both
 /// get the last one, on SQLite or PostgreSQL. Keys are taken in one global order, so concurrent
 /// orders cannot deadlock on PostgreSQL.
-async fn reserve_stock(tx: &mut Transaction<'static, Any>, lines: &[PlacedLine]) -> Result<(), AppError> {
+async fn reserve_stock(
+    tx: &mut Transaction<'static, Any>,
+    lines: &[PlacedLine],
+) -> Result<(), AppError> {
     for ((product, group, option), wanted) in stock_keys(lines) {
         let taken = if group.is_empty() {
             sqlx::query("update products set stock = stock - $1 where id = $2 and stock is not null and stock >= $1")
@@ -265,21 +288,27 @@ async fn reserve_stock(tx: &mut Transaction<'static, Any>, lines: &[PlacedLine])
 }
 
 /// Gives back the stock an order reserved (when it is cancelled).
-pub async fn release_stock(tx: &mut Transaction<'static, Any>, order_id: &str) -> Result<(), AppError> {
-    let rows: Vec<(String, String, i64)> =
-        sqlx::query_as("select product_id, configuration, quantity from order_lines where order_id = $1")
-            .bind(order_id)
-            .fetch_all(&mut **tx)
-            .await?;
+pub async fn release_stock(
+    tx: &mut Transaction<'static, Any>,
+    order_id: &str,
+) -> Result<(), AppError> {
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "select product_id, configuration, quantity from order_lines where order_id = $1",
+    )
+    .bind(order_id)
+    .fetch_all(&mut **tx)
+    .await?;
     for (product, configuration, quantity) in rows {
         let configuration: BTreeMap<String, String> =
             serde_json::from_str(&configuration).map_err(crate::error::internal)?;
         if configuration.is_empty() {
-            sqlx::query("update products set stock = stock + $1 where id = $2 and stock is not null")
-                .bind(quantity)
-                .bind(&product)
-                .execute(&mut **tx)
-                .await?;
+            sqlx::query(
+                "update products set stock = stock + $1 where id = $2 and stock is not null",
+            )
+            .bind(quantity)
+            .bind(&product)
+            .execute(&mut **tx)
+            .await?;
         }
         for (group, option) in configuration {
             sqlx::query(
@@ -302,13 +331,15 @@ pub async fn record_event(
     status: OrderStatus,
     at: i64,
 ) -> Result<(), AppError> {
-    sqlx::query("insert into order_events (id, order_id, status, created_at) values ($1, $2, $3, $4)")
-        .bind(new_id())
-        .bind(order_id)
-        .bind(status.as_str())
-        .bind(at)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "insert into order_events (id, order_id, status, created_at) values ($1, $2, $3, $4)",
+    )
+    .bind(new_id())
+    .bind(order_id)
+    .bind(status.as_str())
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -322,15 +353,16 @@ pub async fn change_status(
 ) -> Result<bool, AppError> {
     let mut tx = begin_write(pool).await?;
     let now = now_ms();
-    let moved = sqlx::query("update orders set status = $1, updated_at = $2 where id = $3 and status = $4")
-        .bind(to.as_str())
-        .bind(now)
-        .bind(order_id)
-        .bind(from.as_str())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-        == 1;
+    let moved =
+        sqlx::query("update orders set status = $1, updated_at = $2 where id = $3 and status = $4")
+            .bind(to.as_str())
+            .bind(now)
+            .bind(order_id)
+            .bind(from.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
     if moved {
         record_event(&mut tx, order_id, to, now).await?;
         if to == OrderStatus::Cancelled {
@@ -342,13 +374,16 @@ pub async fn change_status(
 }
 
 pub async fn view(pool: &AnyPool, order: &OrderRow) -> Result<OrderView, AppError> {
-    let events: Vec<(String, i64)> =
-        sqlx::query_as("select status, created_at from order_events where order_id = $1 order by created_at, id")
-            .bind(&order.id)
-            .fetch_all(pool)
-            .await?;
-    let events: Vec<(OrderStatus, i64)> =
-        events.into_iter().filter_map(|(status, at)| Some((OrderStatus::parse(&status)?, at))).collect();
+    let events: Vec<(String, i64)> = sqlx::query_as(
+        "select status, created_at from order_events where order_id = $1 order by created_at, id",
+    )
+    .bind(&order.id)
+    .fetch_all(pool)
+    .await?;
+    let events: Vec<(OrderStatus, i64)> = events
+        .into_iter()
+        .filter_map(|(status, at)| Some((OrderStatus::parse(&status)?, at)))
+        .collect();
     let lines: Vec<(String, String, i64, i64)> = sqlx::query_as(
         "select product_name, summary, quantity, unit_price from order_lines where order_id = $1 order by position",
     )
@@ -361,44 +396,56 @@ pub async fn view(pool: &AnyPool, order: &OrderRow) -> Result<OrderView, AppErro
         timeline: timeline(order.status(), &events),
         lines: lines
             .into_iter()
-            .map(|(product_name, summary, quantity, unit_price)| OrderLineView {
-                product_name,
-                summary,
-                quantity,
-                unit_price,
-                line_total: unit_price * quantity,
-            })
+            .map(
+                |(product_name, summary, quantity, unit_price)| OrderLineView {
+                    product_name,
+                    summary,
+                    quantity,
+                    unit_price,
+                    line_total: unit_price * quantity,
+                },
+            )
             .collect(),
         total: order.total,
         payment_method: order.payment_method.clone(),
         full_name: order.full_name.clone(),
-        ship_to: format!("{}, {} {}, {}", order.address, order.postal_code, order.city, order.country),
+        ship_to: format!(
+            "{}, {} {}, {}",
+            order.address, order.postal_code, order.city, order.country
+        ),
         placed_at: order.created_at,
     })
 }
 
 /// Whether this visitor may see the order: it is theirs, or their session placed or looked it up.
 async fn visible_to(pool: &AnyPool, order: &OrderRow, session: &Session) -> Result<bool, AppError> {
-    if let (Some(owner), Some(customer)) = (&order.customer_id, &session.customer) {
-        if owner == &customer.id || customer.is_merchandiser() {
-            return Ok(true);
-        }
+    if let (Some(owner), Some(customer)) = (&order.customer_id, &session.customer)
+        && (owner == &customer.id || customer.is_merchandiser())
+    {
+        return Ok(true);
     }
-    let granted: Option<String> =
-        sqlx::query_scalar("select order_id from order_grants where order_id = $1 and token_hash = $2")
-            .bind(&order.id)
-            .bind(&session.token_hash)
-            .fetch_optional(pool)
-            .await?;
+    let granted: Option<String> = sqlx::query_scalar(
+        "select order_id from order_grants where order_id = $1 and token_hash = $2",
+    )
+    .bind(&order.id)
+    .bind(&session.token_hash)
+    .fetch_optional(pool)
+    .await?;
     Ok(granted.is_some())
 }
 
 /// The order page's data; someone else's order looks exactly like one that does not exist.
 pub async fn order_for_visitor(number: &str) -> Result<OrderView, AppError> {
     let state = app_state()?;
-    let not_found = || AppError::NotFound("We could not find that order. You can look it up with its number and email.".into());
+    let not_found = || {
+        AppError::NotFound(
+            "We could not find that order. You can look it up with its number and email.".into(),
+        )
+    };
     let session = session::current().await?.ok_or_else(not_found)?;
-    let order = order_by_number(&state.pool, &normalize_number(number)).await?.ok_or_else(not_found)?;
+    let order = order_by_number(&state.pool, &normalize_number(number))
+        .await?
+        .ok_or_else(not_found)?;
     if !visible_to(&state.pool, &order, &session).await? {
         return Err(not_found());
     }
@@ -418,13 +465,19 @@ pub async fn lookup(number: &str, email: &str) -> Result<String, AppError> {
         fields.insert("number".to_owned(), "Enter your order number.".to_owned());
     }
     if email.is_empty() {
-        fields.insert("email".to_owned(), "Enter the email you ordered with.".to_owned());
+        fields.insert(
+            "email".to_owned(),
+            "Enter the email you ordered with.".to_owned(),
+        );
     }
     if !fields.is_empty() {
         return Err(AppError::Validation {
             message: "Please fill in both fields.".into(),
             fields,
-            values: BTreeMap::from([("number".into(), number), ("email".into(), email.to_owned())]),
+            values: BTreeMap::from([
+                ("number".into(), number),
+                ("email".into(), email.to_owned()),
+            ]),
         });
     }
     let client_key = format!("lookup:client:{}", session::client_address());
@@ -459,7 +512,10 @@ impl AppError {
         AppError::Validation {
             message: self.to_string(),
             fields: BTreeMap::new(),
-            values: BTreeMap::from([("number".into(), number.to_owned()), ("email".into(), email.to_owned())]),
+            values: BTreeMap::from([
+                ("number".into(), number.to_owned()),
+                ("email".into(), email.to_owned()),
+            ]),
         }
     }
 }
@@ -489,7 +545,8 @@ pub async fn reorder(number: &str) -> Result<usize, AppError> {
         };
         let configuration: BTreeMap<String, String> =
             serde_json::from_str(configuration).map_err(crate::error::internal)?;
-        match crate::cart::ssr::add(&product.slug, configuration, Some(&quantity.to_string())).await {
+        match crate::cart::ssr::add(&product.slug, configuration, Some(&quantity.to_string())).await
+        {
             Ok(()) => {}
             Err(error) => {
                 skipped += 1;

@@ -23,7 +23,10 @@ pub struct TestDatabase {
 impl TestDatabase {
     pub async fn fresh() -> TestDatabase {
         let name = format!("atelier_test_{}", random_suffix());
-        match std::env::var("ATELIER_TEST_POSTGRES").ok().filter(|v| !v.is_empty()) {
+        match std::env::var("ATELIER_TEST_POSTGRES")
+            .ok()
+            .filter(|v| !v.is_empty())
+        {
             Some(admin_url) => {
                 sqlx::any::install_default_drivers();
                 let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)
@@ -33,13 +36,22 @@ impl TestDatabase {
                     .execute(&mut admin)
                     .await
                     .expect("create test database");
-                let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
-                TestDatabase { url: format!("{base}/{name}"), sqlite_dir: None }
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(base, _)| base)
+                    .unwrap_or(&admin_url);
+                TestDatabase {
+                    url: format!("{base}/{name}"),
+                    sqlite_dir: None,
+                }
             }
             None => {
                 let dir = std::env::temp_dir().join(name);
                 std::fs::create_dir_all(&dir).expect("temp dir");
-                TestDatabase { url: format!("sqlite://{}/atelier.db", dir.display()), sqlite_dir: Some(dir) }
+                TestDatabase {
+                    url: format!("sqlite://{}/atelier.db", dir.display()),
+                    sqlite_dir: Some(dir),
+                }
             }
         }
     }
@@ -129,11 +141,18 @@ impl Visitor {
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap();
-        Visitor { client, base: base.to_owned() }
+        Visitor {
+            client,
+            base: base.to_owned(),
+        }
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.client.get(format!("{}{path}", self.base)).send().await.expect("GET")
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET")
     }
 
     /// A page as text, with its status.
@@ -144,7 +163,12 @@ impl Visitor {
     }
 
     /// A plain HTML form post, as a browser without JavaScript sends it from `from_page`.
-    pub async fn submit(&self, function: &str, from_page: &str, fields: &[(&str, &str)]) -> Response {
+    pub async fn submit(
+        &self,
+        function: &str,
+        from_page: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
         self.client
             .post(format!("{}/api/{function}", self.base))
             .header(ACCEPT, "text/html,application/xhtml+xml")
@@ -170,7 +194,10 @@ impl Visitor {
         let response = self.call(function, fields).await;
         let status = response.status();
         let body = response.text().await.unwrap();
-        (status, serde_json::from_str(&body).unwrap_or(Value::String(body)))
+        (
+            status,
+            serde_json::from_str(&body).unwrap_or(Value::String(body)),
+        )
     }
 
     /// The product as the server prices it without any choices (the cheapest valid completion).
@@ -179,7 +206,10 @@ impl Visitor {
         for (group, option) in choices {
             fields.push((format!("choices[{group}]"), (*option).to_owned()));
         }
-        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let (status, body) = self.call_json("product", &fields).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body
@@ -190,19 +220,35 @@ impl Visitor {
     }
 
     /// Adds a product with `configuration` the way the product form posts it.
-    pub async fn add_to_cart(&self, slug: &str, configuration: &BTreeMap<String, String>, quantity: u32) -> Response {
-        let mut fields = vec![("slug".to_owned(), slug.to_owned()), ("quantity".to_owned(), quantity.to_string())];
+    pub async fn add_to_cart(
+        &self,
+        slug: &str,
+        configuration: &BTreeMap<String, String>,
+        quantity: u32,
+    ) -> Response {
+        let mut fields = vec![
+            ("slug".to_owned(), slug.to_owned()),
+            ("quantity".to_owned(), quantity.to_string()),
+        ];
         for (group, option) in configuration {
             fields.push((format!("configuration[{group}]"), option.clone()));
         }
-        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        self.submit("add_to_cart", &format!("/products/{slug}"), &fields).await
+        let fields: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.submit("add_to_cart", &format!("/products/{slug}"), &fields)
+            .await
     }
 
     pub async fn add_default(&self, slug: &str, quantity: u32) -> BTreeMap<String, String> {
         let configuration = self.default_configuration(slug).await;
         let response = self.add_to_cart(slug, &configuration, quantity).await;
-        assert_eq!(location(&response).as_deref(), Some("/cart"), "add to cart redirects to the cart");
+        assert_eq!(
+            location(&response).as_deref(),
+            Some("/cart"),
+            "add to cart redirects to the cart"
+        );
         configuration
     }
 
@@ -232,21 +278,44 @@ impl Visitor {
     /// Checks out by invoice and returns the order number from the confirmation redirect.
     pub async fn checkout_by_invoice(&self, email: &str) -> String {
         let response = self.checkout(email, "invoice").await;
-        let location = location(&response).unwrap_or_else(|| panic!("no redirect after placing the order: {}", response.status()));
-        location.strip_prefix("/orders/").expect("redirect to the order page").to_owned()
+        let location = location(&response).unwrap_or_else(|| {
+            panic!("no redirect after placing the order: {}", response.status())
+        });
+        location
+            .strip_prefix("/orders/")
+            .expect("redirect to the order page")
+            .to_owned()
     }
 
     pub async fn register(&self, name: &str, email: &str, password: &str) -> Response {
-        self.submit("register", "/register", &[("full_name", name), ("email", email), ("password", password)]).await
+        self.submit(
+            "register",
+            "/register",
+            &[
+                ("full_name", name),
+                ("email", email),
+                ("password", password),
+            ],
+        )
+        .await
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {
-        self.submit("login", "/login", &[("email", email), ("password", password)]).await
+        self.submit(
+            "login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
     }
 }
 
 pub fn location(response: &Response) -> Option<String> {
-    response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned)
+    response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// The text of an HTML page with tags, scripts and styles removed and whitespace collapsed, as a
@@ -258,14 +327,20 @@ pub fn visible_text(html: &str) -> String {
     for (at, c) in html.char_indices() {
         let rest = &html[at..];
         if let Some(end) = hidden_until {
-            if rest.get(..end.len()).is_some_and(|head| head.eq_ignore_ascii_case(end)) {
+            if rest
+                .get(..end.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(end))
+            {
                 hidden_until = None;
             }
             continue;
         }
         if c == '<' {
             for (open, close) in [("<script", "</script"), ("<style", "</style")] {
-                if rest.get(..open.len()).is_some_and(|head| head.eq_ignore_ascii_case(open)) {
+                if rest
+                    .get(..open.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(open))
+                {
                     hidden_until = Some(close);
                 }
             }
@@ -280,7 +355,12 @@ pub fn visible_text(html: &str) -> String {
             text.push(c);
         }
     }
-    let text = text.replace("&amp;", "&").replace("&#x27;", "'").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">");
+    let text = text
+        .replace("&amp;", "&")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">");
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -300,5 +380,8 @@ pub fn order_number_format(number: &str) -> bool {
     let alphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
     number.len() == 9
         && number.as_bytes()[4] == b'-'
-        && number.chars().enumerate().all(|(i, c)| i == 4 || alphabet.contains(c))
+        && number
+            .chars()
+            .enumerate()
+            .all(|(i, c)| i == 4 || alphabet.contains(c))
 }
