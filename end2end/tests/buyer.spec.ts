@@ -213,7 +213,12 @@ test('an unavailable option says why and can be made available', async ({ page }
   // The line sits with its own group: the nearest container with a select holds only one.
   const group = item.locator('xpath=ancestor::*[.//select][1]');
   await expect(group.locator('select')).toHaveCount(1);
-  const select = group.locator('select');
+  // Locators are lazy and the page re-renders: hold on to the group by its label, not its place.
+  const groupName = await group
+    .locator('select')
+    .evaluate((el) => ((el as HTMLSelectElement).labels?.[0]?.textContent ?? '').trim());
+  expect(groupName).not.toBe('');
+  const select = page.getByLabel(groupName, { exact: true });
   await item.getByRole('link', { name: 'Make available' }).click();
   await priceUpdated(page);
 

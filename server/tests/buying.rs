@@ -661,3 +661,16 @@ async fn the_product_page_explains_unavailable_options_and_links_to_the_fix() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_server_rendered_product_page_never_shows_a_price_update_in_flight() {
+    // The page hydrates only if the browser's first render matches the server's: a busy state
+    // rendered by the server (it was once, now and then) broke hydration.
+    let shop = Shop::start().await;
+    let buyer = shop.visitor();
+    for _ in 0..20 {
+        let (status, page) = buyer.page("/products/bicycle").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!page.contains("Updating price") && !page.contains("price-total pending"));
+    }
+}
