@@ -23,10 +23,9 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::hooks::use_location;
 use leptos_router::{SsrMode, path};
 
-use account::{AccountPage, LoginPage, Logout, RegisterPage};
+use account::{AccountPage, LoginPage, RegisterPage};
 use admin::AdminOrdersPage;
 use cart::CartPage;
 use catalogue::{HomePage, ProductPage};
@@ -113,48 +112,18 @@ pub fn App() -> impl IntoView {
     }
 }
 
+/// The site header. It holds no data of its own: each page loads what it shows under one
+/// `Suspense`, because leptos 0.8.23 can stall a server render when several suspense boundaries
+/// resolve in parallel (fixed upstream after that release).
 #[component]
 fn Header() -> impl IntoView {
-    let location = use_location();
-    // Refetched on navigation, so logging in or out shows at once.
-    let me = Resource::new(move || location.pathname.get(), |_| account::me());
-    let cart = Resource::new(move || location.pathname.get(), |_| cart::cart());
-    let logout = ServerAction::<Logout>::new();
     view! {
         <header class="site-header">
             <A href="/" attr:class="brand">"Atelier"</A>
             <nav aria-label="Main">
                 <A href="/orders/lookup">"Find your order"</A>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let count = cart.await.map(|c| c.item_count()).unwrap_or(0);
-                        view! {
-                            <A href="/cart" attr:class="cart-link">
-                                {if count > 0 { format!("Cart ({count})") } else { "Cart".to_owned() }}
-                            </A>
-                        }
-                    })}
-                </Transition>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        match me.await.ok().flatten() {
-                            Some(customer) => view! {
-                                <span class="greeting">{format!("Hello, {}", customer.first_name)}</span>
-                                <A href="/account">"Account"</A>
-                                {customer.merchandiser.then(|| view! { <A href="/admin/orders">"Orders console"</A> })}
-                                <ActionForm action=logout attr:class="inline-form">
-                                    <button type="submit" class="button link">"Log out"</button>
-                                </ActionForm>
-                            }
-                                .into_any(),
-                            None => view! {
-                                <A href="/login">"Log in"</A>
-                                <A href="/register">"Register"</A>
-                            }
-                                .into_any(),
-                        }
-                    })}
-                </Transition>
+                <A href="/cart" attr:class="cart-link">"Cart"</A>
+                <A href="/account">"Account"</A>
             </nav>
         </header>
     }

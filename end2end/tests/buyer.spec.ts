@@ -60,7 +60,8 @@
  *   with that number and email." (the rate limit must allow a few failures per client: this
  *   whole suite makes 2 failed lookups from 127.0.0.1).
  * /register: "Full name", "Email", "Password", button "Create account"; afterwards logged in.
- * /login: "Email", "Password", button "Log in". Logged in, the header shows
+ * /login: "Email", "Password", button "Log in". Logged in, the landing page (/account, or
+ *   /admin/orders for a merchandiser) shows
  *   "Hello, <first name>" and a button "Log out".
  * /account: heading "Your orders"; each order shows its number, its status timeline and a
  *   button "Reorder", which refills the cart and lands on /cart.

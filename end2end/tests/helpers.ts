@@ -256,7 +256,7 @@ export async function lookUpOrder(page: Page, number: string, email: string): Pr
   await page.getByRole('button', { name: 'Find order' }).click();
 }
 
-/** /login; then the header greets the person (by `firstName` when given) and offers "Log out". */
+/** /login; then the landing page greets the person (by `firstName` when given) and offers "Log out". */
 export async function logIn(page: Page, email: string, password: string, firstName?: string): Promise<void> {
   await page.goto('/login');
   await settled(page);

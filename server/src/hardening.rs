@@ -1,5 +1,6 @@
 //! What every response gets: a request id carried into logs and errors, security headers, CSRF
-//! protection for state-changing requests, and HTTP statuses for server-function errors.
+//! protection for state-changing requests, HTTP statuses for server-function errors, and a
+//! deadline on page rendering.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
@@ -126,4 +127,40 @@ pub async fn server_fn_status(request: Request, next: Next) -> Response {
             StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// How long a page may take to render before it is rendered again.
+const RENDER_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3);
+const RENDER_ATTEMPTS: u32 = 3;
+
+/// Renders a page again if the first render stalls. leptos 0.8.23 can, rarely, leave a server
+/// render waiting forever on a `Suspense` whose resources have all resolved (a lost wake-up:
+/// leptos-rs/leptos#4851, fixed upstream after that release). Pages render with
+/// `SsrMode::Async`, so nothing has been sent when the deadline passes and a fresh render is
+/// safe: page requests are GETs that change nothing. Normal renders take milliseconds.
+pub async fn render_deadline(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let is_page = request.method() == Method::GET
+        && !["/api/", "/pkg/", "/webhooks/", "/images/"]
+            .iter()
+            .any(|p| path.starts_with(p))
+        && !matches!(path, "/healthz" | "/readyz");
+    if !is_page {
+        return next.run(request).await;
+    }
+    let (parts, _) = request.into_parts();
+    for attempt in 1..=RENDER_ATTEMPTS {
+        let request = Request::from_parts(parts.clone(), Body::empty());
+        match tokio::time::timeout(RENDER_DEADLINE, next.clone().run(request)).await {
+            Ok(response) => return response,
+            Err(_) => {
+                tracing::warn!(attempt, path = %parts.uri.path(), "page render stalled; rendering again")
+            }
+        }
+    }
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The page could not be rendered. Please try again.",
+    )
+        .into_response()
 }

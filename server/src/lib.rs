@@ -148,6 +148,7 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(context, shell))
+        .layer(middleware::from_fn(hardening::render_deadline))
         .layer(middleware::from_fn(hardening::server_fn_status))
         .layer(middleware::from_fn(hardening::csrf))
         .layer(middleware::from_fn(hardening::security_headers))

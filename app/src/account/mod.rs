@@ -5,7 +5,7 @@ mod page;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-pub use page::{AccountPage, LoginPage, RegisterPage};
+pub use page::{AccountPage, LogOutButton, LoginPage, RegisterPage};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -29,14 +29,6 @@ pub struct AccountView {
 }
 
 pub const MIN_PASSWORD: usize = 10;
-
-#[server(endpoint = "me")]
-pub async fn me() -> Result<Option<CustomerView>, AppError> {
-    Ok(crate::session::current()
-        .await?
-        .and_then(|s| s.customer)
-        .map(|c| ssr::customer_view(&c)))
-}
 
 #[server(endpoint = "register")]
 pub async fn register(full_name: String, email: String, password: String) -> Result<(), AppError> {

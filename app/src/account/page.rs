@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{Login, Register};
+use super::{Login, Logout, Register};
 use crate::components::{ErrorBox, FieldError, LoadError, action_error, typed};
 use crate::orders::{OrderSummary, ReorderButton};
 
@@ -68,7 +68,10 @@ pub fn AccountPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match account.await {
                         Ok(account) => view! {
-                            <h1>{format!("Hello, {}", account.customer.first_name)}</h1>
+                            <div class="account-head">
+                                <h1>{format!("Hello, {}", account.customer.first_name)}</h1>
+                                <LogOutButton />
+                            </div>
                             <p class="muted">{format!("Signed in as {}", account.email)}</p>
                             <h2>"Your orders"</h2>
                             {if account.orders.is_empty() {
@@ -100,5 +103,18 @@ pub fn AccountPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// "Log out", wherever a signed-in person is.
+#[component]
+pub fn LogOutButton() -> impl IntoView {
+    let logout = ServerAction::<Logout>::new();
+    view! {
+        <ActionForm action=logout attr:class="inline-form">
+            <button type="submit" class="button secondary" disabled=move || logout.pending().get()>
+                "Log out"
+            </button>
+        </ActionForm>
     }
 }

@@ -9,6 +9,7 @@ pub use page::AdminOrdersPage;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::account::CustomerView;
 use crate::error::AppError;
 use crate::orders::OrderStatus;
 
@@ -23,17 +24,23 @@ pub struct AdminOrderRow {
     pub placed_at: i64,
 }
 
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminOrdersView {
+    pub merchandiser: CustomerView,
+    pub orders: Vec<AdminOrderRow>,
+}
+
 #[server(endpoint = "admin_orders")]
-pub async fn admin_orders() -> Result<Vec<AdminOrderRow>, AppError> {
+pub async fn admin_orders() -> Result<AdminOrdersView, AppError> {
     use crate::orders::ssr::{ORDER_COLUMNS, OrderRow};
-    crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser().await?;
     let state = crate::state::app_state()?;
     let rows = sqlx::query_as::<_, OrderRow>(&format!(
         "select {ORDER_COLUMNS} from orders order by created_at desc limit 200"
     ))
     .fetch_all(&state.pool)
     .await?;
-    Ok(rows
+    let orders = rows
         .into_iter()
         .map(|row| AdminOrderRow {
             status: row.status(),
@@ -44,7 +51,11 @@ pub async fn admin_orders() -> Result<Vec<AdminOrderRow>, AppError> {
             payment_method: row.payment_method,
             placed_at: row.created_at,
         })
-        .collect())
+        .collect();
+    Ok(AdminOrdersView {
+        merchandiser: crate::account::ssr::customer_view(&merchandiser),
+        orders,
+    })
 }
 
 /// Moves an order from the status the merchandiser saw (`from`) to `to`. If someone else moved

@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::SetOrderStatus;
+use crate::account::LogOutButton;
 use crate::components::{ErrorBox, LoadError, action_error};
 use crate::money::format_price;
 use crate::orders::OrderStatus;
@@ -24,8 +25,18 @@ pub fn AdminOrdersPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading orders…"</p> }>
                 {move || Suspend::new(async move {
                     match orders.await {
-                        Ok(rows) if rows.is_empty() => view! { <p>"No orders yet."</p> }.into_any(),
-                        Ok(rows) => view! {
+                        Ok(view) => {
+                            let greeting = format!("Hello, {}", view.merchandiser.first_name);
+                            let rows = view.orders;
+                            view! {
+                            <div class="account-head">
+                                <p class="greeting">{greeting}</p>
+                                <LogOutButton />
+                            </div>
+                            {if rows.is_empty() {
+                                view! { <p>"No orders yet."</p> }.into_any()
+                            } else {
+                            view! {
                             <div class="table-scroll">
                                 <table class="admin-orders">
                                     <thead>
@@ -62,8 +73,11 @@ pub fn AdminOrdersPage() -> impl IntoView {
                                     </tbody>
                                 </table>
                             </div>
+                            }.into_any()
+                            }}
+                            }
+                            .into_any()
                         }
-                            .into_any(),
                         Err(error) => view! { <LoadError error /> }.into_any(),
                     }
                 })}

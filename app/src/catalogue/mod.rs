@@ -90,9 +90,25 @@ pub struct ProductView {
     pub problem: Option<String>,
 }
 
+/// The home page: the catalogue, and a greeting for a returning customer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HomeView {
+    pub greeting: Option<String>,
+    pub categories: Vec<CategoryView>,
+}
+
 #[server(endpoint = "catalogue")]
-pub async fn catalogue() -> Result<Vec<CategoryView>, AppError> {
-    ssr::catalogue().await
+pub async fn catalogue() -> Result<HomeView, AppError> {
+    let customer = crate::session::current().await?.and_then(|s| s.customer);
+    Ok(HomeView {
+        greeting: customer.map(|c| {
+            format!(
+                "Welcome back, {}",
+                crate::account::ssr::customer_view(&c).first_name
+            )
+        }),
+        categories: ssr::catalogue().await?,
+    })
 }
 
 /// Assesses the buyer's choices on a product: what is available, why not, and the price.

@@ -27,8 +27,10 @@ pub fn HomePage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the catalogue…"</p> }>
             {move || Suspend::new(async move {
                 match catalogue.await {
-                    Ok(categories) => {
+                    Ok(home) => {
+                        let categories = home.categories;
                         view! {
+                            {home.greeting.map(|greeting| view! { <p class="greeting welcome">{greeting}</p> })}
                             {categories
                                 .into_iter()
                                 .map(|category| {
@@ -81,15 +83,19 @@ pub fn ProductPage() -> impl IntoView {
         move || (slug(), choices.get()),
         |(slug, choices)| super::product(slug, Some(choices)),
     );
-    let (pending, set_pending) = signal(false);
+    // Set by a change in the browser, cleared when the new assessment is shown. Deliberately not
+    // the Transition's own pending state: that one is also computed while rendering on the
+    // server, which made server-rendered pages differ from one request to the next.
+    let busy = RwSignal::new(false);
     view! {
-        <Transition
-            fallback=|| view! { <p class="loading" role="status">"Loading the product…"</p> }
-            set_pending
-        >
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading the product…"</p> }>
             {move || Suspend::new(async move {
-                match product.await {
-                    Ok(view) => view! { <Configure product=view choices pending /> }.into_any(),
+                let product = product.await;
+                if busy.get_untracked() {
+                    busy.set(false);
+                }
+                match product {
+                    Ok(view) => view! { <Configure product=view choices busy /> }.into_any(),
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}
@@ -101,10 +107,9 @@ pub fn ProductPage() -> impl IntoView {
 fn Configure(
     product: ProductView,
     choices: Memo<BTreeMap<String, String>>,
-    pending: ReadSignal<bool>,
+    busy: RwSignal<bool>,
 ) -> impl IntoView {
-    // Only the browser recomputes in the background; a server-rendered page is always current.
-    let pending = move || !cfg!(feature = "ssr") && pending.get();
+    let pending = move || busy.get();
     let add = ServerAction::<AddToCart>::new();
     let error = action_error(add);
     let slug = product.slug.clone();
@@ -133,7 +138,7 @@ fn Configure(
                         .groups
                         .iter()
                         .cloned()
-                        .map(|group| view! { <GroupControl group slug=slug.clone() choices /> })
+                        .map(|group| view! { <GroupControl group slug=slug.clone() choices busy /> })
                         .collect_view()}
                     <div class="price-box" aria-live="polite">
                         <span class="price-label">"Price"</span>
@@ -181,6 +186,7 @@ fn GroupControl(
     group: GroupView,
     slug: String,
     choices: Memo<BTreeMap<String, String>>,
+    busy: RwSignal<bool>,
 ) -> impl IntoView {
     let id = format!("group-{}", group.id);
     let name = format!("configuration[{}]", group.id);
@@ -190,6 +196,7 @@ fn GroupControl(
     let on_change = move |event| {
         let mut next = choices.get_untracked();
         next.insert(group_id.clone(), event_target_value(&event));
+        busy.set(true);
         navigate(
             &product_href(&slug_for_change, &next),
             NavigateOptions {
