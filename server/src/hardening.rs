@@ -164,3 +164,66 @@ pub async fn render_deadline(request: Request, next: Next) -> Response {
     )
         .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use axum::Router;
+    use axum::body::{Body, to_bytes};
+    use axum::http::{Request, StatusCode};
+    use axum::middleware::from_fn;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    /// A page whose first `stalls` renders never finish.
+    fn app(stalls: usize) -> (Router, Arc<AtomicUsize>) {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = calls.clone();
+        let router = Router::new()
+            .route(
+                "/page",
+                get(move || {
+                    let call = counter.fetch_add(1, Ordering::SeqCst);
+                    async move {
+                        if call < stalls {
+                            std::future::pending::<()>().await;
+                        }
+                        "rendered"
+                    }
+                }),
+            )
+            .layer(from_fn(super::render_deadline));
+        (router, calls)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stalled_page_render_is_rendered_again() {
+        let (router, calls) = app(1);
+        let response = router
+            .oneshot(Request::get("/page").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            to_bytes(response.into_body(), 1024).await.unwrap(),
+            "rendered"
+        );
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_page_that_never_renders_gets_a_503_after_the_last_attempt() {
+        let (router, calls) = app(usize::MAX);
+        let response = router
+            .oneshot(Request::get("/page").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            super::RENDER_ATTEMPTS as usize
+        );
+    }
+}
