@@ -171,7 +171,6 @@ pub async fn place_order(
     country: String,
     payment: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::orders::ssr::{Delivery, place};
     let state = crate::state::app_state()?;
     let form = DeliveryForm {
         email,
@@ -186,15 +185,7 @@ pub async fn place_order(
     let session = crate::session::current()
         .await?
         .ok_or_else(|| AppError::validation("Your cart is empty."))?;
-    let delivery = Delivery {
-        email: form.email,
-        full_name: form.full_name,
-        address: form.address,
-        city: form.city,
-        postal_code: form.postal_code,
-        country: form.country,
-    };
-    let order = place(&state, &session, &delivery, &form.payment).await?;
+    let order = crate::orders::ssr::place(&state, &session, &form).await?;
     if form.payment == "card" {
         let url = card::start_payment(&state, &order).await?;
         leptos_axum::redirect(&url);

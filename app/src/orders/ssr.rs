@@ -8,6 +8,7 @@ use sqlx::{Any, AnyPool, Transaction};
 
 use super::{OrderLineView, OrderStatus, OrderView, normalize_number, timeline};
 use crate::catalogue::ssr::{price_configuration, product_by_id};
+use crate::checkout::DeliveryForm;
 use crate::db::{begin_write, new_id, now_ms};
 use crate::error::AppError;
 use crate::rate_limit::{self, LOOKUP_PER_CLIENT, LOOKUP_PER_ORDER};
@@ -23,16 +24,6 @@ pub fn new_order_number() -> String {
         .map(|_| NUMBER_ALPHABET[rng.gen_range(0..NUMBER_ALPHABET.len())] as char)
         .collect();
     format!("{}-{}", &symbols[..4], &symbols[4..])
-}
-
-#[derive(Clone, Debug)]
-pub struct Delivery {
-    pub email: String,
-    pub full_name: String,
-    pub address: String,
-    pub city: String,
-    pub postal_code: String,
-    pub country: String,
 }
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -92,13 +83,12 @@ pub struct PlacedLine {
     pub rule_version: i64,
 }
 
-/// Places an order from the visitor's cart: prices every line on the server, reserves stock and
+/// Places an order from the visitor's cart (delivery details already validated): prices every line on the server, reserves stock and
 /// writes the order in one transaction. Returns the order.
 pub async fn place(
     state: &AppState,
     session: &Session,
-    delivery: &Delivery,
-    payment_method: &str,
+    delivery: &DeliveryForm,
 ) -> Result<OrderRow, AppError> {
     let cart_id = session::cart_id(session, false)
         .await?
@@ -167,7 +157,7 @@ pub async fn place(
     .bind(&delivery.city)
     .bind(&delivery.postal_code)
     .bind(&delivery.country)
-    .bind(payment_method)
+    .bind(&delivery.payment)
     .bind(OrderStatus::Placed.as_str())
     .bind(total)
     .bind(&state.settings.currency)
