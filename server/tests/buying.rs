@@ -86,24 +86,18 @@ async fn a_tampered_price_in_the_form_changes_nothing() {
     let quoted = buyer.product("bicycle", &[]).await;
     let configuration: BTreeMap<String, String> =
         serde_json::from_value(quoted["configuration"].clone()).unwrap();
-    let mut fields: Vec<(String, String)> = vec![
-        ("slug".into(), "bicycle".into()),
-        ("quantity".into(), "2".into()),
-        ("price".into(), "1".into()),
-        ("unit_price".into(), "1".into()),
-        ("total".into(), "1".into()),
-    ];
-    fields.extend(
-        configuration
-            .iter()
-            .map(|(g, o)| (format!("configuration[{g}]"), o.clone())),
+    let fields = product_form(
+        "bicycle",
+        &configuration,
+        &[
+            ("quantity", "2"),
+            ("price", "1"),
+            ("unit_price", "1"),
+            ("total", "1"),
+        ],
     );
-    let fields: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
     let response = buyer
-        .submit("add_to_cart", "/products/bicycle", &fields)
+        .submit("add_to_cart", "/products/bicycle", &pairs(&fields))
         .await;
     assert_eq!(location(&response).as_deref(), Some("/cart"));
     let number = buyer.checkout_by_invoice("tamper@example.com").await;
@@ -127,17 +121,7 @@ async fn an_invalid_configuration_is_refused_with_the_reason() {
     configuration.insert("frame".into(), "carbon".into());
     configuration.insert("brakes".into(), "rim".into());
     configuration.insert("rack".into(), "none".into());
-    let mut fields = vec![("slug".to_owned(), "bicycle".to_owned())];
-    fields.extend(
-        configuration
-            .iter()
-            .map(|(g, o)| (format!("configuration[{g}]"), o.clone())),
-    );
-    let fields: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let (status, body) = buyer.call_json("add_to_cart", &fields).await;
+    let (status, body) = buyer.add_to_cart_json("bicycle", &configuration, &[]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let message = error_message(&body);
     assert!(
@@ -164,17 +148,7 @@ async fn unknown_options_missing_groups_and_bad_quantities_are_field_errors() {
     let buyer = shop.visitor();
     let mut configuration = buyer.default_configuration("bicycle").await;
     configuration.insert("frame".into(), "unobtainium".into());
-    let mut fields = vec![("slug".to_owned(), "bicycle".to_owned())];
-    fields.extend(
-        configuration
-            .iter()
-            .map(|(g, o)| (format!("configuration[{g}]"), o.clone())),
-    );
-    let refs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let (status, body) = buyer.call_json("add_to_cart", &refs).await;
+    let (status, body) = buyer.add_to_cart_json("bicycle", &configuration, &[]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body["Validation"]["fields"]["configuration[frame]"].is_string(),
@@ -183,17 +157,7 @@ async fn unknown_options_missing_groups_and_bad_quantities_are_field_errors() {
 
     let mut missing = buyer.default_configuration("bicycle").await;
     missing.remove("brakes");
-    let mut fields = vec![("slug".to_owned(), "bicycle".to_owned())];
-    fields.extend(
-        missing
-            .iter()
-            .map(|(g, o)| (format!("configuration[{g}]"), o.clone())),
-    );
-    let refs: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let (status, body) = buyer.call_json("add_to_cart", &refs).await;
+    let (status, body) = buyer.add_to_cart_json("bicycle", &missing, &[]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body["Validation"]["fields"]["configuration[brakes]"].is_string(),
@@ -202,20 +166,9 @@ async fn unknown_options_missing_groups_and_bad_quantities_are_field_errors() {
 
     for quantity in ["0", "-3", "many", "21"] {
         let configuration = buyer.default_configuration("bike-lock").await;
-        let mut fields = vec![
-            ("slug".to_owned(), "bike-lock".to_owned()),
-            ("quantity".to_owned(), quantity.to_owned()),
-        ];
-        fields.extend(
-            configuration
-                .iter()
-                .map(|(g, o)| (format!("configuration[{g}]"), o.clone())),
-        );
-        let refs: Vec<(&str, &str)> = fields
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let (status, body) = buyer.call_json("add_to_cart", &refs).await;
+        let (status, body) = buyer
+            .add_to_cart_json("bike-lock", &configuration, &[("quantity", quantity)])
+            .await;
         assert_eq!(
             status,
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -219,26 +219,28 @@ impl Visitor {
         serde_json::from_value(self.product(slug, &[]).await["configuration"].clone()).unwrap()
     }
 
-    /// Adds a product with `configuration` the way the product form posts it.
+    /// Adds a product with `configuration` the way the product form posts it (no JavaScript).
     pub async fn add_to_cart(
         &self,
         slug: &str,
         configuration: &BTreeMap<String, String>,
         quantity: u32,
     ) -> Response {
-        let mut fields = vec![
-            ("slug".to_owned(), slug.to_owned()),
-            ("quantity".to_owned(), quantity.to_string()),
-        ];
-        for (group, option) in configuration {
-            fields.push((format!("configuration[{group}]"), option.clone()));
-        }
-        let fields: Vec<(&str, &str)> = fields
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        self.submit("add_to_cart", &format!("/products/{slug}"), &fields)
+        let quantity = quantity.to_string();
+        let fields = product_form(slug, configuration, &[("quantity", &quantity)]);
+        self.submit("add_to_cart", &format!("/products/{slug}"), &pairs(&fields))
             .await
+    }
+
+    /// Adds a product as the hydrated product page does; `extra` are further form fields.
+    pub async fn add_to_cart_json(
+        &self,
+        slug: &str,
+        configuration: &BTreeMap<String, String>,
+        extra: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let fields = product_form(slug, configuration, extra);
+        self.call_json("add_to_cart", &pairs(&fields)).await
     }
 
     pub async fn add_default(&self, slug: &str, quantity: u32) -> BTreeMap<String, String> {
@@ -384,4 +386,32 @@ pub fn order_number_format(number: &str) -> bool {
             .chars()
             .enumerate()
             .all(|(i, c)| i == 4 || alphabet.contains(c))
+}
+
+/// The fields of the product form: the slug, one `configuration[group]` per group, and `extra`.
+pub fn product_form(
+    slug: &str,
+    configuration: &BTreeMap<String, String>,
+    extra: &[(&str, &str)],
+) -> Vec<(String, String)> {
+    let mut fields = vec![("slug".to_owned(), slug.to_owned())];
+    fields.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    fields.extend(
+        configuration
+            .iter()
+            .map(|(group, option)| (format!("configuration[{group}]"), option.clone())),
+    );
+    fields
+}
+
+/// Borrowed pairs for the request helpers.
+pub fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
 }
