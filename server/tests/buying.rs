@@ -280,10 +280,7 @@ async fn checkout_reports_each_bad_field_and_keeps_what_was_typed() {
         assert!(fields[good].is_null(), "{good} is fine: {body}");
     }
     assert_eq!(body["Validation"]["values"]["full_name"], "Ada Lovelace");
-    let count: i64 = sqlx::query_scalar("select count(*) from orders")
-        .fetch_one(shop.pool())
-        .await
-        .unwrap();
+    let count = shop.order_count().await;
     assert_eq!(count, 0);
     assert_eq!(
         buyer.cart().await["lines"].as_array().unwrap().len(),
@@ -299,10 +296,7 @@ async fn an_empty_cart_cannot_be_checked_out() {
     let response = buyer.checkout("empty@example.com", "invoice").await;
     let back = location(&response).unwrap();
     assert!(back.contains("__err="), "refused back to the form: {back}");
-    let count: i64 = sqlx::query_scalar("select count(*) from orders")
-        .fetch_one(shop.pool())
-        .await
-        .unwrap();
+    let count = shop.order_count().await;
     assert_eq!(count, 0);
 }
 
@@ -435,10 +429,7 @@ async fn an_option_that_sold_out_after_it_was_added_stops_checkout_with_a_messag
     );
     let response = buyer.checkout("late@example.com", "invoice").await;
     assert!(location(&response).unwrap().contains("__err="));
-    let count: i64 = sqlx::query_scalar("select count(*) from orders")
-        .fetch_one(shop.pool())
-        .await
-        .unwrap();
+    let count = shop.order_count().await;
     assert_eq!(count, 0);
     assert_eq!(
         buyer.cart().await["lines"].as_array().unwrap().len(),

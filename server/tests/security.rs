@@ -389,3 +389,43 @@ async fn the_session_cookie_is_httponly_and_samesite_and_secure_over_https() {
         "{cookie}"
     );
 }
+
+#[tokio::test]
+async fn one_client_guessing_many_order_numbers_is_rate_limited() {
+    let shop = Shop::start().await;
+    let buyer = shop.visitor();
+    buyer.add_default("bike-lock", 1).await;
+    let number = buyer.checkout_by_invoice("owner@example.com").await;
+
+    // Each guess is a different number, so only the per-client window can stop them.
+    let guesser = shop.visitor();
+    for guess in 0..10 {
+        let (status, _) = guesser
+            .call_json(
+                "lookup_order",
+                &[
+                    ("number", &format!("GUES-S{guess:03}")),
+                    ("email", "owner@example.com"),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "guess {guess}");
+    }
+    let (status, _) = guesser
+        .call_json(
+            "lookup_order",
+            &[("number", &number), ("email", "owner@example.com")],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the client has used its window"
+    );
+    let hits: i64 =
+        sqlx::query_scalar("select hits from rate_limits where key like 'lookup:client:%'")
+            .fetch_one(shop.pool())
+            .await
+            .unwrap();
+    assert_eq!(hits, 10);
+}

@@ -60,10 +60,7 @@ async fn fifty_concurrent_checkouts_against_stock_five_give_exactly_five_orders(
     };
     let (won, lost) = race(&servers).await;
     assert_eq!((won, lost), (5, 45));
-    let orders: i64 = sqlx::query_scalar("select count(*) from orders")
-        .fetch_one(shop.pool())
-        .await
-        .unwrap();
+    let orders = shop.order_count().await;
     assert_eq!(orders, 5);
     let left: i64 = sqlx::query_scalar(
         "select quantity from option_stock where group_id = 'frame' and option_id = $1

@@ -36,9 +36,6 @@ pub struct CartView {
 }
 
 impl CartView {
-    pub fn item_count(&self) -> i64 {
-        self.lines.iter().map(|line| line.quantity).sum()
-    }
     pub fn orderable(&self) -> bool {
         !self.lines.is_empty() && self.lines.iter().all(|line| line.problem.is_none())
     }

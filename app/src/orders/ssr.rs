@@ -481,7 +481,9 @@ pub async fn lookup(number: &str, email: &str) -> Result<String, AppError> {
     let Some(order) = order.filter(|order| order.email.eq_ignore_ascii_case(email)) else {
         rate_limit::record_failure(&state.pool, &client_key, &LOOKUP_PER_CLIENT).await?;
         rate_limit::record_failure(&state.pool, &order_key, &LOOKUP_PER_ORDER).await?;
-        return Err(AppError::NotFound(LOOKUP_FAILED.into()).into_validation(&number, email));
+        // A failed lookup keeps what was typed, so the form can be corrected.
+        return Err(AppError::validation(LOOKUP_FAILED)
+            .with_values(&[("number", number.as_str()), ("email", email)]));
     };
     let session = session::ensure().await?;
     sqlx::query(
@@ -494,20 +496,6 @@ pub async fn lookup(number: &str, email: &str) -> Result<String, AppError> {
     .execute(&state.pool)
     .await?;
     Ok(order.number)
-}
-
-impl AppError {
-    /// A failed lookup keeps what was typed, so the form can be corrected.
-    fn into_validation(self, number: &str, email: &str) -> AppError {
-        AppError::Validation {
-            message: self.to_string(),
-            fields: BTreeMap::new(),
-            values: BTreeMap::from([
-                ("number".into(), number.to_owned()),
-                ("email".into(), email.to_owned()),
-            ]),
-        }
-    }
 }
 
 /// Refills the cart from an order; returns how many lines could not be added as they were.

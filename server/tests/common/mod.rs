@@ -118,6 +118,14 @@ impl Shop {
         &self.server.state.pool
     }
 
+    /// How many orders the shop holds.
+    pub async fn order_count(&self) -> i64 {
+        sqlx::query_scalar("select count(*) from orders")
+            .fetch_one(self.pool())
+            .await
+            .unwrap()
+    }
+
     /// A new visitor: own cookie jar, same-origin like a browser on the shop's pages.
     pub fn visitor(&self) -> Visitor {
         Visitor::new(&self.url(""))
