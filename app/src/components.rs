@@ -1,5 +1,8 @@
 //! Small pieces every page uses: error boxes, field messages, prices, and reading the error of a
-//! form that was posted without JavaScript (the server put it in the URL).
+//! form that was posted without JavaScript (the server put the error in the URL, and what was
+//! typed in a short-lived HttpOnly cookie, so no personal data ever sits in a URL).
+
+use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -17,18 +20,86 @@ where
     S::Output: Clone + Send + Sync + 'static,
 {
     let query = use_query_map();
+    let draft = form_draft(S::PATH);
     Signal::derive(move || {
         if let Some(result) = action.value().get() {
             return result.err();
         }
         let query = query.read();
         if query.get_str("__path") == Some(S::PATH) {
-            query
-                .get_str("__err")
-                .map(ServerFnUrlError::<AppError>::decode_err)
+            query.get_str("__err").map(|encoded| {
+                let mut error = ServerFnUrlError::<AppError>::decode_err(encoded);
+                if let AppError::Validation { values, .. } | AppError::BadCredentials { values } =
+                    &mut error
+                {
+                    values.extend(draft.clone());
+                }
+                error
+            })
         } else {
             None
         }
+    })
+}
+
+/// The name of the cookie that carries what was typed into a form posted without JavaScript
+/// that came back with errors.
+pub const FORM_DRAFT_COOKIE: &str = "atelier_form";
+
+/// What a form posted without JavaScript had in it: the server function's path and the values.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FormDraft {
+    pub path: String,
+    pub values: BTreeMap<String, String>,
+}
+
+impl FormDraft {
+    pub fn encode(&self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(serde_json::to_vec(self).unwrap_or_default())
+    }
+
+    pub fn decode(text: &str) -> Option<FormDraft> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(text)
+            .ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+}
+
+/// The typed values of the form for `path`, read on the server from the draft cookie and handed
+/// to the hydrating page with the HTML (the cookie is HttpOnly; the page never needs it later,
+/// because a hydrated form keeps its own values).
+fn form_draft(path: &'static str) -> BTreeMap<String, String> {
+    SharedValue::new(move || {
+        #[cfg(feature = "ssr")]
+        {
+            crate::session::request_cookie(FORM_DRAFT_COOKIE)
+                .and_then(|text| FormDraft::decode(&text))
+                .filter(|draft| draft.path == path)
+                .map(|draft| draft.values)
+                .unwrap_or_default()
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            let _ = path;
+            BTreeMap::new()
+        }
+    })
+    .into_inner()
+}
+
+/// The error a plain form post to the server function at `path` left in the URL (no draft
+/// values: such forms carry only hidden fields).
+pub fn url_error(path: &'static str) -> Signal<Option<AppError>> {
+    let query = use_query_map();
+    Signal::derive(move || {
+        let query = query.read();
+        (query.get_str("__path") == Some(path))
+            .then(|| query.get_str("__err").map(ServerFnUrlError::<AppError>::decode_err))
+            .flatten()
     })
 }
 
@@ -81,9 +152,16 @@ pub fn Price(amount: i64) -> impl IntoView {
     view! { <span class="price">{format_price(amount)}</span> }
 }
 
-/// Shown where a page's data could not be loaded.
+/// Shown where a page's data could not be loaded. A missing product or order answers 404, so
+/// search engines and scripts see what a person sees.
 #[component]
 pub fn LoadError(error: AppError) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let (AppError::NotFound(_), Some(response)) =
+        (&error, use_context::<leptos_axum::ResponseOptions>())
+    {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
     let title = match error {
         AppError::NotFound(_) => "Not found",
         AppError::Unauthenticated => "Please log in",

@@ -36,7 +36,7 @@ impl Backend {
 pub async fn connect(url: &str, max_connections: u32) -> Result<AnyPool, ConnectError> {
     sqlx::any::install_default_drivers();
     let backend =
-        Backend::of_url(url).ok_or_else(|| ConnectError::UnsupportedUrl(url.to_owned()))?;
+        Backend::of_url(url).ok_or_else(|| ConnectError::UnsupportedUrl(redact_url(url)))?;
     let url = match backend {
         Backend::Sqlite => {
             let path = url
@@ -57,7 +57,8 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<AnyPool, Connect
         }
         Backend::Postgres => url.to_owned(),
     };
-    let options = AnyConnectOptions::from_str(&url)?;
+    let scrub = |error: sqlx::Error| ConnectError::Connect(scrub_secret(&error.to_string(), &url));
+    let options = AnyConnectOptions::from_str(&url).map_err(scrub)?;
     let pool = AnyPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(15))
@@ -79,11 +80,13 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<AnyPool, Connect
             })
         })
         .connect_with(options)
-        .await?;
+        .await
+        .map_err(scrub)?;
     match backend {
         Backend::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&pool).await,
         Backend::Postgres => sqlx::migrate!("../migrations/postgres").run(&pool).await,
-    }?;
+    }
+    .map_err(|error| ConnectError::Migrate(scrub_secret(&error.to_string(), &url)))?;
     Ok(pool)
 }
 
@@ -110,15 +113,58 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Why the database could not be opened at start-up.
+/// The URL with its password replaced, fit for a log or an error message.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some("***"));
+            }
+            parsed.to_string()
+        }
+        // Not even a URL: show only its scheme, whatever else it holds may be secret.
+        Err(_) => format!(
+            "{}…",
+            url.split(':').next().unwrap_or_default().chars().take(12).collect::<String>()
+        ),
+    }
+}
+
+/// `message` with the URL's password (if any) blanked, in case a driver quotes its input.
+fn scrub_secret(message: &str, url: &str) -> String {
+    match url::Url::parse(url).ok().and_then(|u| u.password().map(str::to_owned)) {
+        Some(password) if !password.is_empty() => message.replace(&password, "***"),
+        _ => message.to_owned(),
+    }
+}
+
+/// Why the database could not be opened at start-up. Never carries the database password.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
-    #[error("DATABASE_URL must start with sqlite: or postgres:, got {0:?}")]
+    #[error("DATABASE_URL must start with sqlite: or postgres:, got {0}")]
     UnsupportedUrl(String),
     #[error("creating the database folder {0}: {1}")]
     Folder(String, std::io::Error),
     #[error("connecting to the database: {0}")]
-    Connect(#[from] sqlx::Error),
+    Connect(String),
     #[error("migrating the database: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_are_reported_without_their_password() {
+        let shown = redact_url("postgres://shop:hunter2-secret@db.internal:5432/atelier");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("db.internal"), "{shown}");
+        assert!(!redact_url("mysql://u:hunter2@x/y").contains("hunter2"));
+        assert!(!redact_url("not a url hunter2").contains("hunter2"));
+        assert_eq!(
+            scrub_secret("failed for postgres://u:pw123@h/d", "postgres://u:pw123@h/d"),
+            "failed for postgres://u:***@h/d"
+        );
+    }
 }

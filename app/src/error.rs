@@ -24,12 +24,19 @@ pub enum AppError {
     Conflict(String),
     #[error("Too many attempts. Please wait a few minutes and try again.")]
     RateLimited,
+    /// A login that did not match an account; the email is kept for the form.
+    #[error("Email or password is incorrect.")]
+    BadCredentials { values: BTreeMap<String, String> },
+    /// Too much is happening at once; nothing was done, and trying again shortly works.
+    #[error("We are very busy right now. Nothing was changed; please try again in a moment.")]
+    Busy,
     #[error(
         "Something went wrong on our side. Please try again; if it keeps happening, quote reference {request_id}."
     )]
     Internal { request_id: String },
-    /// The request never reached the server function properly (network, decoding).
-    #[error("The request could not be completed. Please check your connection and try again.")]
+    /// The request never reached the server function properly (network, a malformed form). The
+    /// text is one of ours, never a deserializer's.
+    #[error("{0}")]
     Request(String),
 }
 
@@ -59,6 +66,8 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::Conflict(_) => 409,
             AppError::RateLimited => 429,
+            AppError::BadCredentials { .. } => 401,
+            AppError::Busy => 503,
             AppError::Internal { .. } => 500,
             AppError::Request(_) => 400,
         }
@@ -74,28 +83,64 @@ impl AppError {
 
     /// The value the buyer typed into `field`, kept across a failed form post.
     pub fn typed_value(&self, field: &str) -> Option<String> {
+        self.values().and_then(|values| values.get(field).cloned())
+    }
+
+    pub fn values(&self) -> Option<&BTreeMap<String, String>> {
         match self {
-            AppError::Validation { values, .. } => values.get(field).cloned(),
+            AppError::Validation { values, .. } | AppError::BadCredentials { values } => {
+                Some(values)
+            }
             _ => None,
         }
     }
 
-    /// Keeps what the buyer typed (except secrets) so the form can be shown again.
+    /// Takes the typed values out (they travel apart from the error when it goes into a URL).
+    pub fn take_values(&mut self) -> BTreeMap<String, String> {
+        match self {
+            AppError::Validation { values, .. } | AppError::BadCredentials { values } => {
+                std::mem::take(values)
+            }
+            _ => BTreeMap::new(),
+        }
+    }
+
+    /// Keeps what the buyer typed (except secrets) so the form can be shown again. A value
+    /// longer than any field allows is not echoed back.
     pub fn with_values(mut self, typed: &[(&str, &str)]) -> Self {
-        if let AppError::Validation { values, .. } = &mut self {
+        if let AppError::Validation { values, .. } | AppError::BadCredentials { values } = &mut self
+        {
             for (name, value) in typed {
-                values.insert((*name).to_owned(), (*value).to_owned());
+                if value.len() <= MAX_ECHOED_VALUE {
+                    values.insert((*name).to_owned(), (*value).to_owned());
+                }
             }
         }
         self
     }
 }
 
+/// The longest typed value a failed form gets back; longer input was refused anyway.
+pub const MAX_ECHOED_VALUE: usize = 1000;
+
 impl leptos::server_fn::error::FromServerFnError for AppError {
     type Encoder = leptos::server_fn::codec::JsonEncoding;
 
     fn from_server_fn_error(value: leptos::server_fn::error::ServerFnErrorErr) -> Self {
-        AppError::Request(value.to_string())
+        use leptos::server_fn::error::ServerFnErrorErr as E;
+        // The detail (a deserializer's "missing field `slug`") is for the log, not the buyer.
+        #[cfg(feature = "ssr")]
+        tracing::info!(error = %value, "server function request refused");
+        match value {
+            E::Args(_) | E::MissingArg(_) => AppError::Request(
+                "Some fields of the form were missing or not valid. Please reload the page and try again."
+                    .into(),
+            ),
+            _ => AppError::Request(
+                "The request could not be completed. Please check your connection and try again."
+                    .into(),
+            ),
+        }
     }
 }
 

@@ -2,15 +2,20 @@
 //! behind the `ssr` feature, the browser build uses `hydrate`.
 
 pub mod account;
+pub mod address;
 pub mod admin;
 pub mod cart;
 pub mod catalogue;
 pub mod checkout;
 pub mod components;
 pub mod error;
+pub mod limits;
 pub mod money;
 pub mod orders;
+pub mod time;
 
+#[cfg(feature = "ssr")]
+pub mod client;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
@@ -19,14 +24,16 @@ pub mod rate_limit;
 pub mod session;
 #[cfg(feature = "ssr")]
 pub mod state;
+#[cfg(feature = "ssr")]
+pub mod stock;
 
 use leptos::prelude::*;
-use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, Link, Meta, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use account::{AccountPage, LoginPage, RegisterPage};
-use admin::AdminOrdersPage;
+use admin::{AdminOrderPage, AdminOrdersPage};
 use cart::CartPage;
 use catalogue::{HomePage, ProductPage};
 use checkout::CheckoutPage;
@@ -43,6 +50,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <HashedStylesheet id="leptos" options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -84,7 +92,6 @@ mod csp {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/atelier.css" />
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml" />
         <Meta name="description" content="Atelier — configurable products made to order." />
         <Title text="Atelier" />
@@ -103,6 +110,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/orders") view=AdminOrdersPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/orders/:number") view=AdminOrderPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">

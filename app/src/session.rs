@@ -1,8 +1,10 @@
 //! Sessions live in the database (so several app servers can share them): the cookie holds a
 //! random token, the table only its SHA-256. A guest gets a session the first time they put
-//! something in a cart; logging in replaces the token (no fixation) and moves the guest cart over.
+//! something in a cart; logging in replaces the token (no fixation) and moves the guest's cart,
+//! and the orders the guest placed or looked up, over to the account.
 
 use axum::http::{HeaderValue, header};
+use cookie::{Cookie, SameSite};
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
 use rand::Rng;
@@ -14,7 +16,12 @@ use crate::error::AppError;
 use crate::state::{AppState, app_state};
 
 pub const COOKIE: &str = "atelier_session";
+/// A customer's session lasts a month, a guest's two weeks (a guest cart older than that is
+/// abandoned and cleaned up).
 const LIFETIME_MS: i64 = 30 * 24 * 3600 * 1000;
+const GUEST_LIFETIME_MS: i64 = 14 * 24 * 3600 * 1000;
+/// A session token is 64 hex characters; anything else in the cookie is not one of ours.
+const TOKEN_LEN: usize = 64;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Customer {
@@ -41,17 +48,24 @@ pub fn hash_token(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn request_token() -> Option<String> {
+/// The value of the request's cookie `name`, if any.
+pub fn request_cookie(name: &str) -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
     parts
         .headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.to_owned())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == name)
+        .map(|cookie| cookie.value().to_owned())
+}
+
+fn request_token() -> Option<String> {
+    request_cookie(COOKIE).filter(|token| {
+        token.len() == TOKEN_LEN && token.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 /// The visitor's session, if the request carries a live one.
@@ -96,18 +110,21 @@ pub async fn ensure() -> Result<Session, AppError> {
     create(None).await
 }
 
-/// A new session for `customer` (or a guest), replacing the visitor's current one.
+/// A new session for `customer` (or a guest), replacing the visitor's current one. When a guest
+/// logs in or registers, the orders their guest session placed or looked up move with them:
+/// the grants go to the new session and unclaimed orders join the account. Only the grant
+/// decides, never a matching email.
 pub async fn create(customer_id: Option<&str>) -> Result<Session, AppError> {
     let state = app_state()?;
-    if let Some(old) = request_token() {
-        sqlx::query("delete from sessions where token_hash = $1")
-            .bind(hash_token(&old))
-            .execute(&state.pool)
-            .await?;
-    }
     let token = hex::encode(rand::rngs::OsRng.r#gen::<[u8; 32]>());
     let token_hash = hash_token(&token);
     let now = now_ms();
+    let lifetime = if customer_id.is_some() {
+        LIFETIME_MS
+    } else {
+        GUEST_LIFETIME_MS
+    };
+    let mut tx = crate::db::begin_write(&state.pool).await?;
     sqlx::query(
         "insert into sessions (token_hash, customer_id, cart_id, created_at, expires_at)
          values ($1, $2, null, $3, $4)",
@@ -115,10 +132,34 @@ pub async fn create(customer_id: Option<&str>) -> Result<Session, AppError> {
     .bind(&token_hash)
     .bind(customer_id)
     .bind(now)
-    .bind(now + LIFETIME_MS)
-    .execute(&state.pool)
+    .bind(now + lifetime)
+    .execute(&mut *tx)
     .await?;
-    set_cookie(&state, &token, LIFETIME_MS / 1000);
+    if let Some(old) = request_token() {
+        let old = hash_token(&old);
+        if let Some(customer_id) = customer_id {
+            sqlx::query(
+                "update orders set customer_id = $1, updated_at = $2
+                 where customer_id is null and id in (select order_id from order_grants where token_hash = $3)",
+            )
+            .bind(customer_id)
+            .bind(now)
+            .bind(&old)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("update order_grants set token_hash = $1 where token_hash = $2")
+            .bind(&token_hash)
+            .bind(&old)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("delete from sessions where token_hash = $1")
+            .bind(&old)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    set_cookie(&state, &token, lifetime / 1000);
     load(&state, &token_hash)
         .await?
         .ok_or_else(|| crate::error::internal("session vanished after insert"))
@@ -138,19 +179,55 @@ pub async fn end() -> Result<(), AppError> {
 }
 
 fn set_cookie(state: &AppState, token: &str, max_age_s: i64) {
-    let secure = if state.settings.secure_cookies() {
-        "; Secure"
-    } else {
-        ""
-    };
-    let cookie =
-        format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_s}{secure}");
+    let cookie = Cookie::build((COOKIE, token.to_owned()))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.secure_cookies())
+        .max_age(cookie::time::Duration::seconds(max_age_s))
+        .build();
     if let (Some(response), Ok(value)) = (
         use_context::<ResponseOptions>(),
-        HeaderValue::from_str(&cookie),
+        HeaderValue::from_str(&cookie.to_string()),
     ) {
         response.append_header(header::SET_COOKIE, value);
     }
+}
+
+/// Deletes expired sessions, guest carts no live session holds that nobody touched for the
+/// guest lifetime, and grants of sessions that are gone. Every statement is idempotent, so all
+/// app servers may run it at once.
+pub async fn delete_expired(pool: &sqlx::AnyPool) -> Result<u64, AppError> {
+    let now = now_ms();
+    let mut deleted = sqlx::query("delete from sessions where expires_at <= $1")
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected();
+    let abandoned = "select c.id from carts c
+         where c.customer_id is null and c.updated_at < $1
+           and not exists (select 1 from sessions s where s.cart_id = c.id)";
+    deleted += sqlx::query(&format!(
+        "delete from cart_lines where cart_id in ({abandoned})"
+    ))
+    .bind(now - GUEST_LIFETIME_MS)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    deleted += sqlx::query(&format!("delete from carts where id in ({abandoned})"))
+        .bind(now - GUEST_LIFETIME_MS)
+        .execute(pool)
+        .await?
+        .rows_affected();
+    deleted += sqlx::query(
+        "delete from order_grants where created_at < $1
+           and not exists (select 1 from sessions s where s.token_hash = order_grants.token_hash)",
+    )
+    .bind(now - LIFETIME_MS)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(deleted)
 }
 
 pub async fn require_customer() -> Result<Customer, AppError> {
@@ -170,14 +247,20 @@ pub async fn require_merchandiser() -> Result<Customer, AppError> {
     }
 }
 
-/// The client's address as seen by this server (not a forwarded header a client could forge).
+/// The client's address: the connection's peer, or what a trusted proxy says it forwarded
+/// (never a header from anyone else; see `client`).
 pub fn client_address() -> String {
+    let trusted = use_context::<AppState>()
+        .map(|state| state.settings.trusted_proxies.clone())
+        .unwrap_or_default();
     use_context::<http::request::Parts>()
         .and_then(|parts| {
-            parts
+            let peer = parts
                 .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|info| info.0.ip().to_string())
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()?
+                .0
+                .ip();
+            Some(crate::client::client_ip(peer, &parts.headers, &trusted).to_string())
         })
         .unwrap_or_else(|| "unknown".to_owned())
 }

@@ -1,35 +1,23 @@
 //! Process-wide state shared by every request: the database pool, settings read at start-up, the
-//! Stripe client when card payments are configured, and compiled configurators keyed by product
-//! and rule version (compiling is pure, so a cache cannot go stale: a new version is a new key).
+//! Stripe settings when card payments are configured, the bounded pools for CPU-heavy work
+//! (password hashing, the configurator engine), and what depends only on a rule version
+//! (compiled rule sets; a cache cannot go stale because a new version is a new key).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::extract::FromRef;
 use configurator::Configurator;
 use leptos::config::LeptosOptions;
+use secrecy::ExposeSecret;
 use sqlx::AnyPool;
+use tokio::sync::Semaphore;
 
 use crate::error::AppError;
 
-/// A secret that never prints and is never serialised.
-#[derive(Clone)]
-pub struct Secret(Arc<str>);
-
-impl Secret {
-    pub fn new(value: impl Into<Arc<str>>) -> Self {
-        Secret(value.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Secret(…)")
-    }
-}
+/// A secret that never prints, is never serialised and is wiped from memory when dropped.
+pub type Secret = secrecy::SecretString;
 
 #[derive(Clone, Debug)]
 pub struct StripeSettings {
@@ -37,6 +25,8 @@ pub struct StripeSettings {
     pub webhook_secret: Secret,
     /// `https://api.stripe.com` in production; a local fake in tests.
     pub api_base: String,
+    /// How long one call to Stripe may take before the shop stops waiting.
+    pub timeout: Duration,
 }
 
 impl StripeSettings {
@@ -48,20 +38,60 @@ impl StripeSettings {
             self.api_base.trim_end_matches('/').to_owned()
         }
     }
+
+    pub fn client(&self) -> stripe::Client {
+        stripe::Client::from_url(self.api_base.as_str(), self.secret_key.expose_secret())
+    }
 }
 
 #[derive(Clone, Debug)]
 pub struct Settings {
-    /// Public base URL, e.g. `https://shop.example`; used for Stripe return URLs and to decide
-    /// whether cookies are `Secure`.
-    pub site_url: String,
+    /// Public base URL, e.g. `https://shop.example`; used for Stripe return URLs, the CSRF origin
+    /// check, and to decide whether cookies are `Secure`.
+    pub site_url: url::Url,
     pub stripe: Option<StripeSettings>,
     pub currency: String,
+    /// How long an unpaid card order holds its stock.
+    pub payment_hold: Duration,
+    /// Peers whose `X-Forwarded-For` / `Forwarded` headers are believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Settings {
     pub fn secure_cookies(&self) -> bool {
-        self.site_url.starts_with("https://")
+        self.site_url.scheme() == "https"
+    }
+
+    /// `https://shop.example` without a trailing slash, for building absolute URLs.
+    pub fn site_base(&self) -> String {
+        self.site_url.as_str().trim_end_matches('/').to_owned()
+    }
+}
+
+/// Bounds on CPU-heavy work. Beyond the bound a request waits briefly, then is refused with
+/// 503, so a flood queues instead of exhausting memory (an argon2 hash takes 19 MiB).
+#[derive(Clone)]
+pub struct Limits {
+    pub hashing: Arc<Semaphore>,
+    pub engine: Arc<Semaphore>,
+}
+
+impl Limits {
+    pub fn for_cores(cores: usize) -> Limits {
+        Limits {
+            hashing: Arc::new(Semaphore::new(cores.max(1) * 2)),
+            engine: Arc::new(Semaphore::new(cores.max(1) * 2)),
+        }
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits::for_cores(
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2),
+        )
     }
 }
 
@@ -71,6 +101,8 @@ pub struct AppState {
     pub pool: AnyPool,
     pub settings: Arc<Settings>,
     pub configurators: ConfiguratorCache,
+    pub limits: Limits,
+    pub versioned: VersionedCache,
 }
 
 /// Compiled rule sets by (product id, rule version).
@@ -81,31 +113,67 @@ pub struct ConfiguratorCache(Arc<Mutex<CompiledRuleSets>>);
 type CompiledRuleSets = HashMap<(String, i64), Arc<Configurator>>;
 
 impl ConfiguratorCache {
-    pub fn get_or_compile(
-        &self,
-        product_id: &str,
-        version: i64,
-        rule_set_json: &str,
-    ) -> Result<Arc<Configurator>, AppError> {
-        let key = (product_id.to_owned(), version);
-        if let Some(found) = self.lock().get(&key) {
-            return Ok(found.clone());
-        }
-        let rules: configurator::RuleSet = serde_json::from_str(rule_set_json)
-            .map_err(|e| crate::error::internal(format_args!("rule set of {product_id}: {e}")))?;
-        let compiled = Configurator::compile(&rules)
-            .map_err(|e| crate::error::internal(format_args!("rule set of {product_id}: {e}")))?;
-        let compiled = Arc::new(compiled);
-        self.lock().insert(key, compiled.clone());
-        Ok(compiled)
+    pub fn get(&self, product_id: &str, version: i64) -> Option<Arc<Configurator>> {
+        lock(&self.0).get(&(product_id.to_owned(), version)).cloned()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, CompiledRuleSets> {
-        // A panic while holding the lock cannot leave the map half-written (insert is atomic).
-        self.0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    pub fn insert(&self, product_id: &str, version: i64, compiled: Arc<Configurator>) {
+        lock(&self.0).insert((product_id.to_owned(), version), compiled);
     }
+}
+
+/// Results that depend only on (product, rule version, set of sold-out options): the lowest
+/// price on the home page and the product page without choices. Bounded: when full it starts
+/// over, which costs one recomputation per product.
+#[derive(Clone, Default)]
+pub struct VersionedCache(Arc<Mutex<HashMap<String, Arc<dyn std::any::Any + Send + Sync>>>>);
+
+const VERSIONED_CACHE_ENTRIES: usize = 4096;
+
+impl VersionedCache {
+    pub fn get<T: Send + Sync + 'static>(&self, key: &str) -> Option<Arc<T>> {
+        lock(&self.0)
+            .get(key)
+            .cloned()
+            .and_then(|value| value.downcast::<T>().ok())
+    }
+
+    pub fn insert<T: Send + Sync + 'static>(&self, key: String, value: Arc<T>) {
+        let mut map = lock(&self.0);
+        if map.len() >= VERSIONED_CACHE_ENTRIES {
+            map.clear();
+        }
+        map.insert(key, value);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave a map half-written (insert is atomic).
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Runs CPU-heavy engine work on the blocking pool, at most `limits.engine` at a time, inside
+/// the caller's tracing span. Waits up to 10 s for a slot, then answers "busy".
+pub async fn run_engine<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let permit = tokio::time::timeout(
+        Duration::from_secs(10),
+        state.limits.engine.clone().acquire_owned(),
+    )
+    .await
+    .map_err(|_| AppError::Busy)?
+    .map_err(|_| AppError::Busy)?;
+    let span = tracing::Span::current();
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        span.in_scope(work)
+    })
+    .await
+    .map_err(crate::error::internal)
 }
 
 /// The request id given by the hardening middleware, carried into errors and logs.
@@ -114,7 +182,13 @@ pub struct RequestId(pub String);
 
 pub fn current_request_id() -> String {
     leptos::prelude::use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<RequestId>().map(|id| id.0.clone()))
+        .and_then(|parts| {
+            parts
+                .headers
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        })
         .unwrap_or_else(crate::db::new_id)
 }
 

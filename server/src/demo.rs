@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use app::db::{begin_write, new_id, now_ms};
 use app::state::Secret;
+use secrecy::ExposeSecret;
 use configurator::{Configurator, RuleSet};
 use rand::Rng;
 use serde::Deserialize;
@@ -123,11 +124,11 @@ pub async fn seed_catalogue(pool: &AnyPool) -> Result<bool, DemoError> {
 }
 
 /// Creates the demo merchandiser if there is none. Returns the password when one was created
-/// (generated unless given), so start-up can print it once.
+/// (generated unless given), so start-up can print it once on the terminal (never in the log).
 pub async fn seed_merchandiser(
     pool: &AnyPool,
     password: Option<&Secret>,
-) -> Result<Option<String>, DemoError> {
+) -> Result<Option<Secret>, DemoError> {
     let exists: Option<String> =
         sqlx::query_scalar("select id from customers where role = 'merchandiser'")
             .fetch_optional(pool)
@@ -135,13 +136,19 @@ pub async fn seed_merchandiser(
     if exists.is_some() {
         return Ok(None);
     }
-    let password = password.map(|p| p.expose().to_owned()).unwrap_or_else(|| {
-        let bytes: [u8; 9] = rand::rngs::OsRng.r#gen();
-        hex::encode(bytes)
-    });
-    let hash = app::account::ssr::hash_password(password.clone())
-        .await
-        .map_err(|e| DemoError::Hash(e.to_string()))?;
+    let password = password
+        .map(|p| p.expose_secret().to_owned())
+        .unwrap_or_else(|| {
+            let bytes: [u8; 9] = rand::rngs::OsRng.r#gen();
+            hex::encode(bytes)
+        });
+    let hash = {
+        let password = password.clone();
+        tokio::task::spawn_blocking(move || app::account::ssr::hash_blocking(&password))
+            .await
+            .map_err(|e| DemoError::Hash(e.to_string()))?
+            .map_err(DemoError::Hash)?
+    };
     let now = now_ms();
     sqlx::query(
         "insert into customers (id, email, full_name, password_hash, role, created_at, updated_at)
@@ -153,5 +160,5 @@ pub async fn seed_merchandiser(
     .bind(now)
     .execute(pool)
     .await?;
-    Ok(Some(password))
+    Ok(Some(Secret::from(password)))
 }

@@ -1,78 +1,196 @@
-//! What every response gets: a request id carried into logs and errors, security headers, CSRF
-//! protection for state-changing requests, HTTP statuses for server-function errors, and a
-//! deadline on page rendering.
+//! What every response gets, built from tower-http layers where one does the job: a request id
+//! (set, propagated, on every log line through the trace span), security headers (HSTS when the
+//! site is https), compression, cache headers, and a bounded request body with a readable 413.
+//! And what is ours: CSRF protection against `SITE_URL`'s origin, typed values of failed
+//! no-JavaScript forms moved out of the URL into a short-lived cookie, HTTP statuses for
+//! server-function errors, and a deadline on page rendering.
 
+use std::time::Duration;
+
+use axum::Router;
 use axum::body::{Body, to_bytes};
-use axum::extract::Request;
-use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
-use tracing::Instrument;
+use tower::ServiceBuilder;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
 
+use app::components::{FORM_DRAFT_COOKIE, FormDraft};
 use app::error::AppError;
-use app::state::RequestId;
+use app::state::AppState;
 
-/// Gives each request an id (in the logs, the `x-request-id` header and internal-error messages)
-/// and logs one line when it completes.
-pub async fn request_id(mut request: Request, next: Next) -> Response {
-    let id = hex::encode(rand::rngs::OsRng.r#gen::<[u8; 8]>());
-    request.extensions_mut().insert(RequestId(id.clone()));
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
-    let span = tracing::info_span!("request", request_id = %id, %method, %path);
-    let started = std::time::Instant::now();
-    let mut response = next.run(request).instrument(span.clone()).await;
-    span.in_scope(|| {
-        tracing::info!(
-            status = response.status().as_u16(),
-            elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
-            "request done"
-        );
-    });
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert("x-request-id", value);
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The largest request body a form may send; the Stripe webhook gets more (see `lib.rs`).
+pub const FORM_BODY_LIMIT: usize = 64 * 1024;
+pub const WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
+
+/// 64 random bits, hex: unique enough to find one request in the logs, and unguessable.
+#[derive(Clone, Copy, Default)]
+pub struct RandomRequestId;
+
+impl MakeRequestId for RandomRequestId {
+    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
+        let id = hex::encode(rand::rngs::OsRng.r#gen::<[u8; 8]>());
+        HeaderValue::from_str(&id).ok().map(RequestId::new)
     }
-    response
 }
 
-/// Security headers on every response. Pages set their own CSP (with a script nonce) in the
-/// shell; everything else gets a policy that allows nothing but what it is.
-pub async fn security_headers(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        "permissions-policy",
-        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
-    );
-    headers.insert(
-        "cross-origin-opener-policy",
-        HeaderValue::from_static("same-origin"),
-    );
-    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(
+/// Wraps the router in every layer, outermost first in the list below.
+pub fn layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
+    let mut headers = vec![
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (
+            HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=()",
+        ),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+    ];
+    if state.settings.secure_cookies() {
+        headers.push((
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        ));
+    }
+    let mut router = router
+        .layer(middleware::from_fn(render_deadline))
+        .layer(middleware::from_fn(server_fn_status))
+        .layer(middleware::from_fn_with_state(state.clone(), form_drafts))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf))
+        .layer(middleware::from_fn_with_state(state.clone(), cache_control))
+        .layer(middleware::from_fn(readable_413))
+        .layer(
+            CompressionLayer::new()
+                .br(true)
+                .gzip(true)
+                .quality(CompressionLevel::Precise(4)),
+        )
+        // Pages set their own CSP (with a script nonce); everything else allows nothing.
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
                 "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
             ),
-        );
+        ));
+    for (name, value) in headers {
+        router = router.layer(SetResponseHeaderLayer::overriding(
+            name,
+            HeaderValue::from_static(value),
+        ));
     }
+    router.layer(
+        ServiceBuilder::new()
+            .layer(middleware::from_fn(drop_client_request_id))
+            .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), RandomRequestId))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(|request: &axum::http::Request<Body>| {
+                        let id = request
+                            .headers()
+                            .get(&X_REQUEST_ID)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default();
+                        tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path())
+                    })
+                    .on_request(())
+                    .on_response(
+                        |response: &Response, latency: Duration, _span: &tracing::Span| {
+                            tracing::info!(
+                                status = response.status().as_u16(),
+                                elapsed_ms = latency.as_secs_f64() * 1e3,
+                                "request done"
+                            );
+                        },
+                    )
+                    .on_failure(()),
+            )
+            .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone())),
+    )
+}
+
+/// A client's own `x-request-id` is not believed: ids are ours, so a log line can be trusted.
+async fn drop_client_request_id(mut request: Request, next: Next) -> Response {
+    request.headers_mut().remove(&X_REQUEST_ID);
+    next.run(request).await
+}
+
+/// `Cache-Control` by what is served: hashed assets for good, illustrations for a day, pages
+/// and server functions never from a shared cache (they show the visitor's own cart and name).
+async fn cache_control(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    if response.headers().contains_key(header::CACHE_CONTROL) {
+        return response;
+    }
+    let value = if path.starts_with("/pkg/") {
+        if state.leptos_options.hash_files && response.status().is_success() {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        }
+    } else if path.starts_with("/images/") || path == "/favicon.svg" {
+        "public, max-age=86400"
+    } else if path.starts_with("/api/") || path.starts_with("/webhooks/") {
+        "no-store"
+    } else {
+        "private, no-cache"
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
     response
 }
 
+/// An oversized request gets a page a person can read (tower-http's limit answers 413 with a
+/// bare body).
+async fn readable_413(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
+        return response;
+    }
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!(
+            "That was more than we accept in one form ({} KB). Nothing was saved; please go back, shorten what you entered and try again.",
+            FORM_BODY_LIMIT / 1024
+        ),
+    )
+        .into_response()
+}
+
+/// (scheme, host, port) of a URL, the default port filled in.
+fn origin_of(url: &url::Url) -> Option<(String, String, u16)> {
+    Some((
+        url.scheme().to_owned(),
+        url.host_str()?.to_ascii_lowercase(),
+        url.port_or_known_default()?,
+    ))
+}
+
+/// Whether a request's `Origin` header names the shop's own origin (`SITE_URL`): scheme, host
+/// and port all equal. The `Host` header is not used, since a proxy may rewrite it.
+pub fn same_origin(origin: &str, site: &url::Url) -> bool {
+    match (url::Url::parse(origin).ok(), origin_of(site)) {
+        (Some(origin), Some(site)) => origin_of(&origin).as_ref() == Some(&site),
+        _ => false,
+    }
+}
+
 /// Refuses cross-site state-changing requests. Browsers say where a request comes from with
-/// `Sec-Fetch-Site` (or, older ones, `Origin`); a request that says neither is refused too. The
-/// Stripe webhook is exempt: it is authenticated by its signature instead.
-pub async fn csrf(request: Request, next: Next) -> Response {
+/// `Sec-Fetch-Site` and `Origin`; `Origin`, when sent, must be `SITE_URL`'s origin, and a request
+/// that says neither is refused too. The Stripe webhook is exempt: its signature authenticates it.
+async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
@@ -81,21 +199,15 @@ pub async fn csrf(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     let headers = request.headers();
-    let allowed = match headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        Some(site) => site == "same-origin",
-        None => {
-            let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-            match (origin, host) {
-                (Some(origin), Some(host)) => {
-                    origin
-                        .strip_prefix("http://")
-                        .or_else(|| origin.strip_prefix("https://"))
-                        == Some(host)
-                }
-                _ => false,
-            }
-        }
+    let fetch_site = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok());
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let allowed = match (fetch_site, origin) {
+        (Some(site), _) if site != "same-origin" => false,
+        (_, Some(origin)) => same_origin(origin, &state.settings.site_url),
+        (Some(_), None) => true,
+        (None, None) => false,
     };
     if allowed {
         next.run(request).await
@@ -109,9 +221,84 @@ pub async fn csrf(request: Request, next: Next) -> Response {
     }
 }
 
+/// A form posted without JavaScript that fails comes back to its page with the error in the
+/// URL (leptos's `__err`). What was typed (email, name, address) must not ride along in a URL:
+/// it is taken out of the error and sent back in a short-lived HttpOnly cookie instead, from
+/// which the page fills the form again.
+async fn form_drafts(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let mut response = next.run(request).await;
+    let Some(location) = response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+    else {
+        return response;
+    };
+    let Some((rewritten, draft)) = move_values_out(&location) else {
+        return response;
+    };
+    if let Ok(value) = HeaderValue::from_str(&rewritten) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    let encoded = draft.encode();
+    // Browsers keep cookies up to 4 KB; a draft that big is dropped (the error still shows).
+    if encoded.len() <= 3500 {
+        let cookie = cookie::Cookie::build((FORM_DRAFT_COOKIE, encoded))
+            .path("/")
+            .http_only(true)
+            .same_site(cookie::SameSite::Lax)
+            .secure(state.settings.secure_cookies())
+            .max_age(cookie::time::Duration::minutes(10))
+            .build();
+        if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+/// The redirect target without the typed values in its `__err`, and the values as a draft.
+fn move_values_out(location: &str) -> Option<(String, FormDraft)> {
+    use base64::Engine;
+    use leptos::server_fn::error::{FromServerFnError, ServerFnUrlError};
+    let base = url::Url::parse("http://base.invalid").ok()?;
+    let mut url = base.join(location).ok()?;
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let path = pairs.iter().find(|(k, _)| k == "__path")?.1.clone();
+    let encoded = &pairs.iter().find(|(k, _)| k == "__err")?.1;
+    let mut error = ServerFnUrlError::<AppError>::decode_err(encoded);
+    let values = error.take_values();
+    if values.is_empty() {
+        return None;
+    }
+    let reencoded = base64::engine::general_purpose::URL_SAFE.encode(error.ser());
+    url.query_pairs_mut().clear().extend_pairs(pairs.iter().map(|(k, v)| {
+        if k == "__err" {
+            (k.as_str(), reencoded.as_str())
+        } else {
+            (k.as_str(), v.as_str())
+        }
+    }));
+    let rewritten = if location.starts_with("http://") || location.starts_with("https://") {
+        url.to_string()
+    } else {
+        let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
+        format!("{}{query}", url.path())
+    };
+    Some((rewritten, FormDraft { path, values }))
+}
+
 /// Server functions answer errors with 500 whatever they are; this gives each `AppError` its own
-/// status (422 for a validation error, 403, 429, …) so scripts and logs see what happened.
-pub async fn server_fn_status(request: Request, next: Next) -> Response {
+/// status (422 for a validation error, 401, 403, 429, 503, …) so scripts and logs see what
+/// happened.
+async fn server_fn_status(request: Request, next: Next) -> Response {
     let is_server_fn = request.uri().path().starts_with("/api/");
     let response = next.run(request).await;
     if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
@@ -130,7 +317,7 @@ pub async fn server_fn_status(request: Request, next: Next) -> Response {
 }
 
 /// How long a page may take to render before it is rendered again.
-const RENDER_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3);
+const RENDER_DEADLINE: Duration = Duration::from_secs(3);
 const RENDER_ATTEMPTS: u32 = 3;
 
 /// Renders a page again if the first render stalls. leptos 0.8.23 can, rarely, leave a server
@@ -224,6 +411,42 @@ mod tests {
         assert_eq!(
             calls.load(Ordering::SeqCst),
             super::RENDER_ATTEMPTS as usize
+        );
+    }
+
+    #[test]
+    fn the_origin_check_compares_scheme_host_and_port_with_the_site() {
+        let site = url::Url::parse("http://shop.example:8080/").unwrap();
+        assert!(super::same_origin("http://shop.example:8080", &site));
+        assert!(super::same_origin("http://SHOP.example:8080", &site));
+        assert!(!super::same_origin("https://shop.example:8080", &site));
+        assert!(!super::same_origin("http://shop.example", &site));
+        assert!(!super::same_origin("http://evil.example:8080", &site));
+        assert!(!super::same_origin("null", &site));
+        let https = url::Url::parse("https://shop.example").unwrap();
+        assert!(super::same_origin("https://shop.example:443", &https));
+        assert!(!super::same_origin("http://shop.example", &https));
+    }
+
+    #[test]
+    fn typed_values_leave_the_url_and_the_error_stays() {
+        use base64::Engine;
+        use leptos::server_fn::error::FromServerFnError;
+        let error = app::error::AppError::field("email", "Enter an email address.")
+            .with_values(&[("email", "ada@example.com"), ("full_name", "Ada Lovelace")]);
+        let encoded = base64::engine::general_purpose::URL_SAFE.encode(error.ser());
+        let location = format!("/checkout?__path=%2Fapi%2Fplace_order&__err={encoded}");
+        let (rewritten, draft) = super::move_values_out(&location).unwrap();
+        assert!(!rewritten.contains("ada") && !rewritten.contains("Lovelace"), "{rewritten}");
+        assert!(rewritten.starts_with("/checkout?"), "{rewritten}");
+        assert_eq!(draft.path, "/api/place_order");
+        assert_eq!(draft.values["full_name"], "Ada Lovelace");
+        let url = url::Url::parse(&format!("http://x{rewritten}")).unwrap();
+        let err = url.query_pairs().find(|(k, _)| k == "__err").unwrap().1;
+        let decoded = leptos::server_fn::error::ServerFnUrlError::<app::error::AppError>::decode_err(&err);
+        assert_eq!(
+            decoded.field_message("email").as_deref(),
+            Some("Enter an email address.")
         );
     }
 }

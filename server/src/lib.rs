@@ -1,26 +1,30 @@
 //! The Atelier server: reads configuration, opens and migrates the database, loads the demo
-//! catalogue on first start, builds the router (pages, server functions, webhook, health checks)
-//! and serves until asked to stop. `start` is what `main` and the integration tests both call.
+//! catalogue when asked, builds the router (pages, server functions, webhook, health checks,
+//! precompressed assets), starts the housekeeping jobs and serves until asked to stop. `start`
+//! is what `main` and the integration tests both call.
 
 pub mod config;
 pub mod demo;
 pub mod hardening;
+pub mod jobs;
+pub mod precompress;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use app::state::{AppState, ConfiguratorCache, Settings};
+use app::state::{AppState, ConfiguratorCache, Limits, Secret, Settings, VersionedCache};
 use app::{App, shell};
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::middleware;
 use axum::routing::{get, post};
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
 
 pub use config::Config;
 
@@ -30,9 +34,10 @@ pub struct Running {
     pub addr: SocketAddr,
     pub state: AppState,
     /// Set when the demo merchandiser was created at this start.
-    pub demo_merchandiser_password: Option<String>,
+    pub demo_merchandiser_password: Option<Secret>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    jobs: JoinHandle<()>,
 }
 
 impl Running {
@@ -42,6 +47,7 @@ impl Running {
 
     /// Stops accepting connections, lets requests in flight finish, and waits.
     pub async fn stop(mut self) -> std::io::Result<()> {
+        self.jobs.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -68,6 +74,8 @@ pub enum StartError {
     Demo(#[from] demo::DemoError),
     #[error("listening on {0}: {1}")]
     Listen(SocketAddr, std::io::Error),
+    #[error("SITE_URL is not a URL: {0}")]
+    SiteUrl(String),
 }
 
 pub async fn start(config: Config) -> Result<Running, StartError> {
@@ -90,20 +98,29 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         .output_name(config.output_name.as_str())
         .site_root(config.site_root.as_str())
         .site_addr(addr)
+        .hash_files(config.hash_files)
         .build();
+    let site_url = config
+        .site_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let site_url = url::Url::parse(&site_url).map_err(|e| StartError::SiteUrl(e.to_string()))?;
     let state = AppState {
         leptos_options,
         pool,
         settings: Arc::new(Settings {
-            site_url: config
-                .site_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{addr}")),
+            site_url,
             stripe: config.stripe.clone(),
             currency: "eur".to_owned(),
+            payment_hold: config.payment_hold,
+            trusted_proxies: config.trusted_proxies.clone(),
         }),
         configurators: ConfiguratorCache::default(),
+        limits: Limits::default(),
+        versioned: VersionedCache::default(),
     };
+    precompress::in_background(std::path::Path::new(&config.site_root).join("pkg"));
+    let jobs = tokio::spawn(jobs::run(state.clone(), config.jobs_every));
     let router = router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -123,6 +140,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         demo_merchandiser_password,
         stop: Some(stop),
         task,
+        jobs,
     })
 }
 
@@ -136,24 +154,32 @@ pub fn router(state: AppState) -> Router {
         let options = state.leptos_options.clone();
         move || shell(options.clone())
     };
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+    let pkg = std::path::Path::new(state.leptos_options.site_root.as_ref())
+        .join(state.leptos_options.site_pkg_dir.as_ref());
+    // Stripe's events can be larger than any form.
+    let webhook = Router::new()
         .route(
             "/webhooks/stripe",
             post(app::checkout::card::stripe_webhook),
+        )
+        .layer(RequestBodyLimitLayer::new(hardening::WEBHOOK_BODY_LIMIT));
+    let site = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        // Built assets, with the .br / .gz files written next to them when there are some.
+        .nest_service(
+            "/pkg",
+            ServeDir::new(pkg)
+                .precompressed_br()
+                .precompressed_gzip(),
         )
         .leptos_routes_with_context(&state, routes, context.clone(), shell_fn)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
         >(context, shell))
-        .layer(middleware::from_fn(hardening::render_deadline))
-        .layer(middleware::from_fn(hardening::server_fn_status))
-        .layer(middleware::from_fn(hardening::csrf))
-        .layer(middleware::from_fn(hardening::security_headers))
-        .layer(middleware::from_fn(hardening::request_id))
-        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(hardening::FORM_BODY_LIMIT));
+    hardening::layers(site.merge(webhook), &state).with_state(state)
 }
 
 /// Liveness: the process answers.

@@ -1,5 +1,6 @@
 //! `server`: the Atelier binary. Configuration comes from the environment (see the README).
 
+use secrecy::ExposeSecret;
 use server::{Config, start};
 use tracing_subscriber::EnvFilter;
 
@@ -30,10 +31,12 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    // On the terminal only, never in the (JSON) log.
     if let Some(password) = &running.demo_merchandiser_password {
         println!(
-            "Demo merchandiser: {} / {password}  (log in at {})",
+            "Demo merchandiser: {} / {}  (log in at {})",
             server::demo::MERCHANDISER_EMAIL,
+            password.expose_secret(),
             running.url("/login")
         );
     }

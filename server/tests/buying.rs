@@ -329,11 +329,7 @@ async fn card_payment_is_offered_only_when_stripe_is_configured() {
         .await
         .unwrap();
     let with_card = Shop::start_with(|config| {
-        config.stripe = Some(app::state::StripeSettings {
-            secret_key: app::state::Secret::new(stripe.secret_key()),
-            webhook_secret: app::state::Secret::new(stripe.webhook_secret()),
-            api_base: stripe.base_url().to_owned(),
-        })
+        config.stripe = Some(stripe_settings(&stripe))
     })
     .await;
     let buyer = with_card.visitor();

@@ -12,11 +12,7 @@ async fn shop_with_stripe() -> (Shop, Stripe) {
         .await
         .unwrap();
     let shop = Shop::start_with(|config| {
-        config.stripe = Some(app::state::StripeSettings {
-            secret_key: app::state::Secret::new(stripe.secret_key()),
-            webhook_secret: app::state::Secret::new(stripe.webhook_secret()),
-            api_base: stripe.base_url().to_owned(),
-        })
+        config.stripe = Some(stripe_settings(&stripe))
     })
     .await;
     stripe.set_webhook_url(Some(shop.url("/webhooks/stripe")));

@@ -29,9 +29,16 @@ pub struct AccountView {
 }
 
 pub const MIN_PASSWORD: usize = 10;
+/// The longest password we hash: argon2 takes any length, but a megabyte of "password" is a
+/// way to burn our CPU, not a password.
+pub const MAX_PASSWORD: usize = 256;
 
 #[server(endpoint = "register")]
 pub async fn register(full_name: String, email: String, password: String) -> Result<(), AppError> {
+    use crate::limits::check_len;
+    check_len("full_name", &full_name, crate::address::MAX_NAME + 10)?;
+    check_len("email", &email, crate::address::MAX_EMAIL + 10)?;
+    check_len("password", &password, MAX_PASSWORD)?;
     ssr::register(&full_name, &email, &password).await?;
     leptos_axum::redirect("/account");
     Ok(())
@@ -39,6 +46,7 @@ pub async fn register(full_name: String, email: String, password: String) -> Res
 
 #[server(endpoint = "login")]
 pub async fn login(email: String, password: String) -> Result<(), AppError> {
+    // Over-long input is simply a failed login: nothing about accounts is revealed.
     let customer = ssr::login(&email, &password).await?;
     leptos_axum::redirect(if customer.is_merchandiser() {
         "/admin/orders"

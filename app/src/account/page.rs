@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{Login, Logout, Register};
+use super::{Login, Logout, MAX_PASSWORD, MIN_PASSWORD, Register};
 use crate::components::{ErrorBox, FieldError, LoadError, action_error, typed};
 use crate::orders::{OrderSummary, ReorderButton};
 
@@ -25,7 +25,7 @@ pub fn RegisterPage() -> impl IntoView {
                 <FieldError error name="email" id="email-error" />
                 <label for="password">"Password"</label>
                 <input id="password" name="password" type="password" autocomplete="new-password" required minlength="10" aria-describedby="password-error password-hint" />
-                <p class="hint" id="password-hint">"At least 10 characters."</p>
+                <p class="hint" id="password-hint">{format!("{MIN_PASSWORD} to {MAX_PASSWORD} characters.")}</p>
                 <FieldError error name="password" id="password-error" />
                 <ErrorBox error />
                 <button type="submit" class="button primary" disabled=move || register.pending().get()>"Create account"</button>

@@ -1,17 +1,17 @@
 //! The merchandiser's console. For now: the orders list, where an order is moved along its status
-//! path (or cancelled). Every server function checks the role itself; the UI hiding a link is
-//! never the protection.
+//! path (or cancelled), and each order in full, guest orders included. Every server function
+//! checks the role itself; the UI hiding a link is never the protection.
 
 mod page;
 
-pub use page::AdminOrdersPage;
+pub use page::{AdminOrderPage, AdminOrdersPage};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::account::CustomerView;
 use crate::error::AppError;
-use crate::orders::OrderStatus;
+use crate::orders::{OrderStatus, OrderView};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AdminOrderRow {
@@ -58,12 +58,36 @@ pub async fn admin_orders() -> Result<AdminOrdersView, AppError> {
     })
 }
 
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AdminOrderView {
+    pub order: OrderView,
+    /// Whether a customer account placed it (else a guest did).
+    pub account: bool,
+}
+
+/// One order in full for a merchandiser, whoever placed it.
+#[server(endpoint = "admin_order")]
+pub async fn admin_order(number: String) -> Result<AdminOrderView, AppError> {
+    use crate::orders::ssr::{order_by_number, view};
+    crate::session::require_merchandiser().await?;
+    crate::limits::check_len("number", &number, 64)?;
+    let state = crate::state::app_state()?;
+    let order = order_by_number(&state.pool, &crate::orders::normalize_number(&number))
+        .await?
+        .ok_or_else(|| AppError::NotFound("We could not find that order.".into()))?;
+    Ok(AdminOrderView {
+        account: order.customer_id.is_some(),
+        order: view(&state.pool, &order).await?,
+    })
+}
+
 /// Moves an order from the status the merchandiser saw (`from`) to `to`. If someone else moved
 /// it meanwhile, nothing happens and they are told.
 #[server(endpoint = "set_order_status")]
 pub async fn set_order_status(number: String, from: String, to: String) -> Result<(), AppError> {
     use crate::orders::ssr::{change_status, order_by_number};
     let merchandiser = crate::session::require_merchandiser().await?;
+    crate::limits::check_len("number", &number, 64)?;
     let state = crate::state::app_state()?;
     let (Some(from), Some(to)) = (OrderStatus::parse(&from), OrderStatus::parse(&to)) else {
         return Err(AppError::validation("Unknown order status."));

@@ -1,7 +1,8 @@
-//! The orders list for merchandisers.
+//! The orders list and the order page for merchandisers.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
 
 use super::SetOrderStatus;
 use crate::account::LogOutButton;
@@ -57,7 +58,7 @@ pub fn AdminOrdersPage() -> impl IntoView {
                                                 let cancel = row.status.can_cancel();
                                                 view! {
                                                     <tr>
-                                                        <th scope="row"><a href=format!("/orders/{}", row.number)>{row.number.clone()}</a></th>
+                                                        <th scope="row"><a href=format!("/admin/orders/{}", row.number)>{row.number.clone()}</a></th>
                                                         <td>{row.full_name.clone()}<br /><span class="muted">{row.email.clone()}</span></td>
                                                         <td>{if row.payment_method == "card" { "Card" } else { "Invoice" }}</td>
                                                         <td>{format_price(row.total)}</td>
@@ -110,5 +111,50 @@ fn StatusButton(
             <input type="hidden" name="to" value=to.as_str() />
             <button type="submit" class=class disabled=move || action.pending().get()>{label}</button>
         </ActionForm>
+    }
+}
+
+/// One order in full: items with their configuration, address, payment, and the timeline with
+/// the time of each step; the status buttons as on the list.
+#[component]
+pub fn AdminOrderPage() -> impl IntoView {
+    let params = use_params_map();
+    let set_status = ServerAction::<SetOrderStatus>::new();
+    let error = action_error(set_status);
+    let order = Resource::new(
+        move || (params.read().get("number").unwrap_or_default(), set_status.version().get()),
+        |(number, _)| super::admin_order(number),
+    );
+    view! {
+        <Title text="Order — Atelier console" />
+        <section class="panel wide">
+            <p><a href="/admin/orders">"← All orders"</a></p>
+            <ErrorBox error />
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading the order…"</p> }>
+                {move || Suspend::new(async move {
+                    match order.await {
+                        Ok(view) => {
+                            let order = view.order;
+                            let (number, status) = (order.number.clone(), order.status);
+                            let next = status.next();
+                            let cancel = status.can_cancel();
+                            view! {
+                                <h1>{format!("Order {number}")}</h1>
+                                <p class="muted">
+                                    {format!("{} · {}", order.email, if view.account { "customer account" } else { "guest" })}
+                                </p>
+                                <div class="actions">
+                                    {next.map(|next| view! { <StatusButton action=set_status number=number.clone() from=status to=next /> })}
+                                    {cancel.then(|| view! { <StatusButton action=set_status number=number.clone() from=status to=OrderStatus::Cancelled /> })}
+                                </div>
+                                <crate::orders::OrderDetails order />
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <LoadError error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }

@@ -25,6 +25,8 @@ pub struct CartLineView {
     pub quantity: i64,
     pub unit_price: i64,
     pub line_total: i64,
+    /// The most that can be ordered, when stock limits it below the usual maximum.
+    pub max_quantity: Option<i64>,
     /// Why this line cannot be ordered as it is (sold out, rules changed).
     pub problem: Option<String>,
 }
@@ -33,6 +35,8 @@ pub struct CartLineView {
 pub struct CartView {
     pub lines: Vec<CartLineView>,
     pub total: i64,
+    /// Something the buyer should know about the cart (lines a reorder could not add, and why).
+    pub notice: Option<String>,
 }
 
 impl CartView {
@@ -67,6 +71,10 @@ pub async fn add_to_cart(
     configuration: Option<BTreeMap<String, String>>,
     quantity: Option<String>,
 ) -> Result<(), AppError> {
+    use crate::limits::{MAX_ID, check_configuration, check_len};
+    check_len("slug", &slug, MAX_ID)?;
+    check_len("quantity", quantity.as_deref().unwrap_or_default(), 10)?;
+    check_configuration("configuration", configuration.as_ref().unwrap_or(&BTreeMap::new()))?;
     ssr::add(
         &slug,
         configuration.unwrap_or_default(),
@@ -79,11 +87,14 @@ pub async fn add_to_cart(
 
 #[server(endpoint = "update_quantity")]
 pub async fn update_quantity(line: String, quantity: String) -> Result<(), AppError> {
+    crate::limits::check_len("line", &line, crate::limits::MAX_ID)?;
+    crate::limits::check_len("quantity", &quantity, 10)?;
     ssr::update_quantity(&line, &quantity).await
 }
 
 #[server(endpoint = "remove_line")]
 pub async fn remove_line(line: String) -> Result<(), AppError> {
+    crate::limits::check_len("line", &line, crate::limits::MAX_ID)?;
     ssr::remove(&line).await
 }
 

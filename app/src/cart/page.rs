@@ -28,6 +28,7 @@ pub fn CartPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match cart.await {
                         Ok(cart) if cart.lines.is_empty() => view! {
+                            {cart.notice.clone().map(|notice| view! { <div class="notice" role="status" data-testid="cart-notice">{notice}</div> })}
                             <p>"Your cart is empty."</p>
                             <p><a class="button" href="/">"Browse the catalogue"</a></p>
                         }
@@ -35,12 +36,14 @@ pub fn CartPage() -> impl IntoView {
                         Ok(cart) => {
                             let orderable = cart.orderable();
                             view! {
+                                {cart.notice.clone().map(|notice| view! { <div class="notice" role="status" data-testid="cart-notice">{notice}</div> })}
                                 <ul class="cart-lines">
                                     {cart
                                         .lines
                                         .into_iter()
                                         .map(|line| {
                                             let quantity_id = format!("quantity-{}", line.id);
+                                            let max = line.max_quantity.unwrap_or(super::MAX_QUANTITY).max(1).to_string();
                                             let (update_line, remove_line) = (line.id.clone(), line.id.clone());
                                             view! {
                                                 <li class="cart-line">
@@ -59,7 +62,7 @@ pub fn CartPage() -> impl IntoView {
                                                             name="quantity"
                                                             type="number"
                                                             min="1"
-                                                            max="20"
+                                                            max=max
                                                             inputmode="numeric"
                                                             value=line.quantity.to_string()
                                                         />

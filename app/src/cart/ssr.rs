@@ -1,4 +1,4 @@
-//! Cart storage and pricing on the server.
+//! Cart storage and pricing on the server. A quantity is never more than the stock left.
 
 use std::collections::BTreeMap;
 
@@ -28,20 +28,71 @@ pub async fn lines(pool: &AnyPool, cart_id: &str) -> Result<Vec<CartLineRow>, Ap
     .await?)
 }
 
+/// How many of `configuration` can be ordered today, if stock limits it, and the stock row that
+/// does ("Frame: Carbon race"), or the product itself for a simple product.
+pub async fn stock_limit(
+    state: &AppState,
+    product: &crate::catalogue::ssr::ProductRow,
+    configuration: &BTreeMap<String, String>,
+) -> Result<Option<(i64, String)>, AppError> {
+    if configuration.is_empty() {
+        return Ok(product.stock.map(|stock| (stock.max(0), product.name.clone())));
+    }
+    let levels = crate::stock::levels(&state.pool, &product.id).await?;
+    let engine = crate::catalogue::ssr::configurator(state, product).await?;
+    let mut limit: Option<(i64, String)> = None;
+    for (group, option) in configuration {
+        if let Some(&left) = levels.get(&(group.clone(), option.clone()))
+            && limit.as_ref().is_none_or(|(min, _)| left < *min)
+        {
+            limit = Some((left, crate::catalogue::ssr::option_label(&engine, group, option)));
+        }
+    }
+    Ok(limit)
+}
+
+/// The quantity refused with "Only N left" when stock is short.
+fn check_stock(wanted: i64, limit: &Option<(i64, String)>) -> Result<(), AppError> {
+    match limit {
+        Some((0, what)) => Err(AppError::field(
+            "quantity",
+            format!("{what} is sold out."),
+        )),
+        Some((left, what)) if wanted > *left => Err(AppError::field(
+            "quantity",
+            format!("Only {left} left of {what}: choose at most {left}."),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Prices every line of a cart against today's rules and stock.
 pub async fn view(state: &AppState, cart_id: &str) -> Result<CartView, AppError> {
-    let mut view = CartView::default();
+    let mut view = CartView {
+        notice: sqlx::query_scalar::<_, Option<String>>("select notice from carts where id = $1")
+            .bind(cart_id)
+            .fetch_optional(&state.pool)
+            .await?
+            .flatten(),
+        ..CartView::default()
+    };
     for line in lines(&state.pool, cart_id).await? {
         let Some(product) = product_by_id(&state.pool, &line.product_id).await? else {
             continue;
         };
         let configuration: BTreeMap<String, String> =
             serde_json::from_str(&line.configuration).map_err(crate::error::internal)?;
-        let (unit_price, summary, problem) =
+        let (unit_price, summary, mut problem) =
             match price_configuration(state, &product, &configuration).await {
                 Ok(priced) => (priced.unit_price, priced.summary, None),
                 Err(error) => (0, String::new(), Some(error.to_string())),
             };
+        let limit = stock_limit(state, &product, &configuration).await?;
+        if problem.is_none()
+            && let Err(error) = check_stock(line.quantity, &limit)
+        {
+            problem = error.field_message("quantity");
+        }
         view.total += unit_price * line.quantity;
         view.lines.push(CartLineView {
             id: line.id,
@@ -52,6 +103,7 @@ pub async fn view(state: &AppState, cart_id: &str) -> Result<CartView, AppError>
             quantity: line.quantity,
             unit_price,
             line_total: unit_price * line.quantity,
+            max_quantity: limit.map(|(left, _)| left.min(MAX_QUANTITY)),
             problem,
         });
     }
@@ -80,6 +132,8 @@ pub async fn add(
         .await?
         .ok_or_else(|| AppError::NotFound("We could not find that product.".into()))?;
     price_configuration(&state, &product, &configuration).await?;
+    let limit = stock_limit(&state, &product, &configuration).await?;
+    check_stock(quantity, &limit)?;
     let session = session::ensure().await?;
     let cart_id = session::cart_id(&session, true)
         .await?
@@ -97,8 +151,10 @@ pub async fn add(
     .await?;
     match existing {
         Some((line, current)) => {
+            let total = (current + quantity).min(MAX_QUANTITY);
+            check_stock(total, &limit)?;
             sqlx::query("update cart_lines set quantity = $1, updated_at = $2 where id = $3")
-                .bind((current + quantity).min(MAX_QUANTITY))
+                .bind(total)
                 .bind(now)
                 .bind(&line)
                 .execute(&state.pool)
@@ -119,6 +175,29 @@ pub async fn add(
             .await?;
         }
     }
+    touch(&state.pool, &cart_id).await
+}
+
+/// Marks the cart as used now and drops its notice (what it said is out of date).
+async fn touch(pool: &AnyPool, cart_id: &str) -> Result<(), AppError> {
+    sqlx::query("update carts set updated_at = $1, notice = null where id = $2")
+        .bind(now_ms())
+        .bind(cart_id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// Leaves a notice for the cart page (e.g. which lines a reorder could not add again).
+pub async fn set_notice(notice: &str) -> Result<(), AppError> {
+    let state = app_state()?;
+    let cart_id = own_cart().await?;
+    sqlx::query("update carts set notice = $1, updated_at = $2 where id = $3")
+        .bind(notice)
+        .bind(now_ms())
+        .bind(&cart_id)
+        .execute(&state.pool)
+        .await?;
     Ok(())
 }
 
@@ -136,6 +215,24 @@ pub async fn update_quantity(line: &str, quantity: &str) -> Result<(), AppError>
     let state = app_state()?;
     let quantity = parse_quantity(Some(quantity))?;
     let cart_id = own_cart().await?;
+    let row: Option<(String, String)> = sqlx::query_as(
+        "select product_id, configuration from cart_lines where id = $1 and cart_id = $2",
+    )
+    .bind(line)
+    .bind(&cart_id)
+    .fetch_optional(&state.pool)
+    .await?;
+    let Some((product_id, configuration)) = row else {
+        return Err(AppError::NotFound(
+            "That item is no longer in your cart.".into(),
+        ));
+    };
+    if let Some(product) = product_by_id(&state.pool, &product_id).await? {
+        let configuration: BTreeMap<String, String> =
+            serde_json::from_str(&configuration).map_err(crate::error::internal)?;
+        let limit = stock_limit(&state, &product, &configuration).await?;
+        check_stock(quantity, &limit)?;
+    }
     let updated = sqlx::query(
         "update cart_lines set quantity = $1, updated_at = $2 where id = $3 and cart_id = $4",
     )
@@ -150,7 +247,7 @@ pub async fn update_quantity(line: &str, quantity: &str) -> Result<(), AppError>
             "That item is no longer in your cart.".into(),
         ));
     }
-    Ok(())
+    touch(&state.pool, &cart_id).await
 }
 
 pub async fn remove(line: &str) -> Result<(), AppError> {
@@ -161,5 +258,5 @@ pub async fn remove(line: &str) -> Result<(), AppError> {
         .bind(&cart_id)
         .execute(&state.pool)
         .await?;
-    Ok(())
+    touch(&state.pool, &cart_id).await
 }

@@ -117,52 +117,82 @@ pub async fn product(
     slug: String,
     choices: Option<BTreeMap<String, String>>,
 ) -> Result<ProductView, AppError> {
-    ssr::product(&slug, choices.unwrap_or_default()).await
+    crate::limits::check_len("slug", &slug, crate::limits::MAX_ID)?;
+    let choices = choices.unwrap_or_default();
+    // A link with choices that are not this product's shows the product with a note; only
+    // absurd ones are refused.
+    crate::limits::check_configuration("choices", &choices)?;
+    ssr::product(&slug, choices).await
 }
 
-/// Reads the buyer's choices from a product page URL: `configuration[group]=option` pairs.
-/// The form posted without JavaScript also sends `suggested[group]=option` for each group the
-/// shop filled in; a group still showing its suggestion is not a choice, so changing one option
-/// lets the shop re-complete the others around it.
-pub fn choices_from_query(query: &leptos_router::params::ParamsMap) -> BTreeMap<String, String> {
-    let pairs = |prefix: &str| -> BTreeMap<String, String> {
-        query
-            .into_iter()
-            .filter_map(|(key, value)| {
-                let key = key.replace("%5B", "[").replace("%5D", "]");
-                let group = key.strip_prefix(prefix)?.strip_suffix(']')?;
-                Some((group.to_owned(), value.to_owned()))
-            })
-            .filter(|(group, option)| !group.is_empty() && !option.is_empty())
-            .collect()
-    };
-    let suggested = pairs("suggested[");
-    pairs("configuration[")
+/// The query string of a product page: `configuration[group]=option` for each choice, and,
+/// from the form posted without JavaScript, `suggested[group]=option` for each group the shop
+/// filled in.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct ProductQuery {
+    #[serde(default)]
+    configuration: BTreeMap<String, String>,
+    #[serde(default, skip_serializing)]
+    suggested: BTreeMap<String, String>,
+}
+
+/// Reads the buyer's choices from a product page URL's query string (`search`, with or without
+/// the leading `?`). A group still showing its suggestion is not a choice, so changing one
+/// option lets the shop re-complete the others around it. A malformed query is no choices.
+pub fn choices_from_query(search: &str) -> BTreeMap<String, String> {
+    let search = search.trim_start_matches('?');
+    let query: ProductQuery = serde_qs::Config::new(2, false)
+        .deserialize_str(search)
+        .unwrap_or_default();
+    let suggested = query.suggested;
+    query
+        .configuration
         .into_iter()
+        .filter(|(group, option)| !group.is_empty() && !option.is_empty())
         .filter(|(group, option)| suggested.get(group) != Some(option))
+        .take(crate::limits::MAX_GROUPS)
         .collect()
 }
 
 /// The product page URL that shows `choices`.
 pub fn product_href(slug: &str, choices: &BTreeMap<String, String>) -> String {
-    let query: Vec<String> = choices
-        .iter()
-        .map(|(group, option)| format!("configuration%5B{}%5D={}", encode(group), encode(option)))
-        .collect();
+    let slug = percent_encoding::utf8_percent_encode(slug, percent_encoding::NON_ALPHANUMERIC);
+    let query = serde_qs::to_string(&ProductQuery {
+        configuration: choices.clone(),
+        suggested: BTreeMap::new(),
+    })
+    .unwrap_or_default();
     if query.is_empty() {
         format!("/products/{slug}")
     } else {
-        format!("/products/{slug}?{}", query.join("&"))
+        format!("/products/{slug}?{query}")
     }
 }
 
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_round_trip_the_choices() {
+        let choices = BTreeMap::from([
+            ("frame".to_owned(), "steel tourer".to_owned()),
+            ("brakes".to_owned(), "disc&co=1".to_owned()),
+        ]);
+        let href = product_href("bicycle", &choices);
+        let search = href.split_once('?').unwrap().1;
+        assert_eq!(choices_from_query(search), choices);
+        assert_eq!(product_href("bicycle", &BTreeMap::new()), "/products/bicycle");
+    }
+
+    #[test]
+    fn suggestions_are_not_choices_and_bad_queries_are_none() {
+        let search = "slug=bicycle&configuration%5Bframe%5D=steel&suggested%5Bframe%5D=steel&configuration%5Bbrakes%5D=disc";
+        assert_eq!(
+            choices_from_query(search),
+            BTreeMap::from([("brakes".to_owned(), "disc".to_owned())])
+        );
+        assert!(choices_from_query("configuration=oops").is_empty());
+        assert!(choices_from_query("%%%").is_empty());
+    }
 }

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::NavigateOptions;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::{use_location, use_navigate, use_params_map};
 
 use super::{GroupView, ProductView, choices_from_query, product_href};
 use crate::cart::AddToCart;
@@ -76,9 +76,9 @@ pub fn HomePage() -> impl IntoView {
 #[component]
 pub fn ProductPage() -> impl IntoView {
     let params = use_params_map();
-    let query = use_query_map();
+    let location = use_location();
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let choices = Memo::new(move |_| choices_from_query(&query.read()));
+    let choices = Memo::new(move |_| choices_from_query(&location.search.get()));
     let product = Resource::new(
         move || (slug(), choices.get()),
         |(slug, choices)| super::product(slug, Some(choices)),

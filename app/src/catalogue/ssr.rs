@@ -1,5 +1,7 @@
 //! Server side of the catalogue: product rows, stock as the engine sees it, and turning an
-//! engine assessment into what the product page shows.
+//! engine assessment into what the product page shows. Engine work (compiling, assessing,
+//! completing, quoting) runs on the blocking pool, bounded (`state::run_engine`), never on the
+//! async threads; what depends only on (product, rule version, sold-out options) is computed once.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -9,7 +11,7 @@ use sqlx::AnyPool;
 
 use super::{CategoryView, Fix, GroupView, OptionView, ProductCard, ProductView, QuoteLine};
 use crate::error::AppError;
-use crate::state::{AppState, app_state};
+use crate::state::{AppState, app_state, run_engine};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct ProductRow {
@@ -24,9 +26,10 @@ pub struct ProductRow {
     pub stock: Option<i64>,
     pub rule_set: String,
     pub rule_version: i64,
+    pub updated_at: i64,
 }
 
-const PRODUCT_COLUMNS: &str = "id, category_id, slug, name, summary, description, image, base_price, stock, rule_set, rule_version";
+const PRODUCT_COLUMNS: &str = "id, category_id, slug, name, summary, description, image, base_price, stock, rule_set, rule_version, updated_at";
 
 pub async fn product_by_slug(pool: &AnyPool, slug: &str) -> Result<Option<ProductRow>, AppError> {
     Ok(sqlx::query_as::<_, ProductRow>(&format!(
@@ -60,10 +63,56 @@ pub async fn sold_out(
     Ok(rows.into_iter().collect())
 }
 
-pub fn configurator(state: &AppState, product: &ProductRow) -> Result<Arc<Configurator>, AppError> {
+/// The product's compiled rule set, compiled on the blocking pool the first time a rule
+/// version is used.
+pub async fn configurator(
+    state: &AppState,
+    product: &ProductRow,
+) -> Result<Arc<Configurator>, AppError> {
+    if let Some(found) = state.configurators.get(&product.id, product.rule_version) {
+        return Ok(found);
+    }
+    let json = product.rule_set.clone();
+    let compiled = run_engine(state, move || -> Result<Configurator, String> {
+        let rules: configurator::RuleSet =
+            serde_json::from_str(&json).map_err(|e| e.to_string())?;
+        Configurator::compile(&rules).map_err(|e| e.to_string())
+    })
+    .await?
+    .map_err(|e| crate::error::internal(format_args!("rule set of {}: {e}", product.id)))?;
+    let compiled = Arc::new(compiled);
     state
         .configurators
-        .get_or_compile(&product.id, product.rule_version, &product.rule_set)
+        .insert(&product.id, product.rule_version, compiled.clone());
+    Ok(compiled)
+}
+
+/// "Frame: Carbon race", for messages about one option.
+pub fn option_label(engine: &Configurator, group: &str, option: &str) -> String {
+    engine
+        .rules()
+        .groups
+        .iter()
+        .find(|g| g.id == group)
+        .map(|g| {
+            let name = g
+                .options
+                .iter()
+                .find(|o| o.id == option)
+                .map(|o| o.name.as_str())
+                .unwrap_or(option);
+            format!("{}: {name}", g.name)
+        })
+        .unwrap_or_else(|| option.to_owned())
+}
+
+/// The cache key of what depends only on the product's rules and which options are sold out.
+fn versioned_key(kind: &str, row: &ProductRow, sold_out: &BTreeSet<(String, String)>) -> String {
+    let mut key = format!("{kind}:{}:{}:{}", row.id, row.rule_version, row.updated_at);
+    for (group, option) in sold_out {
+        key.push_str(&format!(":{group}={option}"));
+    }
+    key
 }
 
 /// A priced, checked configuration of a product: what a cart line and an order line hold.
@@ -83,9 +132,13 @@ pub async fn price_configuration(
     if product.stock.is_some_and(|stock| stock <= 0) {
         return Err(AppError::Conflict(format!("{} is sold out.", product.name)));
     }
-    let engine = configurator(state, product)?;
+    let engine = configurator(state, product).await?;
     let sold_out = sold_out(&state.pool, &product.id).await?;
-    match engine.quote(configuration, &sold_out) {
+    let quoted = {
+        let (engine, configuration) = (engine.clone(), configuration.clone());
+        run_engine(state, move || engine.quote(&configuration, &sold_out)).await?
+    };
+    match quoted {
         Ok(quote) => {
             let mut lines = vec![QuoteLine {
                 label: "Base price".into(),
@@ -160,17 +213,12 @@ pub async fn catalogue() -> Result<Vec<CategoryView>, AppError> {
     for (id, slug, name) in categories {
         let mut cards = Vec::new();
         for row in products.iter().filter(|row| row.category_id == id) {
-            let engine = configurator(&state, row)?;
-            let sold_out = sold_out(&state.pool, &row.id).await?;
-            let assessment = engine
-                .assess(&Choices::new(), &sold_out)
-                .map_err(crate::error::internal)?;
             cards.push(ProductCard {
                 slug: row.slug.clone(),
                 name: row.name.clone(),
                 summary: row.summary.clone(),
                 image: row.image.clone(),
-                from_price: row.base_price + assessment.min_price.unwrap_or(0),
+                from_price: row.base_price + lowest_price(&state, row).await?,
                 configurable: row.stock.is_none(),
             });
         }
@@ -183,16 +231,62 @@ pub async fn catalogue() -> Result<Vec<CategoryView>, AppError> {
     Ok(views)
 }
 
-pub async fn product(
-    slug: &str,
-    mut choices: BTreeMap<String, String>,
-) -> Result<ProductView, AppError> {
+/// The lowest price of any valid configuration today (without the base price), once per rule
+/// version and set of sold-out options.
+async fn lowest_price(state: &AppState, row: &ProductRow) -> Result<i64, AppError> {
+    let sold_out = sold_out(&state.pool, &row.id).await?;
+    let key = versioned_key("lowest", row, &sold_out);
+    if let Some(found) = state.versioned.get::<i64>(&key) {
+        return Ok(*found);
+    }
+    let engine = configurator(state, row).await?;
+    let lowest = run_engine(state, move || {
+        engine
+            .assess(&Choices::new(), &sold_out)
+            .map(|assessment| assessment.min_price.unwrap_or(0))
+            .map_err(|e| e.to_string())
+    })
+    .await?
+    .map_err(crate::error::internal)?;
+    state.versioned.insert(key, Arc::new(lowest));
+    Ok(lowest)
+}
+
+pub async fn product(slug: &str, choices: BTreeMap<String, String>) -> Result<ProductView, AppError> {
     let state = app_state()?;
     let row = product_by_slug(&state.pool, slug)
         .await?
         .ok_or_else(|| AppError::NotFound("We could not find that product.".into()))?;
-    let engine = configurator(&state, &row)?;
+    let engine = configurator(&state, &row).await?;
     let sold_out = sold_out(&state.pool, &row.id).await?;
+    // The page without choices is what most visitors see first: the same for everyone until
+    // the rules or the sold-out options change.
+    let key = choices
+        .is_empty()
+        .then(|| versioned_key("product", &row, &sold_out));
+    if let Some(key) = &key
+        && let Some(found) = state.versioned.get::<ProductView>(key)
+    {
+        return Ok((*found).clone());
+    }
+    let view = run_engine(&state, move || product_view(&engine, row, choices, &sold_out))
+        .await?
+        .map_err(crate::error::internal)?;
+    if let Some(key) = key {
+        state.versioned.insert(key, Arc::new(view.clone()));
+    }
+    Ok(view)
+}
+
+/// Assesses the choices, completes them with the cheapest valid configuration and prices it:
+/// pure engine work, run on the blocking pool.
+fn product_view(
+    engine: &Configurator,
+    row: ProductRow,
+    mut choices: BTreeMap<String, String>,
+    sold_out: &BTreeSet<(String, String)>,
+) -> Result<ProductView, String> {
+    let sold_out = sold_out.clone();
     let rules = engine.rules();
     let mut problem = None;
 
@@ -213,7 +307,7 @@ pub async fn product(
     }
     let mut assessment = engine
         .assess(&choices, &sold_out)
-        .map_err(crate::error::internal)?;
+        .map_err(|e| e.to_string())?;
     if !assessment.consistent {
         problem = Some(
             "Those choices cannot be combined (an option may have sold out meanwhile); we started again from the defaults.".to_owned(),
@@ -221,11 +315,11 @@ pub async fn product(
         choices.clear();
         assessment = engine
             .assess(&choices, &sold_out)
-            .map_err(crate::error::internal)?;
+            .map_err(|e| e.to_string())?;
     }
     let completion = engine
         .cheapest_completion(&choices, &sold_out, &[])
-        .map_err(crate::error::internal)?;
+        .map_err(|e| e.to_string())?;
     let in_stock = completion.is_some() && row.stock.is_none_or(|stock| stock > 0);
     let configuration = completion.unwrap_or_default();
     let (price, lines) = match engine.quote(&configuration, &sold_out) {

@@ -1,51 +1,134 @@
-//! Card payments through Stripe Checkout: a Checkout Session per order (amount computed here,
-//! never taken from the browser), and the webhook that fulfils it. The webhook verifies the
-//! signature, records each event id once, checks the amount, and moves the order with a
-//! conditional update, so duplicate, out-of-order, stale or forged events change nothing.
+//! Card payments through Stripe Checkout, exactly once and never stuck.
+//!
+//! - A card order is written first (stock held until its payment deadline), then its Checkout
+//!   Session is created with an idempotency key made of the order id and an attempt number, so a
+//!   retried create (a timeout, a buyer clicking "Pay now" again) returns the same session
+//!   instead of making a second one. The attempt number moves on only when Stripe has answered
+//!   that the attempt is over (a 5xx it stored under the key, an expired session).
+//! - The webhook verifies the signature, then records the event and applies its effect in one
+//!   transaction: if applying fails, nothing is recorded, the answer is 5xx and Stripe's retry
+//!   works. A duplicate, out-of-order, stale or forged event changes nothing.
+//! - An unpaid order can be paid later ("Pay now": the open session, or a fresh one) or switched
+//!   to invoice; at its deadline a job in every app server releases the stock, each order claimed
+//!   by one server with a conditional update.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use secrecy::ExposeSecret;
+use sqlx::{Any, Transaction};
 use stripe::{
-    CheckoutSession, CheckoutSessionMode, Client, CreateCheckoutSession,
-    CreateCheckoutSessionLineItems, CreateCheckoutSessionLineItemsPriceData,
-    CreateCheckoutSessionLineItemsPriceDataProductData, Currency, EventObject, EventType, Webhook,
+    CheckoutSession, CheckoutSessionId, CheckoutSessionMode, CheckoutSessionPaymentStatus,
+    CheckoutSessionStatus, CreateCheckoutSession, CreateCheckoutSessionLineItems,
+    CreateCheckoutSessionLineItemsPriceData, CreateCheckoutSessionLineItemsPriceDataProductData,
+    Currency, EventObject, EventType, RequestStrategy, StripeError, Webhook,
 };
 
-use crate::db::now_ms;
+use crate::db::{begin_write, now_ms};
 use crate::error::AppError;
 use crate::orders::OrderStatus;
-use crate::orders::ssr::{OrderRow, change_status, order_by_id};
-use crate::state::AppState;
+use crate::orders::ssr::{ORDER_COLUMNS, OrderRow, change_status, change_status_in, visible_order};
+use crate::state::{AppState, StripeSettings, app_state};
 
-/// Creates the Checkout Session for `order` and returns the URL to send the buyer to.
-pub async fn start_payment(state: &AppState, order: &OrderRow) -> Result<String, AppError> {
-    let stripe_settings = state.settings.stripe.as_ref().ok_or_else(|| {
-        AppError::field(
-            "payment",
-            "Card payment is not available right now; please choose Invoice.",
-        )
-    })?;
-    let client = Client::from_url(
-        stripe_settings.api_base.as_str(),
-        stripe_settings.secret_key.expose(),
-    );
+/// Stripe refuses a Checkout Session that expires sooner than 30 minutes after creation.
+const MIN_SESSION_LIFETIME_S: i64 = 31 * 60;
+const MAX_SESSION_LIFETIME_S: i64 = 23 * 3600;
+/// A release claimed by a server that then died is taken over after this long.
+const CLAIM_TIMEOUT_MS: i64 = 5 * 60 * 1000;
+
+/// Why a payment could not be started; shown to the buyer on the order page in their words.
+#[derive(Debug, thiserror::Error)]
+pub enum PaymentProblem {
+    #[error("card payments are not configured")]
+    NotConfigured,
+    #[error("Stripe did not answer in time")]
+    Timeout,
+    #[error("Stripe answered an error: {0}")]
+    Stripe(String),
+    #[error("database: {0}")]
+    Database(String),
+}
+
+impl From<AppError> for PaymentProblem {
+    fn from(error: AppError) -> Self {
+        PaymentProblem::Database(error.to_string())
+    }
+}
+
+fn settings(state: &AppState) -> Result<&StripeSettings, PaymentProblem> {
+    state
+        .settings
+        .stripe
+        .as_ref()
+        .ok_or(PaymentProblem::NotConfigured)
+}
+
+/// One call to Stripe, bounded in time (the client itself has no timeout).
+async fn call<T>(
+    settings: &StripeSettings,
+    request: impl std::future::Future<Output = Result<T, StripeError>>,
+) -> Result<T, CallError> {
+    match tokio::time::timeout(settings.timeout, request).await {
+        Err(_) => Err(CallError::Timeout),
+        Ok(Err(StripeError::Stripe(error))) => Err(CallError::Refused {
+            status: error.http_status,
+            message: error.message.unwrap_or_default(),
+        }),
+        Ok(Err(other)) => Err(CallError::Unreachable(other.to_string())),
+        Ok(Ok(value)) => Ok(value),
+    }
+}
+
+#[derive(Debug)]
+enum CallError {
+    /// No answer in time: the request may or may not have been carried out.
+    Timeout,
+    /// No answer at all (connection refused, reset): also unknown.
+    Unreachable(String),
+    /// Stripe answered with an error status.
+    Refused { status: u16, message: String },
+}
+
+impl From<CallError> for PaymentProblem {
+    fn from(error: CallError) -> Self {
+        match error {
+            CallError::Timeout => PaymentProblem::Timeout,
+            CallError::Unreachable(message) => PaymentProblem::Stripe(message),
+            CallError::Refused { status, message } => {
+                PaymentProblem::Stripe(format!("{status} {message}"))
+            }
+        }
+    }
+}
+
+/// Creates (or, for a retry of the same attempt, gets back) the Checkout Session of an unpaid
+/// card order and returns the URL to send the buyer to.
+pub async fn start_payment(state: &AppState, order: &OrderRow) -> Result<String, PaymentProblem> {
+    let settings = settings(state)?;
     let lines: Vec<(String, String, i64, i64)> = sqlx::query_as(
         "select product_name, summary, unit_price, quantity from order_lines where order_id = $1 order by position",
     )
     .bind(&order.id)
     .fetch_all(&state.pool)
-    .await?;
-    let site = state.settings.site_url.trim_end_matches('/');
-    let success_url = format!("{site}/orders/{}", order.number);
-    let cancel_url = format!("{site}/orders/{}", order.number);
+    .await
+    .map_err(|e| PaymentProblem::Database(e.to_string()))?;
+    let site = state.settings.site_base();
+    let order_url = format!("{site}/orders/{}", order.number);
+    let now_s = now_ms() / 1000;
+    let due_s = order.payment_due_at.unwrap_or(now_ms()) / 1000;
+    let expires_at = due_s.clamp(
+        now_s + MIN_SESSION_LIFETIME_S,
+        now_s + MAX_SESSION_LIFETIME_S,
+    );
     let mut params = CreateCheckoutSession::new();
     params.mode = Some(CheckoutSessionMode::Payment);
-    params.success_url = Some(&success_url);
-    params.cancel_url = Some(&cancel_url);
+    params.success_url = Some(&order_url);
+    params.cancel_url = Some(&order_url);
     params.client_reference_id = Some(&order.id);
     params.customer_email = Some(&order.email);
+    params.expires_at = Some(expires_at);
     params.metadata = Some(HashMap::from([
         ("order_id".to_owned(), order.id.clone()),
         ("order_number".to_owned(), order.number.clone()),
@@ -71,36 +154,163 @@ pub async fn start_payment(state: &AppState, order: &OrderRow) -> Result<String,
             )
             .collect(),
     );
-    let session = match CheckoutSession::create(&client, params).await {
+    // async-stripe's idempotency strategy: the same key for every retry of this attempt.
+    let key = format!("atelier-checkout-{}-{}", order.id, order.payment_attempt);
+    let client = settings
+        .client()
+        .with_strategy(RequestStrategy::Idempotent(key));
+    let session = match call(settings, CheckoutSession::create(&client, params)).await {
         Ok(session) => session,
         Err(error) => {
-            // The order cannot be paid: give its stock back and let the buyer choose again.
-            change_status(
-                &state.pool,
-                &order.id,
-                OrderStatus::Placed,
-                OrderStatus::Cancelled,
-            )
-            .await?;
-            tracing::error!(order = %order.number, error = %error, "creating the Stripe Checkout Session failed");
-            return Err(AppError::Conflict(
-                "Card payment is not available right now. Your order was not placed; please try again or choose Invoice."
-                    .into(),
-            ));
+            if let CallError::Refused { status, .. } = &error
+                && (*status >= 500 || *status == 429)
+            {
+                // Stripe keeps a 5xx under its key: the next try needs a fresh attempt number.
+                next_attempt(state, order).await?;
+            }
+            tracing::warn!(order = %order.number, error = ?error, "creating the Stripe Checkout Session failed");
+            return Err(error.into());
         }
     };
-    sqlx::query("update orders set stripe_session_id = $1, updated_at = $2 where id = $3")
-        .bind(session.id.as_str())
-        .bind(now_ms())
-        .bind(&order.id)
-        .execute(&state.pool)
-        .await?;
-    session
-        .url
-        .ok_or_else(|| crate::error::internal("Stripe returned a session without a URL"))
+    let url = session.url.clone().ok_or_else(|| {
+        PaymentProblem::Stripe("Stripe returned a session without a URL".to_owned())
+    })?;
+    sqlx::query(
+        "update orders set stripe_session_id = $1, stripe_session_url = $2, updated_at = $3
+         where id = $4 and status = 'placed' and payment_method = 'card'",
+    )
+    .bind(session.id.as_str())
+    .bind(&url)
+    .bind(now_ms())
+    .bind(&order.id)
+    .execute(&state.pool)
+    .await
+    .map_err(|e| PaymentProblem::Database(e.to_string()))?;
+    Ok(url)
+}
+
+async fn next_attempt(state: &AppState, order: &OrderRow) -> Result<(), PaymentProblem> {
+    sqlx::query(
+        "update orders set payment_attempt = payment_attempt + 1, stripe_session_id = null,
+                stripe_session_url = null, updated_at = $1
+         where id = $2 and payment_attempt = $3",
+    )
+    .bind(now_ms())
+    .bind(&order.id)
+    .bind(order.payment_attempt)
+    .execute(&state.pool)
+    .await
+    .map_err(|e| PaymentProblem::Database(e.to_string()))?;
+    Ok(())
+}
+
+fn unavailable() -> AppError {
+    AppError::Conflict(
+        "Card payment is not available right now. Your order and its items are kept: please try again in a moment, or pay by invoice instead."
+            .into(),
+    )
+}
+
+/// "Pay now": where to send the buyer to pay an unpaid card order.
+pub async fn pay_now(number: &str) -> Result<String, AppError> {
+    let state = app_state()?;
+    let order = visible_order(number).await?;
+    let order_page = format!("/orders/{}", order.number);
+    if !order.awaiting_card_payment() {
+        // Paid meanwhile (or by invoice): the order page says where it stands.
+        return Ok(order_page);
+    }
+    if order.payment_due_at.is_some_and(|due| due <= now_ms()) {
+        return Err(AppError::Conflict(
+            "The time to pay this order has passed and its items were released. Please order again."
+                .into(),
+        ));
+    }
+    let settings = settings(&state).map_err(|_| unavailable())?;
+    if let Some(id) = &order.stripe_session_id {
+        let id: CheckoutSessionId = id.parse().map_err(crate::error::internal)?;
+        let session = call(settings, CheckoutSession::retrieve(&settings.client(), &id, &[]))
+            .await
+            .map_err(|error| {
+                tracing::warn!(order = %order.number, error = ?error, "retrieving the Checkout Session failed");
+                unavailable()
+            })?;
+        match session.status {
+            Some(CheckoutSessionStatus::Open) => {
+                if let Some(url) = session.url.or(order.stripe_session_url.clone()) {
+                    return Ok(url);
+                }
+            }
+            // Paid; the webhook is on its way and the order page will show it.
+            Some(CheckoutSessionStatus::Complete) => return Ok(order_page),
+            Some(CheckoutSessionStatus::Expired) | None => {}
+        }
+        next_attempt(&state, &order).await.map_err(|_| unavailable())?;
+    }
+    let order = crate::orders::ssr::order_by_id(&state.pool, &order.id)
+        .await?
+        .ok_or_else(|| crate::error::internal("order vanished"))?;
+    start_payment(&state, &order)
+        .await
+        .map_err(|_| unavailable())
+}
+
+/// "Pay by invoice instead": the open Checkout Session is expired at Stripe first, so the
+/// order can never be paid twice. Returns the order number.
+pub async fn switch_to_invoice(number: &str) -> Result<String, AppError> {
+    let state = app_state()?;
+    let order = visible_order(number).await?;
+    if !order.awaiting_card_payment() {
+        return Err(AppError::Conflict(format!(
+            "Order {} is no longer waiting for a card payment.",
+            order.number
+        )));
+    }
+    if let (Some(id), Some(settings)) = (&order.stripe_session_id, state.settings.stripe.as_ref())
+    {
+        let id: CheckoutSessionId = id.parse().map_err(crate::error::internal)?;
+        if let Err(error) = call(settings, CheckoutSession::expire(&settings.client(), &id)).await
+        {
+            // Stripe refuses to expire a session that is not open: completed (paid) or expired.
+            let session = call(settings, CheckoutSession::retrieve(&settings.client(), &id, &[]))
+                .await
+                .map_err(|_| unavailable())?;
+            match session.status {
+                Some(CheckoutSessionStatus::Expired) => {}
+                Some(CheckoutSessionStatus::Complete) => {
+                    return Err(AppError::Conflict(
+                        "This order has just been paid by card; there is nothing more to pay."
+                            .into(),
+                    ));
+                }
+                _ => {
+                    tracing::warn!(order = %order.number, error = ?error, "expiring the Checkout Session failed");
+                    return Err(unavailable());
+                }
+            }
+        }
+    }
+    let switched = sqlx::query(
+        "update orders set payment_method = 'invoice', payment_due_at = null, updated_at = $1
+         where id = $2 and status = 'placed' and payment_method = 'card'",
+    )
+    .bind(now_ms())
+    .bind(&order.id)
+    .execute(&state.pool)
+    .await?
+    .rows_affected();
+    if switched == 0 {
+        return Err(AppError::Conflict(format!(
+            "Order {} is no longer waiting for a card payment.",
+            order.number
+        )));
+    }
+    tracing::info!(order = %order.number, "card order switched to invoice");
+    Ok(order.number)
 }
 
 /// `POST /webhooks/stripe`.
+#[tracing::instrument(skip_all)]
 pub async fn stripe_webhook(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -113,7 +323,11 @@ pub async fn stripe_webhook(
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let event = match Webhook::construct_event(&body, signature, settings.webhook_secret.expose()) {
+    let event = match Webhook::construct_event(
+        &body,
+        signature,
+        settings.webhook_secret.expose_secret(),
+    ) {
         Ok(event) => event,
         Err(error) => {
             tracing::warn!(error = %error, "refused a Stripe webhook");
@@ -123,6 +337,7 @@ pub async fn stripe_webhook(
     match handle_event(&state, event).await {
         Ok(()) => StatusCode::OK,
         Err(error) => {
+            // Nothing was recorded: Stripe delivers the event again later.
             tracing::error!(error = %error, "handling a Stripe webhook failed");
             StatusCode::INTERNAL_SERVER_ERROR
         }
@@ -130,68 +345,199 @@ pub async fn stripe_webhook(
 }
 
 async fn handle_event(state: &AppState, event: stripe::Event) -> Result<(), AppError> {
-    let (to, session) = match (event.type_, event.data.object) {
-        (EventType::CheckoutSessionCompleted, EventObject::CheckoutSession(session)) => {
-            (OrderStatus::Paid, session)
-        }
-        (EventType::CheckoutSessionExpired, EventObject::CheckoutSession(session)) => {
-            (OrderStatus::Cancelled, session)
-        }
+    let (kind, session) = match (event.type_, event.data.object) {
+        (kind @ (EventType::CheckoutSessionCompleted | EventType::CheckoutSessionExpired),
+            EventObject::CheckoutSession(session)) => (kind, session),
         (other, _) => {
             tracing::debug!(kind = %other, "ignored Stripe event");
             return Ok(());
         }
     };
-    let Some(order) = order_for_session(state, &session).await? else {
-        tracing::warn!(session = %session.id, "Stripe event for an unknown Checkout Session");
-        return Ok(());
-    };
-    // Each event is handled once; Stripe may deliver it again.
+    let mut tx = begin_write(&state.pool).await?;
     let first_time = sqlx::query(
         "insert into payment_events (event_id, kind, received_at) values ($1, $2, $3) on conflict (event_id) do nothing",
     )
     .bind(event.id.as_str())
-    .bind(to.as_str())
+    .bind(kind.to_string())
     .bind(now_ms())
-    .execute(&state.pool)
+    .execute(&mut *tx)
     .await?
     .rows_affected()
         == 1;
     if !first_time {
+        tx.rollback().await?;
+        tracing::info!(event = %event.id, "Stripe event already handled");
         return Ok(());
     }
-    if to == OrderStatus::Paid {
-        let paid = session.payment_status == stripe::CheckoutSessionPaymentStatus::Paid;
-        let amount_ok = session.amount_total == Some(order.total)
-            && session
-                .currency
-                .map(|c| c.to_string().eq_ignore_ascii_case(&order.currency))
-                .unwrap_or(false);
-        if !paid || !amount_ok {
-            tracing::error!(order = %order.number, amount = ?session.amount_total, "completed Checkout Session does not match the order; not fulfilled");
-            return Ok(());
-        }
-    }
-    // Only an order still waiting for payment moves: a late expiry after payment, or a late
-    // completion after expiry, changes nothing.
-    let moved = change_status(&state.pool, &order.id, OrderStatus::Placed, to).await?;
-    tracing::info!(order = %order.number, to = to.as_str(), moved, "Stripe event handled");
+    let Some(order) = order_for_session(&mut tx, &session).await? else {
+        tracing::warn!(session = %session.id, "Stripe event for an unknown Checkout Session");
+        tx.commit().await?;
+        return Ok(());
+    };
+    let moved = match kind {
+        EventType::CheckoutSessionCompleted => apply_completed(&mut tx, &order, &session).await?,
+        _ => apply_expired(&mut tx, &order, &session).await?,
+    };
+    tx.commit().await?;
+    tracing::info!(order = %order.number, event = %event.id, kind = %kind, moved, "Stripe event handled");
     Ok(())
 }
 
+/// A completed session pays the order if the amount and currency are the order's. Only an
+/// order still waiting for payment moves.
+async fn apply_completed(
+    tx: &mut Transaction<'static, Any>,
+    order: &OrderRow,
+    session: &CheckoutSession,
+) -> Result<bool, AppError> {
+    let paid = session.payment_status == CheckoutSessionPaymentStatus::Paid;
+    let amount_ok = session.amount_total == Some(order.total)
+        && session
+            .currency
+            .map(|c| c.to_string().eq_ignore_ascii_case(&order.currency))
+            .unwrap_or(false);
+    if !paid || !amount_ok {
+        tracing::error!(order = %order.number, amount = ?session.amount_total, "completed Checkout Session does not match the order; not fulfilled");
+        return Ok(false);
+    }
+    let moved = change_status_in(tx, &order.id, OrderStatus::Placed, OrderStatus::Paid).await?;
+    if !moved && order.status() == OrderStatus::Cancelled {
+        // Only possible if Stripe took a payment for a session we could not expire in time.
+        tracing::error!(order = %order.number, session = %session.id, "payment received for a cancelled order: refund it");
+    }
+    Ok(moved)
+}
+
+/// An expired session ends the order only when its payment time is over; before that the buyer
+/// can still "Pay now" with a fresh session. An expiry of an older attempt changes nothing.
+async fn apply_expired(
+    tx: &mut Transaction<'static, Any>,
+    order: &OrderRow,
+    session: &CheckoutSession,
+) -> Result<bool, AppError> {
+    let current = order.stripe_session_id.as_deref() == Some(session.id.as_str())
+        || order.stripe_session_id.is_none();
+    let due = order
+        .payment_due_at
+        .is_some_and(|due| due <= now_ms() + 60_000);
+    if !current || !due {
+        return Ok(false);
+    }
+    change_status_in(tx, &order.id, OrderStatus::Placed, OrderStatus::Cancelled).await
+}
+
 async fn order_for_session(
-    state: &AppState,
+    tx: &mut Transaction<'static, Any>,
     session: &CheckoutSession,
 ) -> Result<Option<OrderRow>, AppError> {
-    let by_session: Option<String> =
-        sqlx::query_scalar("select id from orders where stripe_session_id = $1")
-            .bind(session.id.as_str())
-            .fetch_optional(&state.pool)
-            .await?;
-    // The webhook can arrive before we stored the session id (Stripe is fast); then the client
-    // reference, which we set to the order id, finds it.
-    let id = by_session.or_else(|| session.client_reference_id.clone());
-    let Some(id) = id else { return Ok(None) };
-    let order = order_by_id(&state.pool, &id).await?;
+    let by_session = sqlx::query_as::<_, OrderRow>(&format!(
+        "select {ORDER_COLUMNS} from orders where stripe_session_id = $1"
+    ))
+    .bind(session.id.as_str())
+    .fetch_optional(&mut **tx)
+    .await?;
+    // The webhook can arrive before the session id is stored (Stripe is fast), or name an
+    // older attempt; the client reference, which is the order id, finds the order.
+    let order = match (by_session, &session.client_reference_id) {
+        (Some(order), _) => Some(order),
+        (None, Some(id)) => {
+            sqlx::query_as::<_, OrderRow>(&format!(
+                "select {ORDER_COLUMNS} from orders where id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?
+        }
+        (None, None) => None,
+    };
     Ok(order.filter(|order| order.payment_method == "card"))
 }
+
+/// Releases the stock of card orders whose payment time is over. Each order is claimed with a
+/// conditional update, so several app servers running this at once release it once; its open
+/// Checkout Session is expired at Stripe first, so it cannot be paid after the release.
+pub async fn release_overdue(state: &AppState) -> Result<usize, AppError> {
+    let now = now_ms();
+    let due: Vec<(String, String, Option<String>)> = sqlx::query_as(
+        "select id, number, stripe_session_id from orders
+         where payment_method = 'card' and status = 'placed' and payment_due_at <= $1
+           and (release_claimed_at is null or release_claimed_at < $2)
+         order by payment_due_at limit 50",
+    )
+    .bind(now)
+    .bind(now - CLAIM_TIMEOUT_MS)
+    .fetch_all(&state.pool)
+    .await?;
+    let mut released = 0;
+    for (id, number, session_id) in due {
+        let claimed = sqlx::query(
+            "update orders set release_claimed_at = $1
+             where id = $2 and status = 'placed' and (release_claimed_at is null or release_claimed_at < $3)",
+        )
+        .bind(now)
+        .bind(&id)
+        .bind(now - CLAIM_TIMEOUT_MS)
+        .execute(&state.pool)
+        .await?
+        .rows_affected()
+            == 1;
+        if !claimed {
+            continue;
+        }
+        if let (Some(session_id), Some(settings)) = (session_id, state.settings.stripe.as_ref())
+            && !close_session(state, settings, &id, &session_id).await?
+        {
+            continue;
+        }
+        if change_status(&state.pool, &id, OrderStatus::Placed, OrderStatus::Cancelled).await? {
+            released += 1;
+            tracing::info!(order = %number, "unpaid card order cancelled; its stock is released");
+        }
+    }
+    Ok(released)
+}
+
+/// Makes sure a session can no longer be paid. Returns false when the order must not be
+/// released now: Stripe could not be reached (tried again later), or it was paid (then the
+/// payment is applied here, in case the webhook never comes).
+async fn close_session(
+    state: &AppState,
+    settings: &StripeSettings,
+    order_id: &str,
+    session_id: &str,
+) -> Result<bool, AppError> {
+    let Ok(id) = session_id.parse::<CheckoutSessionId>() else {
+        return Ok(true);
+    };
+    let client = settings.client();
+    if call(settings, CheckoutSession::expire(&client, &id))
+        .await
+        .is_ok()
+    {
+        return Ok(true);
+    }
+    let Ok(session) = call(settings, CheckoutSession::retrieve(&client, &id, &[])).await else {
+        return Ok(false);
+    };
+    match session.status {
+        Some(CheckoutSessionStatus::Expired) => Ok(true),
+        Some(CheckoutSessionStatus::Complete) => {
+            let mut tx = begin_write(&state.pool).await?;
+            if let Some(order) = sqlx::query_as::<_, OrderRow>(&format!(
+                "select {ORDER_COLUMNS} from orders where id = $1"
+            ))
+            .bind(order_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            {
+                apply_completed(&mut tx, &order, &session).await?;
+            }
+            tx.commit().await?;
+            Ok(false)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// How often the release job looks for overdue orders.
+pub const RELEASE_EVERY: Duration = Duration::from_secs(30);

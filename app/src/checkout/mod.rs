@@ -1,10 +1,13 @@
-//! Checkout: delivery details, payment choice and placing the order. "Invoice" always works; "Card"
-//! appears when Stripe is configured and hands the buyer to Stripe Checkout (card data never
-//! touches us); the signed webhook marks the order paid.
+//! Checkout: delivery details, payment choice and placing the order (one home: `place`).
+//! "Invoice" always works; "Card" appears when Stripe is configured and hands the buyer to
+//! Stripe Checkout (card data never touches us); the signed webhook marks the order paid, and an
+//! unpaid card order can be paid later or switched to invoice (`card`).
 
 #[cfg(feature = "ssr")]
 pub mod card;
 mod page;
+#[cfg(feature = "ssr")]
+pub mod place;
 
 pub use page::CheckoutPage;
 
@@ -13,28 +16,10 @@ use std::collections::BTreeMap;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub use crate::address::COUNTRIES;
+use crate::address::{Address, Email};
 use crate::cart::CartView;
 use crate::error::AppError;
-
-/// Countries we deliver to: ISO code and name.
-pub const COUNTRIES: &[(&str, &str)] = &[
-    ("AT", "Austria"),
-    ("BE", "Belgium"),
-    ("CH", "Switzerland"),
-    ("DE", "Germany"),
-    ("DK", "Denmark"),
-    ("ES", "Spain"),
-    ("FR", "France"),
-    ("GB", "United Kingdom"),
-    ("IE", "Ireland"),
-    ("IT", "Italy"),
-    ("LU", "Luxembourg"),
-    ("NL", "Netherlands"),
-    ("PL", "Poland"),
-    ("PT", "Portugal"),
-    ("SE", "Sweden"),
-    ("US", "United States"),
-];
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CheckoutView {
@@ -42,9 +27,28 @@ pub struct CheckoutView {
     pub card_available: bool,
     pub email: String,
     pub full_name: String,
+    /// The idempotency key of this checkout form: posting it twice places one order.
+    pub checkout_key: String,
+    /// How long an unpaid card order keeps its items, in minutes.
+    pub payment_hold_minutes: u64,
 }
 
-/// Delivery details as typed, checked field by field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PaymentMethod {
+    Invoice,
+    Card,
+}
+
+impl PaymentMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentMethod::Invoice => "invoice",
+            PaymentMethod::Card => "card",
+        }
+    }
+}
+
+/// Delivery details as typed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DeliveryForm {
     pub email: String,
@@ -56,92 +60,77 @@ pub struct DeliveryForm {
     pub payment: String,
 }
 
+/// Delivery details once checked: the types the order is written from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delivery {
+    pub email: Email,
+    pub address: Address,
+    pub payment: PaymentMethod,
+}
+
 impl DeliveryForm {
-    /// Trims every field and reports each problem next to its field.
-    pub fn validate(mut self, card_available: bool) -> Result<DeliveryForm, AppError> {
-        for field in [
-            &mut self.email,
-            &mut self.full_name,
-            &mut self.address,
-            &mut self.city,
-            &mut self.postal_code,
-        ] {
-            *field = field.trim().to_owned();
-        }
-        self.postal_code = self.postal_code.to_uppercase();
-        let mut fields = BTreeMap::new();
-        let email_ok = self.email.len() <= 254
-            && self.email.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty()
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
-            })
-            && !self.email.contains(char::is_whitespace);
-        if !email_ok {
-            fields.insert("email", "Enter an email address like name@example.com.");
-        }
-        if self.full_name.is_empty() || self.full_name.chars().count() > 200 {
-            fields.insert("full_name", "Enter your full name.");
-        }
-        if self.address.is_empty() || self.address.chars().count() > 300 {
-            fields.insert("address", "Enter the street and house number.");
-        }
-        if self.city.is_empty() || self.city.chars().count() > 100 {
-            fields.insert("city", "Enter the city.");
-        }
-        if self.postal_code.is_empty()
-            || self.postal_code.len() > 12
-            || !self
-                .postal_code
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
-        {
-            fields.insert(
-                "postal_code",
-                "Enter a postal code (letters, digits, spaces or hyphens).",
-            );
-        }
-        if !COUNTRIES.iter().any(|(code, _)| *code == self.country) {
-            fields.insert("country", "Choose a country we deliver to.");
-        }
-        match self.payment.as_str() {
-            "invoice" => {}
-            "card" if card_available => {}
+    /// Checks every field and reports each problem next to its field, keeping what was typed.
+    pub fn validate(self, card_available: bool) -> Result<Delivery, AppError> {
+        let mut fields: BTreeMap<String, String> = BTreeMap::new();
+        let email = Email::parse(&self.email)
+            .map_err(|message| fields.insert("email".into(), message))
+            .ok();
+        let address = Address::parse(
+            &self.full_name,
+            &self.address,
+            &self.city,
+            &self.postal_code,
+            &self.country,
+        )
+        .map_err(|problems| {
+            for (field, message) in problems {
+                fields.entry(field.to_owned()).or_insert(message);
+            }
+        })
+        .ok();
+        let payment = match self.payment.as_str() {
+            "invoice" => Some(PaymentMethod::Invoice),
+            "card" if card_available => Some(PaymentMethod::Card),
             "card" => {
                 fields.insert(
-                    "payment",
-                    "Card payment is not available right now; please choose Invoice.",
+                    "payment".into(),
+                    "Card payment is not available right now; please choose Invoice.".into(),
                 );
+                None
             }
             _ => {
-                fields.insert("payment", "Choose how you want to pay.");
+                fields.insert("payment".into(), "Choose how you want to pay.".into());
+                None
             }
-        }
-        if fields.is_empty() {
-            return Ok(self);
+        };
+        if let (Some(email), Some(address), Some(payment), true) =
+            (email, address, payment, fields.is_empty())
+        {
+            return Ok(Delivery {
+                email,
+                address,
+                payment,
+            });
         }
         let count = fields.len();
-        Err(AppError::Validation {
+        let error = AppError::Validation {
             message: if count == 1 {
                 "Please correct the highlighted field.".into()
             } else {
                 format!("Please correct the {count} highlighted fields.")
             },
-            fields: fields
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect(),
-            values: BTreeMap::from([
-                ("email".to_owned(), self.email),
-                ("full_name".to_owned(), self.full_name),
-                ("address".to_owned(), self.address),
-                ("city".to_owned(), self.city),
-                ("postal_code".to_owned(), self.postal_code),
-                ("country".to_owned(), self.country),
-                ("payment".to_owned(), self.payment),
-            ]),
-        })
+            fields,
+            values: BTreeMap::new(),
+        };
+        Err(error.with_values(&[
+            ("email", self.email.trim()),
+            ("full_name", self.full_name.trim()),
+            ("address", self.address.trim()),
+            ("city", self.city.trim()),
+            ("postal_code", self.postal_code.trim()),
+            ("country", self.country.trim()),
+            ("payment", self.payment.trim()),
+        ]))
     }
 }
 
@@ -158,9 +147,15 @@ pub async fn checkout_details() -> Result<CheckoutView, AppError> {
             .map(|c| c.email.clone())
             .unwrap_or_default(),
         full_name: customer.map(|c| c.full_name).unwrap_or_default(),
+        checkout_key: crate::db::new_id(),
+        payment_hold_minutes: state.settings.payment_hold.as_secs() / 60,
     })
 }
 
+/// Places the order. The form's `checkout_key` makes it idempotent: a double click, a retry
+/// after a dropped connection, or twenty parallel posts of one form give one order, and every
+/// repeat is answered with that order.
+#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "place_order")]
 pub async fn place_order(
     email: String,
@@ -170,9 +165,20 @@ pub async fn place_order(
     postal_code: String,
     country: String,
     payment: Option<String>,
+    checkout_key: Option<String>,
 ) -> Result<(), AppError> {
+    use crate::address::{MAX_CITY, MAX_EMAIL, MAX_NAME, MAX_POSTAL_CODE, MAX_STREET};
+    use crate::limits::check_len;
+    check_len("email", &email, MAX_EMAIL + 10)?;
+    check_len("full_name", &full_name, MAX_NAME + 10)?;
+    check_len("address", &address, MAX_STREET + 10)?;
+    check_len("city", &city, MAX_CITY + 10)?;
+    check_len("postal_code", &postal_code, MAX_POSTAL_CODE + 10)?;
+    check_len("country", &country, 10)?;
+    check_len("payment", payment.as_deref().unwrap_or_default(), 20)?;
+    check_len("checkout_key", checkout_key.as_deref().unwrap_or_default(), 64)?;
     let state = crate::state::app_state()?;
-    let form = DeliveryForm {
+    let delivery = DeliveryForm {
         email,
         full_name,
         address,
@@ -185,13 +191,40 @@ pub async fn place_order(
     let session = crate::session::current()
         .await?
         .ok_or_else(|| AppError::validation("Your cart is empty."))?;
-    let order = crate::orders::ssr::place(&state, &session, &form).await?;
-    if form.payment == "card" {
-        let url = card::start_payment(&state, &order).await?;
-        leptos_axum::redirect(&url);
-    } else {
-        leptos_axum::redirect(&format!("/orders/{}", order.number));
+    let placed = place::place(&state, &session, &delivery, checkout_key.as_deref()).await?;
+    let order = placed.order;
+    if order.awaiting_card_payment() {
+        // The order exists and holds its stock whatever Stripe does now: if the session cannot
+        // be created, the order page says so and offers "Pay now" and "Pay by invoice".
+        match card::start_payment(&state, &order).await {
+            Ok(url) => {
+                leptos_axum::redirect(&url);
+                return Ok(());
+            }
+            Err(problem) => {
+                tracing::warn!(order = %order.number, %problem, "card payment not started; the order waits for payment");
+            }
+        }
     }
+    leptos_axum::redirect(&format!("/orders/{}", order.number));
+    Ok(())
+}
+
+/// "Pay now" on an unpaid card order: the open Checkout Session if there is one, else a fresh one.
+#[server(endpoint = "pay_now")]
+pub async fn pay_now(number: String) -> Result<(), AppError> {
+    crate::limits::check_len("number", &number, 64)?;
+    let url = card::pay_now(&number).await?;
+    leptos_axum::redirect(&url);
+    Ok(())
+}
+
+/// "Pay by invoice instead" on an unpaid card order.
+#[server(endpoint = "pay_by_invoice")]
+pub async fn pay_by_invoice(number: String) -> Result<(), AppError> {
+    crate::limits::check_len("number", &number, 64)?;
+    let number = card::switch_to_invoice(&number).await?;
+    leptos_axum::redirect(&format!("/orders/{number}"));
     Ok(())
 }
 
@@ -214,8 +247,23 @@ mod tests {
     #[test]
     fn a_good_form_is_trimmed_and_accepted() {
         let checked = form().validate(false).unwrap();
-        assert_eq!(checked.email, "ada@example.com");
-        assert_eq!(checked.postal_code, "EC1A 1BB");
+        assert_eq!(checked.email.as_str(), "ada@example.com");
+        assert_eq!(checked.address.postal_code, "EC1A 1BB");
+        assert_eq!(checked.payment, PaymentMethod::Invoice);
+    }
+
+    #[test]
+    fn control_characters_and_fake_emails_are_refused() {
+        let bad = DeliveryForm {
+            email: "@.".into(),
+            full_name: "Ada\u{1b}[2J".into(),
+            address: "1 Row\r\nBcc: x".into(),
+            ..form()
+        };
+        let error = bad.validate(false).unwrap_err();
+        for field in ["email", "full_name", "address"] {
+            assert!(error.field_message(field).is_some(), "{field}");
+        }
     }
 
     #[test]

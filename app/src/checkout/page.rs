@@ -49,6 +49,8 @@ fn CheckoutForm(view: CheckoutView) -> impl IntoView {
     };
     let country = typed(error, "country");
     let payment = typed(error, "payment");
+    let checkout_key = view.checkout_key.clone();
+    let hold = view.payment_hold_minutes;
     let text_field = move |name: &'static str,
                            label: &'static str,
                            autocomplete: &'static str,
@@ -82,6 +84,7 @@ fn CheckoutForm(view: CheckoutView) -> impl IntoView {
     view! {
         <div class="checkout-grid">
             <ActionForm action=place attr:class="stacked-form" attr:novalidate="">
+                <input type="hidden" name="checkout_key" value=checkout_key />
                 <fieldset>
                     <legend>"Delivery"</legend>
                     {text_field("email", "Email", "email", "email", email)}
@@ -112,7 +115,7 @@ fn CheckoutForm(view: CheckoutView) -> impl IntoView {
                         <div class="radio">
                             <input type="radio" id="pay-card" name="payment" value="card" checked=move || payment() == "card" />
                             <label for="pay-card">"Card"</label>
-                            <span class="hint">" — on Stripe's secure page"</span>
+                            <span class="hint">{format!(" — on Stripe's secure page; your items are reserved for {hold} minutes while you pay")}</span>
                         </div>
                     })}
                     <FieldError error name="payment" id="payment-error" />

@@ -5,11 +5,13 @@ mod page;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-pub use page::{LookupPage, OrderPage, OrderSummary, ReorderButton, Timeline};
+pub use page::{LookupPage, OrderDetails, OrderLines, OrderPage, OrderSummary, ReorderButton, Timeline};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub use crate::address::normalize_order_number as normalize_number;
+use crate::address::Address;
 use crate::error::AppError;
 
 /// Where an order is; stored as its `as_str` in `orders.status` and `order_events.status`.
@@ -83,10 +85,30 @@ pub struct TimelineStep {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OrderLineView {
     pub product_name: String,
+    /// The configuration in words: "Frame: Steel tourer · Brakes: Hydraulic disc".
     pub summary: String,
     pub quantity: i64,
     pub unit_price: i64,
     pub line_total: i64,
+}
+
+/// How an order is paid and where the payment stands.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Payment {
+    Invoice,
+    /// Card, not paid yet: the stock is held until `due_at` (unix ms); `started` says whether a
+    /// Stripe Checkout Session exists (if not, starting it failed and "Pay now" retries).
+    CardAwaiting { due_at: Option<i64>, started: bool },
+    Card,
+}
+
+impl Payment {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Payment::Invoice => "Invoice (bank transfer within 14 days)",
+            Payment::CardAwaiting { .. } | Payment::Card => "Card",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -96,10 +118,25 @@ pub struct OrderView {
     pub timeline: Vec<TimelineStep>,
     pub lines: Vec<OrderLineView>,
     pub total: i64,
-    pub payment_method: String,
-    pub full_name: String,
-    pub ship_to: String,
+    pub payment: Payment,
+    pub email: String,
+    pub address: Address,
     pub placed_at: i64,
+}
+
+impl OrderView {
+    /// The page heading, following where the order is.
+    pub fn heading(&self) -> &'static str {
+        match (self.status, &self.payment) {
+            (OrderStatus::Placed, Payment::CardAwaiting { .. }) => "Your order is waiting for payment",
+            (OrderStatus::Placed, _) => "Thank you — your order is placed",
+            (OrderStatus::Paid, _) => "Thank you — your order is paid",
+            (OrderStatus::InProduction, _) => "Your order is being made",
+            (OrderStatus::Shipped, _) => "Your order is on its way",
+            (OrderStatus::Delivered, _) => "Your order was delivered",
+            (OrderStatus::Cancelled, _) => "Your order was cancelled",
+        }
+    }
 }
 
 /// Builds the timeline from the steps an order has reached (status and time, oldest first).
@@ -124,41 +161,28 @@ pub fn timeline(status: OrderStatus, events: &[(OrderStatus, i64)]) -> Vec<Timel
     steps
 }
 
-/// `abcd efgh`, `ABCD-EFGH` and `abcdefgh` are the same order number.
-pub fn normalize_number(text: &str) -> String {
-    let compact: String = text
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    if compact.len() == 8 {
-        format!("{}-{}", &compact[..4], &compact[4..])
-    } else {
-        compact
-    }
-}
-
 #[server(endpoint = "order")]
 pub async fn order(number: String) -> Result<OrderView, AppError> {
+    crate::limits::check_len("number", &number, 64)?;
     ssr::order_for_visitor(&number).await
 }
 
 #[server(endpoint = "lookup_order")]
 pub async fn lookup_order(number: String, email: String) -> Result<(), AppError> {
+    crate::limits::check_len("number", &number, 64)?;
+    crate::limits::check_len("email", &email, crate::address::MAX_EMAIL)?;
     let number = ssr::lookup(&number, &email).await?;
     leptos_axum::redirect(&format!("/orders/{number}"));
     Ok(())
 }
 
-/// Puts the lines of an earlier order back into the cart, checked against today's rules and stock.
+/// Puts the lines of an earlier order back into the cart, checked against today's rules and
+/// stock. The lines that could not be re-added, and why, are shown on the cart page.
 #[server(endpoint = "reorder")]
 pub async fn reorder(number: String) -> Result<(), AppError> {
-    let skipped = ssr::reorder(&number).await?;
-    leptos_axum::redirect(if skipped > 0 {
-        "/cart?reorder=partial"
-    } else {
-        "/cart"
-    });
+    crate::limits::check_len("number", &number, 64)?;
+    ssr::reorder(&number).await?;
+    leptos_axum::redirect("/cart");
     Ok(())
 }
 
@@ -196,10 +220,4 @@ mod tests {
         assert_eq!(steps.len(), 5);
     }
 
-    #[test]
-    fn order_numbers_are_normalised() {
-        assert_eq!(normalize_number(" abcd efgh "), "ABCD-EFGH");
-        assert_eq!(normalize_number("ABCD-EFGH"), "ABCD-EFGH");
-        assert_eq!(normalize_number("abc"), "ABC");
-    }
 }

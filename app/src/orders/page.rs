@@ -1,12 +1,13 @@
-//! The order page (confirmation and status) and the order lookup.
+//! The order page (confirmation, status, paying later) and the order lookup.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{LookupOrder, OrderStatus, OrderView, Reorder, TimelineStep};
-use crate::components::{ErrorBox, FieldError, LoadError, action_error, typed};
+use super::{LookupOrder, OrderStatus, OrderView, Payment, Reorder, TimelineStep};
+use crate::components::{ErrorBox, FieldError, LoadError, action_error, typed, url_error};
 use crate::money::format_price;
+use crate::time::{format_date, format_time};
 
 #[component]
 pub fn Timeline(steps: Vec<TimelineStep>) -> impl IntoView {
@@ -20,6 +21,7 @@ pub fn Timeline(steps: Vec<TimelineStep>) -> impl IntoView {
                         <li data-reached=step.reached.to_string() class:reached=step.reached class:cancelled=cancelled>
                             <span class="dot" aria-hidden="true"></span>
                             {step.status.label()}
+                            {step.at.map(|at| view! { <time class="when">{format_time(at)}</time> })}
                             {(!step.reached).then(|| view! { <span class="sr-only">" (not yet)"</span> })}
                         </li>
                     }
@@ -29,14 +31,25 @@ pub fn Timeline(steps: Vec<TimelineStep>) -> impl IntoView {
     }
 }
 
+/// The order at a glance (the account page lists these).
 #[component]
 pub fn OrderSummary(order: OrderView) -> impl IntoView {
-    let awaiting_card = order.payment_method == "card" && order.status == OrderStatus::Placed;
+    let awaiting_card = matches!(order.payment, Payment::CardAwaiting { .. });
     view! {
         <p class="order-number">"Order number: " <strong>{order.number.clone()}</strong></p>
-        <p class="status">"Status: " <strong>{order.status.label()}</strong></p>
-        {awaiting_card.then(|| view! { <p class="notice" role="status">"We are waiting for the card payment to be confirmed."</p> })}
+        <p class="status">
+            "Status: " <strong>{if awaiting_card { "Waiting for payment" } else { order.status.label() }}</strong>
+            <span class="muted">{format!(" · placed {}", format_date(order.placed_at))}</span>
+        </p>
         <Timeline steps=order.timeline.clone() />
+        <OrderLines order=order.clone() />
+    }
+}
+
+/// The items with their configurations, and the total.
+#[component]
+pub fn OrderLines(order: OrderView) -> impl IntoView {
+    view! {
         <table class="order-lines">
             <caption class="sr-only">"Items"</caption>
             <thead>
@@ -59,6 +72,59 @@ pub fn OrderSummary(order: OrderView) -> impl IntoView {
                 <tr><th scope="row" colspan="2">"Total"</th><td>{format_price(order.total)}</td></tr>
             </tfoot>
         </table>
+    }
+}
+
+/// Everything about one order: when, what, where to, how it is paid, and each step with its time.
+#[component]
+pub fn OrderDetails(order: OrderView) -> impl IntoView {
+    let payment = order.payment.label();
+    view! {
+        <dl class="order-facts">
+            <div><dt>"Order number"</dt><dd class="order-number"><strong>{order.number.clone()}</strong></dd></div>
+            <div><dt>"Placed"</dt><dd>{format_time(order.placed_at)}</dd></div>
+            <div><dt>"Status"</dt><dd data-testid="order-status">{order.status.label()}</dd></div>
+            <div><dt>"Payment"</dt><dd>{payment}</dd></div>
+            <div><dt>"Deliver to"</dt><dd>{order.address.full_name.clone()}<br />{order.address.one_line()}</dd></div>
+        </dl>
+        <h2>"Progress"</h2>
+        <Timeline steps=order.timeline.clone() />
+        <h2>"Items"</h2>
+        <OrderLines order />
+    }
+}
+
+/// For a card order that is not paid yet: when its items are released, "Pay now" and "Pay by
+/// invoice instead". Plain forms: paying is a navigation to the payment page either way.
+#[component]
+fn PaymentPanel(number: String, due_at: Option<i64>, started: bool) -> impl IntoView {
+    let pay_error = url_error("/api/pay_now");
+    let invoice_error = url_error("/api/pay_by_invoice");
+    view! {
+        <section class="notice payment-panel" aria-labelledby="payment-heading">
+            <h2 id="payment-heading">"Payment needed"</h2>
+            {(!started).then(|| view! {
+                <p>"We could not reach our card payment provider when you placed the order. Your order is saved and nothing has been charged."</p>
+            })}
+            <p>
+                {match due_at {
+                    Some(due) => format!("Your items are reserved until {}. Pay by card now, or choose to pay by invoice.", format_time(due)),
+                    None => "Pay by card now, or choose to pay by invoice.".to_owned(),
+                }}
+            </p>
+            <ErrorBox error=pay_error />
+            <ErrorBox error=invoice_error />
+            <div class="actions">
+                <form method="post" action="/api/pay_now" class="inline-form">
+                    <input type="hidden" name="number" value=number.clone() />
+                    <button type="submit" class="button primary">"Pay now"</button>
+                </form>
+                <form method="post" action="/api/pay_by_invoice" class="inline-form">
+                    <input type="hidden" name="number" value=number />
+                    <button type="submit" class="button secondary">"Pay by invoice instead"</button>
+                </form>
+            </div>
+        </section>
     }
 }
 
@@ -90,9 +156,18 @@ pub fn OrderPage() -> impl IntoView {
                     match order.await {
                         Ok(order) => {
                             let number = order.number.clone();
+                            let heading = order.heading();
+                            let payment = match order.payment {
+                                Payment::CardAwaiting { due_at, started } => Some(view! {
+                                    <PaymentPanel number=number.clone() due_at started />
+                                }),
+                                _ => None,
+                            };
                             view! {
-                                <h1>"Thank you — your order"</h1>
-                                <OrderSummary order />
+                                <Title text=format!("{heading} — Atelier") />
+                                <h1>{heading}</h1>
+                                {payment}
+                                <OrderDetails order />
                                 <p class="muted">"Keep the order number: with it and your email you can follow the order at any time."</p>
                                 <ReorderButton number />
                             }

@@ -581,7 +581,28 @@ impl Configurator {
                 }
             }
         }
-        let best = crate::ilp::cheapest(&self.compiled, &allowed, &linear, price_limit);
+        // Without limits the diagram's own dynamic programme is exact and cannot fail, so the
+        // ILP is only for limits. If the solver gives up (numerics, iteration limit), the exact
+        // minimum still answers whenever it happens to respect the limits, rather than the
+        // buyer being told there is no valid product.
+        let exact = || {
+            self.compiled.optimum(&allowed, true).filter(|(cost, values)| {
+                price_limit.is_none_or(|p| *cost <= p)
+                    && linear.iter().all(|(weights, max)| {
+                        values
+                            .iter()
+                            .enumerate()
+                            .map(|(v, &a)| weights[v][a as usize])
+                            .sum::<i64>()
+                            <= *max
+                    })
+            })
+        };
+        let best = if linear.is_empty() && price_limit.is_none() {
+            exact()
+        } else {
+            crate::ilp::cheapest(&self.compiled, &allowed, &linear, price_limit).or_else(exact)
+        };
         Ok(best.map(|(_, assignment)| {
             assignment
                 .iter()

@@ -82,10 +82,24 @@ pub fn config(database_url: &str) -> Config {
         site_url: None,
         site_root: "target/site".into(),
         output_name: "atelier".into(),
+        hash_files: false,
         stripe: None,
         demo: true,
-        demo_merchandiser_password: Some(app::state::Secret::new(MERCHANDISER_PASSWORD)),
+        demo_merchandiser_password: Some(app::state::Secret::from(MERCHANDISER_PASSWORD)),
         json_logs: false,
+        payment_hold: std::time::Duration::from_secs(30 * 60),
+        trusted_proxies: Vec::new(),
+        jobs_every: std::time::Duration::from_secs(1),
+    }
+}
+
+/// Card payments against a local fake Stripe.
+pub fn stripe_settings(stripe: &fake_stripe::Running) -> app::state::StripeSettings {
+    app::state::StripeSettings {
+        secret_key: app::state::Secret::from(stripe.secret_key()),
+        webhook_secret: app::state::Secret::from(stripe.webhook_secret()),
+        api_base: stripe.base_url().to_owned(),
+        timeout: Duration::from_secs(5),
     }
 }
 
