@@ -319,6 +319,20 @@ async fn a_client_that_gave_up_on_a_slow_answer_gets_the_same_session_by_retryin
 }
 
 #[tokio::test]
+async fn a_fake_that_was_shut_down_is_unreachable_to_async_stripe() {
+    let fake = start().await;
+    let client = client(&fake).with_strategy(RequestStrategy::Retry(2));
+    fake.shutdown().await;
+
+    let result = create(&client).await;
+
+    assert!(
+        matches!(result, Err(StripeError::ClientError(_))),
+        "{result:?}"
+    );
+}
+
+#[tokio::test]
 async fn fault_controls_work_over_http() {
     let fake = start().await;
     let http = http();
