@@ -147,10 +147,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/v1/checkout/sessions/{id}/line_items", get(line_items))
         .route("/v1", axum::routing::any(unknown_url))
         .route("/v1/{*rest}", axum::routing::any(unknown_url))
-        .layer(middleware::from_fn_with_state(
-            shared.clone(),
-            record_and_authenticate,
-        ))
+        .layer(middleware::from_fn_with_state(shared.clone(), front_door))
         .with_state(shared)
 }
 
@@ -167,11 +164,8 @@ fn not_executed(error: ApiError) -> Response {
     response
 }
 
-async fn record_and_authenticate(
-    State(shared): State<Arc<Shared>>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// Every `/v1` request passes here, in the order the module documentation gives.
+async fn front_door(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
         return ApiError::invalid("Request body too large.", None).into_response();
