@@ -1,6 +1,7 @@
 //! Test controls under `/_test/…` (JSON): inspect what the shop sent and what was delivered,
-//! and steer webhook delivery — hold and release in any order, redeliver, send stale, forged or
-//! raw payloads. The same operations are methods on [`crate::Running`].
+//! steer webhook delivery — hold and release in any order, redeliver, send stale, forged or
+//! raw payloads — expire sessions whose time has come, and inject faults into the `/v1` API.
+//! The same operations are methods on [`crate::Running`].
 
 use std::sync::Arc;
 
@@ -13,7 +14,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::store::{ControlError, Shared};
+use crate::fault::{Failure, FaultError, Route};
+use crate::store::{ControlError, Shared, now};
 use crate::webhook::{DeliveryKind, Signing};
 
 /// Default age of a stale signature: well past Stripe's 300 s tolerance.
@@ -25,6 +27,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_test/reset", post(reset))
         .route("/_test/requests", get(requests))
         .route("/_test/sessions", get(sessions))
+        .route("/_test/sessions/expire_due", post(expire_due))
         .route("/_test/sessions/{id}", get(session))
         .route("/_test/sessions/{id}/pay", post(pay))
         .route("/_test/sessions/{id}/expire", post(expire))
@@ -40,6 +43,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_test/hold", post(hold))
         .route("/_test/release", post(release))
         .route("/_test/raw", post(raw))
+        .route("/_test/faults", get(faults).delete(clear_faults))
+        .route("/_test/faults/fail", post(fail))
+        .route("/_test/faults/delay", post(delay))
         .with_state(shared)
 }
 
@@ -51,6 +57,12 @@ impl IntoResponse for ControlError {
             Self::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
         };
         (status, Json(json!({"error": self.to_string()}))).into_response()
+    }
+}
+
+impl IntoResponse for FaultError {
+    fn into_response(self) -> Response {
+        bad_request(self.to_string())
     }
 }
 
@@ -110,6 +122,25 @@ async fn expire(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Re
         }
         Err(e) => e.into_response(),
     }
+}
+
+#[derive(Deserialize, Default)]
+struct ExpireDueBody {
+    /// Unix seconds; the fake's clock when absent.
+    now: Option<i64>,
+}
+
+async fn expire_due(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
+    let parsed: ExpireDueBody = match body(&bytes) {
+        Ok(b) => b,
+        Err(e) => return bad_request(e),
+    };
+    let expired = shared.expire_due(parsed.now.unwrap_or_else(now)).await;
+    let expired: Vec<Value> = expired
+        .into_iter()
+        .map(|e| json!({"session": e.session, "event": e.event, "delivery": e.delivery}))
+        .collect();
+    to_json(expired)
 }
 
 async fn events(State(shared): State<Arc<Shared>>) -> Response {
@@ -253,4 +284,85 @@ async fn raw(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
         }
     };
     to_json(shared.send_raw(&parsed.payload, &signing).await)
+}
+
+/// The route part of a fault request; `method` absent means every method.
+fn route(method: Option<&str>, path: String) -> Route {
+    match method {
+        Some(method) => Route::new(method, path),
+        None => Route::any(path),
+    }
+}
+
+async fn faults(State(shared): State<Arc<Shared>>) -> Response {
+    to_json(shared.faults())
+}
+
+async fn clear_faults(State(shared): State<Arc<Shared>>) -> Response {
+    shared.clear_faults();
+    to_json(shared.faults())
+}
+
+#[derive(Deserialize)]
+struct FailBody {
+    method: Option<String>,
+    path: String,
+    #[serde(default = "one")]
+    count: u32,
+    #[serde(default = "internal_server_error")]
+    status: u16,
+    #[serde(default)]
+    should_retry: Option<bool>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn internal_server_error() -> u16 {
+    500
+}
+
+async fn fail(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
+    let parsed: FailBody = match serde_json::from_slice(&bytes) {
+        Ok(b) => b,
+        Err(e) => return bad_request(format!("invalid JSON body: {e}")),
+    };
+    let failure = Failure {
+        status: parsed.status,
+        should_retry: parsed.should_retry,
+    };
+    match shared.fail_next(
+        route(parsed.method.as_deref(), parsed.path),
+        parsed.count,
+        failure,
+    ) {
+        Ok(()) => to_json(shared.faults()),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+struct DelayBody {
+    method: Option<String>,
+    path: String,
+    ms: u64,
+    /// The next `count` requests only; absent means every one until cleared.
+    #[serde(default)]
+    count: Option<u32>,
+}
+
+async fn delay(State(shared): State<Arc<Shared>>, bytes: Bytes) -> Response {
+    let parsed: DelayBody = match serde_json::from_slice(&bytes) {
+        Ok(b) => b,
+        Err(e) => return bad_request(format!("invalid JSON body: {e}")),
+    };
+    match shared.delay(
+        route(parsed.method.as_deref(), parsed.path),
+        std::time::Duration::from_millis(parsed.ms),
+        parsed.count,
+    ) {
+        Ok(()) => to_json(shared.faults()),
+        Err(e) => e.into_response(),
+    }
 }

@@ -20,7 +20,9 @@
 
 pub mod api;
 mod control;
+pub mod fault;
 pub mod form;
+mod idempotency;
 mod model;
 mod pay;
 mod store;
@@ -36,7 +38,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use store::{ControlError, EventRecord, PayOutcome, RecordedRequest};
+pub use fault::{Failure, Fault, FaultError, FaultKind, Route};
+pub use store::{ControlError, EventRecord, Expiry, PayOutcome, RecordedRequest};
 pub use webhook::{Delivery, DeliveryKind, Signing, signature_header};
 
 /// Default secret key the fake accepts (and the binary's default).
@@ -253,6 +256,43 @@ impl Running {
         Ok((session, event, delivery))
     }
 
+    /// Expires every open session whose `expires_at` is at or before `now` (unix seconds), and
+    /// delivers `checkout.session.expired` for each (awaiting each delivery), as Stripe does
+    /// when the time comes. Pass a `now` in the future to jump ahead instead of waiting.
+    pub async fn expire_due(&self, now: i64) -> Vec<Expiry> {
+        self.shared.expire_due(now).await
+    }
+
+    /// Answers the next `count` requests matching `route` with `failure` (a 5xx Stripe
+    /// `api_error`) instead of executing them. Nothing is stored against their idempotency
+    /// keys, so a retry with the same key executes for real. Failures added for the same
+    /// route apply one after the other.
+    pub fn fail_next(&self, route: Route, count: u32, failure: Failure) -> Result<(), FaultError> {
+        self.shared.fail_next(route, count, failure)
+    }
+
+    /// Holds back every answer to requests matching `route` by `delay` until cleared; the
+    /// request itself is executed at once. Replaces an earlier `delay` for the same route;
+    /// [`Duration::ZERO`] removes it. Other requests and the `/_test` controls are not held up.
+    pub fn delay(&self, route: Route, delay: Duration) -> Result<(), FaultError> {
+        self.shared.delay(route, delay, None)
+    }
+
+    /// Like [`Running::delay`], for the next `count` matching requests only.
+    pub fn delay_next(&self, route: Route, count: u32, delay: Duration) -> Result<(), FaultError> {
+        self.shared.delay(route, delay, Some(count))
+    }
+
+    /// The injected faults still in force, oldest first.
+    pub fn faults(&self) -> Vec<Fault> {
+        self.shared.faults()
+    }
+
+    /// Removes every injected fault (answers already being delayed still arrive late).
+    pub fn clear_faults(&self) {
+        self.shared.clear_faults();
+    }
+
     /// Sends an event again with the same id and payload, as Stripe's retries do.
     pub async fn redeliver(&self, event_id: &str) -> Result<Delivery, ControlError> {
         self.shared
@@ -284,7 +324,8 @@ impl Running {
         self.shared.send_raw(payload, &signing).await
     }
 
-    /// Forgets sessions, requests, events, deliveries and held events (keeps the webhook URL).
+    /// Forgets sessions, requests, idempotency keys, faults, events, deliveries and held events
+    /// (keeps the webhook URL).
     pub fn reset(&self) {
         self.shared.reset();
     }

@@ -1,5 +1,5 @@
-//! The fake's memory and its operations: sessions, recorded API requests, events, the webhook
-//! queue and the delivery log. Both the HTTP handlers and the Rust `Running` handle go through
+//! The fake's memory and its operations: sessions, recorded API requests, idempotency keys,
+//! injected faults, events, the webhook queue and the delivery log. Both the HTTP handlers and the Rust `Running` handle go through
 //! [`Shared`], so the `/_test` endpoints and the Rust methods cannot drift apart.
 
 use std::sync::{Mutex, MutexGuard};
@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::Notify;
 
+use crate::fault::{Failure, Fault, FaultError, Faults, Plan, Route};
+use crate::idempotency::{Claim, Fingerprint, Keys, StoredResponse};
 use crate::model::{self, IdSource, Session, SessionStatus};
 use crate::webhook::{Delivery, DeliveryKind, Signing};
 
@@ -35,6 +37,31 @@ pub struct RecordedRequest {
     pub authorized: bool,
     /// The status the fake answered with (0 while the request is being handled).
     pub status: u16,
+    /// Answered with the stored response of an earlier request with the same idempotency key;
+    /// nothing was executed.
+    #[serde(default)]
+    pub replayed: bool,
+    /// Answered with an injected failure; nothing was executed.
+    #[serde(default)]
+    pub injected_failure: bool,
+}
+
+impl RecordedRequest {
+    /// The `Idempotency-Key` header the client sent, if any.
+    pub fn idempotency_key(&self) -> Option<&str> {
+        self.headers.get("idempotency-key").map(String::as_str)
+    }
+}
+
+/// How the API answered a recorded request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Answer {
+    /// By the handler or the checks before it (authentication, idempotency conflicts).
+    Handled,
+    /// With a stored idempotent response.
+    Replayed,
+    /// With an injected failure.
+    InjectedFailure,
 }
 
 /// An event the fake created (or was asked to create), with the exact bytes it sends.
@@ -78,6 +105,17 @@ pub enum ControlError {
     Timeout(Duration),
 }
 
+/// What expiring a session did.
+#[derive(Debug, Clone)]
+pub struct Expiry {
+    /// The session after expiry, as Stripe JSON.
+    pub session: Value,
+    /// The `checkout.session.expired` event.
+    pub event: EventRecord,
+    /// Its delivery, unless deliveries are held.
+    pub delivery: Option<Delivery>,
+}
+
 /// What paying a session did.
 #[derive(Debug, Clone)]
 pub struct PayOutcome {
@@ -100,6 +138,8 @@ struct State {
     webhook_url: Option<String>,
     hold: bool,
     held: Vec<String>,
+    keys: Keys,
+    faults: Faults,
 }
 
 /// Settings the running server needs.
@@ -178,15 +218,61 @@ impl Shared {
         seq
     }
 
-    pub(crate) fn set_request_status(&self, seq: u64, status: u16) {
+    pub(crate) fn finish_request(&self, seq: u64, status: u16, answer: Answer) {
         let mut state = self.state();
         if let Some(r) = state.requests.iter_mut().find(|r| r.seq == seq) {
             r.status = status;
+            r.replayed = answer == Answer::Replayed;
+            r.injected_failure = answer == Answer::InjectedFailure;
         }
     }
 
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
         self.state().requests.clone()
+    }
+
+    // ---- idempotency keys and faults --------------------------------------------------
+
+    pub(crate) fn claim_key(&self, key: &str, request: Fingerprint) -> Claim {
+        self.state().keys.claim(key, request)
+    }
+
+    pub(crate) fn complete_key(&self, key: &str, response: StoredResponse) {
+        self.state().keys.complete(key, response);
+    }
+
+    pub(crate) fn release_key(&self, key: &str) {
+        self.state().keys.release(key);
+    }
+
+    pub(crate) fn take_fault(&self, method: &str, path: &str) -> Plan {
+        self.state().faults.take(method, path)
+    }
+
+    pub(crate) fn fail_next(
+        &self,
+        route: Route,
+        count: u32,
+        failure: Failure,
+    ) -> Result<(), FaultError> {
+        self.state().faults.fail_next(route, count, failure)
+    }
+
+    pub(crate) fn delay(
+        &self,
+        route: Route,
+        delay: Duration,
+        count: Option<u32>,
+    ) -> Result<(), FaultError> {
+        self.state().faults.delay(route, delay, count)
+    }
+
+    pub(crate) fn faults(&self) -> Vec<Fault> {
+        self.state().faults.list()
+    }
+
+    pub(crate) fn clear_faults(&self) {
+        self.state().faults.clear();
     }
 
     // ---- sessions ---------------------------------------------------------------------
@@ -241,12 +327,35 @@ impl Shared {
     /// Expires an open session and emits `checkout.session.expired`; returns the session
     /// and the event, which the caller dispatches (now or in the background).
     pub(crate) fn expire(&self, id: &str) -> Result<(Value, EventRecord), ControlError> {
-        let mut state = self.state();
-        let session = open_session(&mut state, id)?;
-        session.status = SessionStatus::Expired;
-        let session = session.clone();
-        let event = new_event(&mut state, "checkout.session.expired", &session);
-        Ok((session.to_json(false), event))
+        expire_open(&mut self.state(), id)
+    }
+
+    /// Expires every open session whose `expires_at` is at or before `now` (unix seconds), as
+    /// Stripe does when the time comes, and delivers `checkout.session.expired` for each, oldest
+    /// session first.
+    pub(crate) async fn expire_due(&self, now: i64) -> Vec<Expiry> {
+        let expired: Vec<(Value, EventRecord)> = {
+            let mut state = self.state();
+            let due: Vec<String> = state
+                .sessions
+                .iter()
+                .filter(|s| s.status == SessionStatus::Open && s.expires_at <= now)
+                .map(|s| s.id.clone())
+                .collect();
+            due.iter()
+                .filter_map(|id| expire_open(&mut state, id).ok())
+                .collect()
+        };
+        let mut out = Vec::with_capacity(expired.len());
+        for (session, event) in expired {
+            let delivery = self.dispatch(&event).await;
+            out.push(Expiry {
+                session,
+                event,
+                delivery,
+            });
+        }
+        out
     }
 
     // ---- events and deliveries --------------------------------------------------------
@@ -476,6 +585,14 @@ fn open_session<'a>(state: &'a mut State, id: &str) -> Result<&'a mut Session, C
         });
     }
     Ok(session)
+}
+
+fn expire_open(state: &mut State, id: &str) -> Result<(Value, EventRecord), ControlError> {
+    let session = open_session(state, id)?;
+    session.status = SessionStatus::Expired;
+    let session = session.clone();
+    let event = new_event(state, "checkout.session.expired", &session);
+    Ok((session.to_json(false), event))
 }
 
 fn new_event(state: &mut State, event_type: &str, session: &Session) -> EventRecord {
