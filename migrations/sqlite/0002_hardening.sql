@@ -10,6 +10,9 @@ create unique index orders_checkout_key on orders (checkout_key);
 -- session's URL, when the held stock is released if still unpaid, and which job claimed the release.
 alter table orders add column payment_attempt bigint not null default 0;
 alter table orders add column stripe_session_url text;
+-- When the attempt's session expires, fixed at its first create so every retry sends the same
+-- parameters (Stripe refuses a reused idempotency key with different ones).
+alter table orders add column stripe_expires_at bigint;
 alter table orders add column payment_due_at bigint;
 alter table orders add column release_claimed_at bigint;
 create index orders_payment_due on orders (payment_due_at);

@@ -20,6 +20,7 @@ fn the_binary_logs_json_with_request_ids_and_exits_cleanly_on_sigterm() {
         )
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("ATELIER_LOG_FORMAT", "json")
+        .env("ATELIER_DEMO", "1")
         .env(
             "ATELIER_DEMO_MERCHANDISER_PASSWORD",
             "process-test-password",

@@ -116,12 +116,7 @@ pub async fn start_payment(state: &AppState, order: &OrderRow) -> Result<String,
     .map_err(|e| PaymentProblem::Database(e.to_string()))?;
     let site = state.settings.site_base();
     let order_url = format!("{site}/orders/{}", order.number);
-    let now_s = now_ms() / 1000;
-    let due_s = order.payment_due_at.unwrap_or(now_ms()) / 1000;
-    let expires_at = due_s.clamp(
-        now_s + MIN_SESSION_LIFETIME_S,
-        now_s + MAX_SESSION_LIFETIME_S,
-    );
+    let expires_at = attempt_expiry(state, order).await?;
     let mut params = CreateCheckoutSession::new();
     params.mode = Some(CheckoutSessionMode::Payment);
     params.success_url = Some(&order_url);
@@ -163,9 +158,12 @@ pub async fn start_payment(state: &AppState, order: &OrderRow) -> Result<String,
         Ok(session) => session,
         Err(error) => {
             if let CallError::Refused { status, .. } = &error
-                && (*status >= 500 || *status == 429)
+                && *status != 409
             {
-                // Stripe keeps a 5xx under its key: the next try needs a fresh attempt number.
+                // Stripe answered, so this attempt is over: it keeps a 5xx under its key, and a
+                // 4xx (say, an expiry that became too soon) would be answered again. The next
+                // try is a fresh attempt. A timeout or no answer keeps the key: the session may
+                // exist, and the same key gets it back. 409: the same key is still running.
                 next_attempt(state, order).await?;
             }
             tracing::warn!(order = %order.number, error = ?error, "creating the Stripe Checkout Session failed");
@@ -189,10 +187,44 @@ pub async fn start_payment(state: &AppState, order: &OrderRow) -> Result<String,
     Ok(url)
 }
 
+/// When this attempt's session expires: at the payment deadline, but within what Stripe allows
+/// (30 minutes to 24 hours from creation). Fixed at the attempt's first create, so every retry
+/// sends the very same parameters with its idempotency key.
+async fn attempt_expiry(state: &AppState, order: &OrderRow) -> Result<i64, PaymentProblem> {
+    if let Some(fixed) = order.stripe_expires_at {
+        return Ok(fixed);
+    }
+    let now_s = now_ms() / 1000;
+    let due_s = order.payment_due_at.unwrap_or(now_ms()) / 1000;
+    let expires_at = due_s.clamp(
+        now_s + MIN_SESSION_LIFETIME_S,
+        now_s + MAX_SESSION_LIFETIME_S,
+    );
+    let database = |e: sqlx::Error| PaymentProblem::Database(e.to_string());
+    sqlx::query(
+        "update orders set stripe_expires_at = $1
+         where id = $2 and payment_attempt = $3 and stripe_expires_at is null",
+    )
+    .bind(expires_at)
+    .bind(&order.id)
+    .bind(order.payment_attempt)
+    .execute(&state.pool)
+    .await
+    .map_err(database)?;
+    // Another request may have fixed it first: theirs counts.
+    let fixed: Option<i64> =
+        sqlx::query_scalar("select stripe_expires_at from orders where id = $1")
+            .bind(&order.id)
+            .fetch_one(&state.pool)
+            .await
+            .map_err(database)?;
+    Ok(fixed.unwrap_or(expires_at))
+}
+
 async fn next_attempt(state: &AppState, order: &OrderRow) -> Result<(), PaymentProblem> {
     sqlx::query(
         "update orders set payment_attempt = payment_attempt + 1, stripe_session_id = null,
-                stripe_session_url = null, updated_at = $1
+                stripe_session_url = null, stripe_expires_at = null, updated_at = $1
          where id = $2 and payment_attempt = $3",
     )
     .bind(now_ms())
@@ -250,9 +282,17 @@ pub async fn pay_now(number: &str) -> Result<String, AppError> {
     let order = crate::orders::ssr::order_by_id(&state.pool, &order.id)
         .await?
         .ok_or_else(|| crate::error::internal("order vanished"))?;
-    start_payment(&state, &order)
-        .await
-        .map_err(|_| unavailable())
+    match start_payment(&state, &order).await {
+        Ok(url) => Ok(url),
+        Err(_) => {
+            // If Stripe ended that attempt (it answered an error), one fresh attempt at once.
+            let again = crate::orders::ssr::order_by_id(&state.pool, &order.id)
+                .await?
+                .filter(|again| again.payment_attempt != order.payment_attempt)
+                .ok_or_else(unavailable)?;
+            start_payment(&state, &again).await.map_err(|_| unavailable())
+        }
+    }
 }
 
 /// "Pay by invoice instead": the open Checkout Session is expired at Stripe first, so the

@@ -44,13 +44,15 @@ pub struct OrderRow {
     pub currency: String,
     pub stripe_session_id: Option<String>,
     pub stripe_session_url: Option<String>,
+    /// Unix seconds at which this attempt's Checkout Session expires.
+    pub stripe_expires_at: Option<i64>,
     pub payment_attempt: i64,
     pub payment_due_at: Option<i64>,
     pub created_at: i64,
 }
 
 pub const ORDER_COLUMNS: &str = "id, number, customer_id, email, full_name, address, city, postal_code, country, \
-     payment_method, status, total, currency, stripe_session_id, stripe_session_url, payment_attempt, payment_due_at, created_at";
+     payment_method, status, total, currency, stripe_session_id, stripe_session_url, stripe_expires_at, payment_attempt, payment_due_at, created_at";
 
 pub async fn order_by_number(pool: &AnyPool, number: &str) -> Result<Option<OrderRow>, AppError> {
     Ok(sqlx::query_as::<_, OrderRow>(&format!(
@@ -327,7 +329,7 @@ pub async fn reorder(number: &str) -> Result<(), AppError> {
     let mut problems = Vec::new();
     for (product_id, product_name, configuration, quantity) in &lines {
         let Some(product) = product_by_id(&state.pool, product_id).await? else {
-            problems.push(format!("{product_name}: no longer sold."));
+            problems.push(format!("{product_name} is no longer sold."));
             continue;
         };
         let configuration: BTreeMap<String, String> =
@@ -335,7 +337,12 @@ pub async fn reorder(number: &str) -> Result<(), AppError> {
         if let Err(error) =
             crate::cart::ssr::add(&product.slug, configuration, Some(&quantity.to_string())).await
         {
-            problems.push(format!("{}: {error}", product.name));
+            let reason = error.to_string();
+            problems.push(if reason.contains(&product.name) {
+                reason
+            } else {
+                format!("{}: {reason}", product.name)
+            });
         }
     }
     if problems.len() == lines.len() {

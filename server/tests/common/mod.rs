@@ -144,6 +144,12 @@ impl Shop {
     pub fn visitor(&self) -> Visitor {
         Visitor::new(&self.url(""))
     }
+
+    /// A visitor on another machine: its connections come from `ip` (any 127.x.y.z works on
+    /// Linux loopback), so per-client limits see a different client.
+    pub fn visitor_at(&self, ip: &str) -> Visitor {
+        Visitor::build(&self.url(""), &self.url(""), Some(ip.parse().unwrap()))
+    }
 }
 
 #[derive(Clone)]
@@ -154,12 +160,22 @@ pub struct Visitor {
 
 impl Visitor {
     pub fn new(base: &str) -> Visitor {
+        Visitor::build(base, base, None)
+    }
+
+    /// A browser on a page of `origin` (the shop's public URL, which a proxy may put in front
+    /// of `base`), connecting from `local` when given.
+    pub fn build(base: &str, origin: &str, local: Option<std::net::IpAddr>) -> Visitor {
         let mut headers = HeaderMap::new();
-        headers.insert(ORIGIN, HeaderValue::from_str(base).unwrap());
+        headers.insert(
+            ORIGIN,
+            HeaderValue::from_str(origin.trim_end_matches('/')).unwrap(),
+        );
         let client = Client::builder()
             .cookie_store(true)
             .redirect(redirect::Policy::none())
             .default_headers(headers)
+            .local_address(local)
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap();
