@@ -21,21 +21,26 @@ where
 {
     let query = use_query_map();
     let draft = form_draft(S::PATH);
+    // Rendered after a plain form post, the action already holds the error from the URL; the
+    // values typed come from the draft cookie (an error from a hydrated call carries its own).
+    let with_draft = move |mut error: AppError| {
+        if let AppError::Validation { values, .. } | AppError::BadCredentials { values } =
+            &mut error
+            && values.is_empty()
+        {
+            values.extend(draft.clone());
+        }
+        error
+    };
     Signal::derive(move || {
         if let Some(result) = action.value().get() {
-            return result.err();
+            return result.err().map(with_draft.clone());
         }
         let query = query.read();
         if query.get_str("__path") == Some(S::PATH) {
-            query.get_str("__err").map(|encoded| {
-                let mut error = ServerFnUrlError::<AppError>::decode_err(encoded);
-                if let AppError::Validation { values, .. } | AppError::BadCredentials { values } =
-                    &mut error
-                {
-                    values.extend(draft.clone());
-                }
-                error
-            })
+            query
+                .get_str("__err")
+                .map(|encoded| with_draft.clone()(ServerFnUrlError::<AppError>::decode_err(encoded)))
         } else {
             None
         }

@@ -56,12 +56,24 @@ pub async fn place(
             repeated: true,
         });
     }
-    let cart_id = session::cart_id(session, false)
-        .await?
-        .ok_or_else(empty_cart)?;
+    // An empty cart may be this very form's doing: a post of it committed since the check above.
+    let repeat_or_empty = || async {
+        if let Some(key) = checkout_key
+            && let Some(order) = order_for_key(state, session, key).await?
+        {
+            return Ok(Placed {
+                order,
+                repeated: true,
+            });
+        }
+        Err(empty_cart())
+    };
+    let Some(cart_id) = session::cart_id(session, false).await? else {
+        return repeat_or_empty().await;
+    };
     let priced = price_cart(state, &cart_id).await?;
     if priced.is_empty() {
-        return Err(empty_cart());
+        return repeat_or_empty().await;
     }
 
     let mut tx = begin_write(&state.pool).await?;
@@ -113,14 +125,13 @@ pub async fn place(
         .collect();
     if now_in_cart != priced_lines {
         tx.rollback().await?;
-        return Err(if now_in_cart.is_empty() {
-            empty_cart()
-        } else {
-            AppError::Conflict(
-                "Your cart changed while the order was being placed. Please check it and place the order again."
-                    .into(),
-            )
-        });
+        if now_in_cart.is_empty() {
+            return repeat_or_empty().await;
+        }
+        return Err(AppError::Conflict(
+            "Your cart changed while the order was being placed. Please check it and place the order again."
+                .into(),
+        ));
     }
     let wanted = stock::keys(priced.iter().map(|line| StockLine {
         product_id: &line.product_id,
