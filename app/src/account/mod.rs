@@ -38,7 +38,8 @@ pub async fn register(full_name: String, email: String, password: String) -> Res
     use crate::limits::check_len;
     check_len("full_name", &full_name, crate::address::MAX_NAME + 10)?;
     check_len("email", &email, crate::address::MAX_EMAIL + 10)?;
-    check_len("password", &password, MAX_PASSWORD)?;
+    // Beyond any password we accept, but short enough to say why in the words of the form.
+    check_len("password", &password, 4 * MAX_PASSWORD)?;
     ssr::register(&full_name, &email, &password).await?;
     leptos_axum::redirect("/account");
     Ok(())
