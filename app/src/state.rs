@@ -77,9 +77,11 @@ pub struct Limits {
 }
 
 impl Limits {
+    /// Hashing is pure CPU and memory: more at once than cores only costs memory. Engine work
+    /// is shorter and sometimes waits on nothing, so it gets twice as many.
     pub fn for_cores(cores: usize) -> Limits {
         Limits {
-            hashing: Arc::new(Semaphore::new(cores.max(1) * 2)),
+            hashing: Arc::new(Semaphore::new(cores.max(2))),
             engine: Arc::new(Semaphore::new(cores.max(1) * 2)),
         }
     }

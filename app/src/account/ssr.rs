@@ -1,7 +1,7 @@
 //! Account storage and password checks.
 
 use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, SaltString};
 use std::collections::BTreeMap;
 
 use super::{AccountView, CustomerView, MAX_PASSWORD, MIN_PASSWORD};
@@ -51,14 +51,85 @@ async fn with_hashing_slot<T: Send + 'static>(
     .map_err(crate::error::internal)
 }
 
+/// argon2's working memory (19 MiB per hash with the default parameters), kept and reused:
+/// freshly allocated for each hash, the allocator keeps it per thread, and a flood of logins
+/// across the blocking pool's many threads grew the process past a gigabyte. With at most
+/// `limits.hashing` hashes at a time, at most that many buffers exist.
+static HASH_MEMORY: std::sync::Mutex<Vec<Vec<argon2::Block>>> = std::sync::Mutex::new(Vec::new());
+
+fn with_hash_memory<T>(blocks: usize, work: impl FnOnce(&mut [argon2::Block]) -> T) -> T {
+    let reused = HASH_MEMORY
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .pop()
+        .filter(|memory| memory.len() >= blocks);
+    let mut memory = reused.unwrap_or_else(|| vec![argon2::Block::default(); blocks]);
+    let result = work(&mut memory[..blocks]);
+    HASH_MEMORY
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .push(memory);
+    result
+}
+
+/// The argon2 output of `password` with `salt` under `argon`, computed in reused memory.
+fn argon2_output(
+    argon: &Argon2<'_>,
+    password: &str,
+    salt: argon2::password_hash::Salt<'_>,
+    length: usize,
+) -> Result<argon2::password_hash::Output, String> {
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes).map_err(|e| e.to_string())?;
+    with_hash_memory(argon.params().block_count(), |memory| {
+        argon2::password_hash::Output::init_with(length, |out| {
+            argon
+                .hash_password_into_with_memory(password.as_bytes(), salt_bytes, out, memory)
+                .map_err(|_| argon2::password_hash::Error::Crypto)
+        })
+        .map_err(|e| e.to_string())
+    })
+}
+
 /// Hashes with argon2id (the crate's default parameters: 19 MiB, 2 passes), right here on this
-/// thread: for start-up; requests go through [`hash_password`].
+/// thread, as a PHC string: for start-up; requests go through [`hash_password`].
 pub fn hash_blocking(password: &str) -> Result<String, String> {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|e| e.to_string())
+    let argon = Argon2::default();
+    let params = argon.params().clone();
+    let length = params
+        .output_len()
+        .unwrap_or(argon2::Params::DEFAULT_OUTPUT_LEN);
+    let output = argon2_output(&argon, password, salt.as_salt(), length)?;
+    let hash = PasswordHash {
+        algorithm: argon2::Algorithm::Argon2id.ident(),
+        version: Some(argon2::Version::V0x13.into()),
+        params: argon2::password_hash::ParamsString::try_from(&params)
+            .map_err(|e| e.to_string())?,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    };
+    Ok(hash.to_string())
+}
+
+/// Whether `password` matches the PHC string `hash` (any argon2 variant and parameters it names).
+pub fn verify_blocking(password: &str, hash: &str) -> Result<bool, String> {
+    let parsed = PasswordHash::new(hash).map_err(|e| e.to_string())?;
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return Err("password hash without salt or output".to_owned());
+    };
+    let algorithm = argon2::Algorithm::try_from(parsed.algorithm).map_err(|e| e.to_string())?;
+    let version = parsed
+        .version
+        .map(argon2::Version::try_from)
+        .transpose()
+        .map_err(|e| e.to_string())?
+        .unwrap_or_default();
+    let params = argon2::Params::try_from(&parsed).map_err(|e| e.to_string())?;
+    let argon = Argon2::new(algorithm, version, params);
+    let computed = argon2_output(&argon, password, salt, expected.len())?;
+    // `Output` compares in constant time.
+    Ok(computed == expected)
 }
 
 /// Hashes a password for a request, within the hashing bound.
@@ -69,15 +140,9 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 }
 
 async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
-    with_hashing_slot(move || {
-        PasswordHash::new(&hash).map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-    })
-    .await?
-    .map_err(crate::error::internal)
+    with_hashing_slot(move || verify_blocking(&password, &hash))
+        .await?
+        .map_err(crate::error::internal)
 }
 
 /// A password we accept: long enough, not too long, and not only spaces.
@@ -249,4 +314,29 @@ pub async fn account() -> Result<AccountView, AppError> {
         email: customer.email,
         orders: views,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
+    #[test]
+    fn hashes_are_standard_phc_strings_that_the_argon2_crate_verifies_and_vice_versa() {
+        let ours = hash_blocking("correct horse battery").unwrap();
+        assert!(ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{ours}");
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(Argon2::default()
+            .verify_password(b"correct horse battery", &parsed)
+            .is_ok());
+        assert!(verify_blocking("correct horse battery", &ours).unwrap());
+        assert!(!verify_blocking("correct horse batterY", &ours).unwrap());
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        let theirs = Argon2::default()
+            .hash_password(b"another one", &salt)
+            .unwrap()
+            .to_string();
+        assert!(verify_blocking("another one", &theirs).unwrap());
+        assert!(verify_blocking("x", "not a hash").is_err());
+    }
 }

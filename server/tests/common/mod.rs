@@ -4,6 +4,8 @@
 //! so a test can fail but never hang.
 #![allow(dead_code)]
 
+pub mod process;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
