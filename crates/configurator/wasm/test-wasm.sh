@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the CLI natively and for wasm32-wasip1 and checks that both count the same
-# configurations (bike example, Renault small and medium when ../shared is present).
+# configurations (bike example, Renault small and medium when ../shared is present; on CI, where
+# CI=true, a missing ../shared is a failure rather than a skip).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
@@ -12,7 +13,14 @@ wasm="$target/wasm32-wasip1/release/configurator.wasm"
 shared="$(cd "$here/../../.." && pwd)/shared/bench/renault"
 instances=("$here/examples/bike.json")
 for f in small.xml medium.xml medium_domainsorted.xml; do
-  if [ -f "$shared/$f" ]; then instances+=("$shared/$f"); else echo "skipping $f: $shared absent"; fi
+  if [ -f "$shared/$f" ]; then
+    instances+=("$shared/$f")
+  elif [ "${CI:-}" = true ]; then
+    echo "FAIL CI=true but $shared/$f is absent"
+    exit 1
+  else
+    echo "skipping $f: $shared absent"
+  fi
 done
 status=0
 for i in "${instances[@]}"; do
