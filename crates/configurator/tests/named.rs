@@ -58,6 +58,44 @@ fn configurator_is_shareable_across_threads() {
 }
 
 #[test]
+fn prices_that_add_up_beyond_64_bits_are_refused_naming_the_group() {
+    let mut rs = bike();
+    rs.groups[0].options[0].price = i64::MAX;
+    rs.groups[1].options[0].price = i64::MAX;
+    match Configurator::compile(&rs) {
+        Err(err) => assert!(
+            matches!(&err, ModelError::Invalid { rule, .. } if rule == "wheels"),
+            "{err}"
+        ),
+        Ok(engine) => {
+            let a = engine.assess(&Choices::new(), &BTreeSet::new());
+            panic!("compiled, and assessed to {a:?}");
+        }
+    }
+    let mut rs = bike();
+    rs.price_tables[0].entries[0].amount = i64::MIN;
+    rs.price_tables[1].entries[0].amount = i64::MIN;
+    assert!(matches!(
+        Configurator::compile(&rs),
+        Err(ModelError::Invalid { rule, .. }) if rule == "touring-bundle"
+    ));
+}
+
+#[test]
+fn weights_that_add_up_beyond_64_bits_are_refused_naming_the_capacity_rule() {
+    let mut rs = bike();
+    for g in &mut rs.groups[1..3] {
+        g.options[0]
+            .attributes
+            .insert("weight".into(), i64::MAX / 2 + 1);
+    }
+    assert!(matches!(
+        Configurator::compile(&rs),
+        Err(ModelError::Invalid { rule, .. }) if rule == "frame-load"
+    ));
+}
+
+#[test]
 fn compile_errors_name_the_rule_at_fault() {
     let mut rs = bike();
     rs.rules.push(Rule::Excludes {
