@@ -407,67 +407,183 @@ impl Search<'_> {
             .collect()
     }
 
-    fn build(&mut self, x: Var, cache: &mut [HashMap<Vec<Val>, u32>], out: &mut Builder) -> u32 {
-        let key = self.key(x);
-        if let Some(&r) = cache[x as usize].get(&key) {
-            return r;
-        }
-        let mut arcs: Vec<(Val, i64, Vec<u32>)> = Vec::new();
+    /// The next value of `x`, from `*next` on, that passes the checks (and is then assigned).
+    fn next_value(&mut self, x: Var, next: &mut Val) -> Option<Val> {
         let d = self.problem.domain(x) as Val;
-        'values: for v in 0..d {
-            if !self.assign(x, v) {
-                continue;
+        while *next < d {
+            let v = *next;
+            *next += 1;
+            if self.assign(x, v) {
+                return Some(v);
             }
-            let mut kids = Vec::with_capacity(self.engine.tree.children[x as usize].len());
-            for &y in &self.engine.tree.children[x as usize] {
-                let r = self.build(y, cache, out);
-                if r == NONE {
-                    continue 'values;
-                }
-                kids.push(r);
-            }
-            let a = &self.assign;
-            let w = self.problem.unary[x as usize][v as usize]
-                + self.engine.costs_at[x as usize]
-                    .iter()
-                    .map(|&f| self.problem.costs[f as usize].cost(&|y| a[y as usize]))
-                    .sum::<i64>();
-            arcs.push((v, w, kids));
         }
-        let r = if arcs.is_empty() {
-            NONE
-        } else {
-            out.node(x, &arcs)
-        };
-        cache[x as usize].insert(key, r);
-        r
+        None
     }
 
-    fn satisfiable(&mut self, x: Var, cache: &mut [HashMap<Vec<Val>, bool>]) -> bool {
-        let key = self.key(x);
-        if let Some(&r) = cache[x as usize].get(&key) {
-            return r;
-        }
-        let d = self.problem.domain(x) as Val;
-        let mut found = false;
-        for v in 0..d {
-            if !self.assign(x, v) {
-                continue;
-            }
-            let mut ok = true;
-            for &y in &self.engine.tree.children[x as usize] {
-                if !self.satisfiable(y, cache) {
-                    ok = false;
-                    break;
+    /// Weight of the arc `x = v` under the current assignment of x's ancestors.
+    fn weight(&self, x: Var, v: Val) -> i64 {
+        let a = &self.assign;
+        self.problem.unary[x as usize][v as usize]
+            + self.engine.costs_at[x as usize]
+                .iter()
+                .map(|&f| self.problem.costs[f as usize].cost(&|y| a[y as usize]))
+                .sum::<i64>()
+    }
+
+    /// The sub-diagram of `root`'s sub-tree (or `NONE` when it has no valid configuration),
+    /// depth first over the pseudo tree with every sub-problem cached by its context.
+    ///
+    /// The depth first search runs on an explicit stack of frames rather than by recursion: the
+    /// pseudo tree is as deep as the longest chain of rules (50,000 groups deep in the depth
+    /// test), far beyond what a thread's or wasm's stack holds.
+    fn build(&mut self, root: Var, cache: &mut [HashMap<Vec<Val>, u32>], out: &mut Builder) -> u32 {
+        let mut stack = match self.open(root, cache, BuildFrame::new) {
+            Ok(cached) => return cached,
+            Err(frame) => vec![frame],
+        };
+        // the result of the frame just closed, for the frame below it
+        let mut closed: Option<u32> = None;
+        while let Some(f) = stack.last_mut() {
+            if let Some(r) = closed.take() {
+                if r == NONE {
+                    // a child has no valid configuration under this value: drop the value
+                    f.value = None;
+                    f.kids.clear();
+                } else {
+                    f.kids.push(r);
                 }
             }
-            if ok {
-                found = true;
-                break;
+            let x = f.x;
+            if let Some(v) = f.value {
+                if let Some(&y) = self.engine.tree.children[x as usize].get(f.kids.len()) {
+                    match self.open(y, cache, BuildFrame::new) {
+                        Ok(cached) => closed = Some(cached),
+                        Err(frame) => stack.push(frame),
+                    }
+                    continue;
+                }
+                // every child has a sub-diagram: the arc is complete
+                let w = self.weight(x, v);
+                let kids = std::mem::take(&mut f.kids);
+                f.arcs.push((v, w, kids));
+                f.value = None;
+            }
+            f.value = self.next_value(x, &mut f.next);
+            if f.value.is_none() {
+                let Some(f) = stack.pop() else { break };
+                let r = if f.arcs.is_empty() {
+                    NONE
+                } else {
+                    out.node(x, &f.arcs)
+                };
+                cache[x as usize].insert(f.key, r);
+                closed = Some(r);
             }
         }
-        cache[x as usize].insert(key, found);
-        found
+        closed.unwrap_or(NONE)
+    }
+
+    /// `x`'s cached answer under the current context, or a new frame to work it out.
+    fn open<R: Copy, F>(
+        &self,
+        x: Var,
+        cache: &[HashMap<Vec<Val>, R>],
+        frame: impl FnOnce(Var, Vec<Val>) -> F,
+    ) -> Result<R, F> {
+        let key = self.key(x);
+        match cache[x as usize].get(&key) {
+            Some(&r) => Ok(r),
+            None => Err(frame(x, key)),
+        }
+    }
+
+    /// Does `root`'s sub-tree have a valid configuration? The same cached depth-first search as
+    /// [`Search::build`] (and on an explicit stack for the same reason), stopping at the first
+    /// value whose children all succeed.
+    fn satisfiable(&mut self, root: Var, cache: &mut [HashMap<Vec<Val>, bool>]) -> bool {
+        let mut stack = match self.open(root, cache, ProbeFrame::new) {
+            Ok(cached) => return cached,
+            Err(frame) => vec![frame],
+        };
+        let mut closed: Option<bool> = None;
+        while let Some(f) = stack.last_mut() {
+            if let Some(ok) = closed.take() {
+                if ok {
+                    f.child += 1;
+                } else {
+                    f.extending = false;
+                }
+            }
+            let x = f.x;
+            let mut found = false;
+            if f.extending {
+                if let Some(&y) = self.engine.tree.children[x as usize].get(f.child) {
+                    match self.open(y, cache, ProbeFrame::new) {
+                        Ok(cached) => closed = Some(cached),
+                        Err(frame) => stack.push(frame),
+                    }
+                    continue;
+                }
+                found = true;
+            } else if self.next_value(x, &mut f.next).is_some() {
+                f.extending = true;
+                f.child = 0;
+                continue;
+            }
+            let Some(f) = stack.pop() else { break };
+            cache[x as usize].insert(f.key, found);
+            closed = Some(found);
+        }
+        closed.unwrap_or(false)
+    }
+}
+
+/// A variable's sub-problem on the diagram search's stack.
+struct BuildFrame {
+    x: Var,
+    /// Its context's values (the cache key).
+    key: Vec<Val>,
+    /// The next value of `x` to try.
+    next: Val,
+    /// The value being extended, with the sub-diagrams of its first children.
+    value: Option<Val>,
+    kids: Vec<u32>,
+    /// Completed arcs: value, weight, one sub-diagram per child.
+    arcs: Vec<(Val, i64, Vec<u32>)>,
+}
+
+impl BuildFrame {
+    fn new(x: Var, key: Vec<Val>) -> BuildFrame {
+        BuildFrame {
+            x,
+            key,
+            next: 0,
+            value: None,
+            kids: Vec::new(),
+            arcs: Vec::new(),
+        }
+    }
+}
+
+/// A variable's sub-problem on the satisfiability search's stack.
+struct ProbeFrame {
+    x: Var,
+    key: Vec<Val>,
+    next: Val,
+    /// A value is assigned and its children are being checked, `child` first.
+    extending: bool,
+    child: usize,
+}
+
+impl ProbeFrame {
+    fn new(x: Var, key: Vec<Val>) -> ProbeFrame {
+        ProbeFrame {
+            x,
+            key,
+            next: 0,
+            extending: false,
+            child: 0,
+        }
     }
 }
 
