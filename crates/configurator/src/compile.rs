@@ -355,6 +355,9 @@ struct Search<'a> {
     cursor: Vec<u32>,
     allowed: Option<&'a [bool]>,
     active: Option<&'a [bool]>,
+    /// Value assignments the search may still try; at zero it stops (`exhausted`).
+    steps_left: u64,
+    exhausted: bool,
 }
 
 impl Search<'_> {
@@ -411,6 +414,12 @@ impl Search<'_> {
     fn next_value(&mut self, x: Var, next: &mut Val) -> Option<Val> {
         let d = self.problem.domain(x) as Val;
         while *next < d {
+            if self.steps_left == 0 {
+                // no value is tried any more: every open frame closes and the search unwinds
+                self.exhausted = true;
+                return None;
+            }
+            self.steps_left -= 1;
             let v = *next;
             *next += 1;
             if self.assign(x, v) {
@@ -625,6 +634,13 @@ impl Builder {
     }
 }
 
+/// Compiling stopped at its step limit (see [`Compiled::with_step_limit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("compiling needs more than {limit} search steps")]
+pub struct TooComplex {
+    pub limit: u64,
+}
+
 /// Which options still extend to a valid configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Supports {
@@ -662,7 +678,21 @@ pub struct Compiled {
 }
 
 impl Compiled {
+    /// Compiles a problem, however long its search takes (for trusted problems: the benchmark
+    /// instances, generated ones).
     pub fn new(problem: Problem) -> Compiled {
+        match Compiled::with_step_limit(problem, u64::MAX) {
+            Ok(c) => c,
+            // at a billion steps a second that limit is centuries away
+            Err(e) => unreachable!("{e}"),
+        }
+    }
+
+    /// Compiles a problem unless its search tries more than `max_steps` value assignments. The
+    /// search is exponential in the width of the rule structure (a capacity rule over many
+    /// groups is one whole-width rule), so rule sets from outside are compiled with a limit
+    /// that bounds their time.
+    pub fn with_step_limit(problem: Problem, max_steps: u64) -> Result<Compiled, TooComplex> {
         let engine = Engine::new(&problem);
         let offsets = Offsets::of(&problem);
         let n = problem.vars.len();
@@ -678,10 +708,15 @@ impl Compiled {
                 cursor: vec![0; engine.cursor_len],
                 allowed: None,
                 active: None,
+                steps_left: max_steps,
+                exhausted: false,
             };
             let mut cache = vec![HashMap::new(); n];
             for &r in &engine.tree.roots {
                 let id = search.build(r, &mut cache, &mut builder);
+                if search.exhausted {
+                    return Err(TooComplex { limit: max_steps });
+                }
                 if id == NONE {
                     satisfiable = false;
                     break;
@@ -709,7 +744,7 @@ impl Compiled {
                 arc_flat.push(offsets.at(x, arc_val[a as usize]) as u32);
             }
         }
-        Compiled {
+        Ok(Compiled {
             problem,
             offsets,
             engine,
@@ -722,7 +757,7 @@ impl Compiled {
             kids,
             roots,
             satisfiable,
-        }
+        })
     }
 
     pub fn problem(&self) -> &Problem {
@@ -961,6 +996,9 @@ impl Compiled {
             cursor: vec![0; self.engine.cursor_len],
             allowed: Some(allowed),
             active: Some(active),
+            // no limit: explanations ask this of rule sets that compiled within theirs
+            steps_left: u64::MAX,
+            exhausted: false,
         };
         let mut cache = vec![HashMap::new(); n];
         self.engine

@@ -238,6 +238,10 @@ pub enum ModelError {
     },
     #[error("{rule}: {problem}")]
     Invalid { rule: String, problem: String },
+    /// Compiling would take more than the engine allows a rule set (its rules connect too
+    /// many groups at once, e.g. a capacity rule over dozens of groups with many options).
+    #[error("the rules are too entangled to compile within {steps} search steps")]
+    TooComplex { steps: u64 },
 }
 
 /// Name ↔ index maps of a rule set.
