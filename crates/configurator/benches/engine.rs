@@ -1,24 +1,17 @@
 //! Criterion benches: compile, one click of complete propagation, count, cheapest completion and a
 //! full storefront assessment (with explanations and repairs). Renault instances are read from
-//! ../shared and skipped with a notice when absent.
+//! ../shared and skipped with a notice when absent (a failure on CI).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
 
 use std::collections::BTreeSet;
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use configurator::{Choices, Compiled, Configurator, RuleSet, Val, import_csp, import_prices};
 use criterion::{Criterion, criterion_group, criterion_main};
 
-fn shared(name: &str) -> Option<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/bench/renault")
-        .join(name);
-    let text = std::fs::read_to_string(&path).ok();
-    if text.is_none() {
-        eprintln!("skipping {}: shared benchmark data absent", path.display());
-    }
-    text
-}
+use support::renault as shared;
 
 fn storefront(c: &mut Criterion) {
     let rules: RuleSet = serde_json::from_str(include_str!("../examples/bike.json")).unwrap();

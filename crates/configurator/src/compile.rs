@@ -33,70 +33,20 @@ pub struct PseudoTree {
 }
 
 impl PseudoTree {
+    /// The pseudo tree of the min-fill elimination order of the constraint graph (ties broken
+    /// by fewer neighbours, then smaller domain, then lower index).
     pub fn build(n: usize, scopes: &[Vec<Var>], domains: &[usize]) -> PseudoTree {
-        let words = n.div_ceil(64).max(1);
-        let mut adj = vec![vec![0u64; words]; n];
-        let set = |b: &mut [u64], i: usize| b[i / 64] |= 1 << (i % 64);
-        for s in scopes {
-            for &a in s {
-                for &b in s {
-                    if a != b {
-                        set(&mut adj[a as usize], b as usize);
-                    }
-                }
-            }
-        }
-        let mut alive = vec![0u64; words];
-        for i in 0..n {
-            set(&mut alive, i);
-        }
-        let members = |b: &[u64]| -> Vec<usize> {
-            let mut out = Vec::new();
-            for (w, &word) in b.iter().enumerate() {
-                let mut x = word;
-                while x != 0 {
-                    let t = x.trailing_zeros() as usize;
-                    out.push(w * 64 + t);
-                    x &= x - 1;
-                }
-            }
-            out
-        };
-        let mut order = Vec::with_capacity(n);
-        let mut neighbours_at_elim: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for _ in 0..n {
-            let mut best: Option<(usize, usize, usize, usize)> = None; // fill, degree, domain, var
-            for x in members(&alive) {
-                let nb = members(&adj[x]);
-                let mut fill = 0usize;
-                for &a in &nb {
-                    for (w, word) in adj[x].iter().enumerate() {
-                        let mut missing = word & !adj[a][w];
-                        if w == a / 64 {
-                            missing &= !(1 << (a % 64));
-                        }
-                        fill += missing.count_ones() as usize;
-                    }
-                }
-                let key = (fill / 2, nb.len(), domains[x], x);
-                if best.is_none_or(|b| key < b) {
-                    best = Some(key);
-                }
-            }
-            let Some((_, _, _, x)) = best else { break };
-            let nb = members(&adj[x]);
-            for &a in &nb {
-                for &b in &nb {
-                    if a != b {
-                        set(&mut adj[a], b);
-                    }
-                }
-                adj[a][x / 64] &= !(1 << (x % 64));
-            }
-            alive[x / 64] &= !(1 << (x % 64));
-            neighbours_at_elim[x] = nb;
-            order.push(x);
-        }
+        let (order, neighbours_at_elim) = min_fill(n, scopes, domains);
+        PseudoTree::from_elimination(n, &order, &neighbours_at_elim)
+    }
+
+    /// The tree of an elimination order: each variable's parent is the first-eliminated of the
+    /// neighbours it had when it was eliminated; those neighbours are its context.
+    fn from_elimination(
+        n: usize,
+        order: &[usize],
+        neighbours_at_elim: &[Vec<usize>],
+    ) -> PseudoTree {
         let mut pos = vec![0usize; n];
         for (i, &x) in order.iter().enumerate() {
             pos[x] = i;
@@ -104,7 +54,7 @@ impl PseudoTree {
         let mut parent = vec![None; n];
         let mut children = vec![Vec::new(); n];
         let mut roots = Vec::new();
-        for &x in &order {
+        for &x in order {
             match neighbours_at_elim[x].iter().min_by_key(|&&a| pos[a]) {
                 Some(&p) => {
                     parent[x] = Some(p as Var);
@@ -141,6 +91,115 @@ impl PseudoTree {
             preorder,
         }
     }
+}
+
+/// Min-fill elimination order, and each variable's neighbours when it is eliminated.
+///
+/// Sparse on purpose: adjacency lists plus, per variable, the number of edges among its
+/// neighbours (so its fill is `deg·(deg−1)/2 − links`), both updated as fill-in edges are added
+/// and variables removed, and a priority queue of (fill, degree, domain, index). The work is
+/// proportional to the edges touched rather than to n² per step: a 50,000-group chain takes
+/// milliseconds where a bit-matrix scan of every candidate would take hours.
+fn min_fill(n: usize, scopes: &[Vec<Var>], domains: &[usize]) -> (Vec<usize>, Vec<Vec<usize>>) {
+    let mut adj: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for s in scopes {
+        for &a in s {
+            for &b in s {
+                if a != b {
+                    adj[a as usize].push(b as usize);
+                }
+            }
+        }
+    }
+    for list in &mut adj {
+        list.sort_unstable();
+        list.dedup();
+    }
+    // links[v]: edges among v's neighbours (each triangle counted once at each corner)
+    let mut links = vec![0u64; n];
+    for a in 0..n {
+        for &b in &adj[a] {
+            if a < b {
+                for c in common(&adj[a], &adj[b]) {
+                    links[c] += 1;
+                }
+            }
+        }
+    }
+    let key = |v: usize, adj: &[Vec<usize>], links: &[u64]| {
+        let deg = adj[v].len() as u64;
+        (
+            deg * deg.saturating_sub(1) / 2 - links[v],
+            adj[v].len(),
+            domains[v],
+            v,
+        )
+    };
+    let mut keys: Vec<(u64, usize, usize, usize)> = (0..n).map(|v| key(v, &adj, &links)).collect();
+    let mut queue: std::collections::BTreeSet<(u64, usize, usize, usize)> =
+        keys.iter().copied().collect();
+    let mut order = Vec::with_capacity(n);
+    let mut neighbours_at_elim: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut touched: Vec<usize> = Vec::new();
+    let mut stamp = vec![usize::MAX; n];
+    while let Some((_, _, _, x)) = queue.pop_first() {
+        let nb = std::mem::take(&mut adj[x]);
+        touched.clear();
+        let mut touch = |v: usize, touched: &mut Vec<usize>| {
+            if v != x && stamp[v] != x {
+                stamp[v] = x;
+                touched.push(v);
+            }
+        };
+        // fill-in: the neighbours become a clique
+        for i in 0..nb.len() {
+            for j in i + 1..nb.len() {
+                let (a, b) = (nb[i], nb[j]);
+                if adj[a].binary_search(&b).is_ok() {
+                    continue;
+                }
+                let shared = common(&adj[a], &adj[b]);
+                for &c in &shared {
+                    links[c] += 1;
+                    touch(c, &mut touched);
+                }
+                links[a] += shared.len() as u64;
+                links[b] += shared.len() as u64;
+                if let Err(p) = adj[a].binary_search(&b) {
+                    adj[a].insert(p, b);
+                }
+                if let Err(p) = adj[b].binary_search(&a) {
+                    adj[b].insert(p, a);
+                }
+            }
+        }
+        // removal: each neighbour loses x and the edges from x to the rest of the clique
+        for &y in &nb {
+            if let Ok(p) = adj[y].binary_search(&x) {
+                adj[y].remove(p);
+            }
+            links[y] -= nb.len() as u64 - 1;
+            touch(y, &mut touched);
+        }
+        for &v in &touched {
+            queue.remove(&keys[v]);
+            keys[v] = key(v, &adj, &links);
+            queue.insert(keys[v]);
+        }
+        neighbours_at_elim[x] = nb;
+        order.push(x);
+    }
+    (order, neighbours_at_elim)
+}
+
+/// Members of both sorted lists (the shorter one is walked, the longer one searched).
+fn common(a: &[usize], b: &[usize]) -> Vec<usize> {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    short
+        .iter()
+        .copied()
+        .filter(|v| long.binary_search(v).is_ok())
+        .collect()
 }
 
 /// Allowed tuples of a table in depth order, as a trie, so a partial assignment down the chain is
@@ -296,6 +355,9 @@ struct Search<'a> {
     cursor: Vec<u32>,
     allowed: Option<&'a [bool]>,
     active: Option<&'a [bool]>,
+    /// Value assignments the search may still try; at zero it stops (`exhausted`).
+    steps_left: u64,
+    exhausted: bool,
 }
 
 impl Search<'_> {
@@ -348,67 +410,189 @@ impl Search<'_> {
             .collect()
     }
 
-    fn build(&mut self, x: Var, cache: &mut [HashMap<Vec<Val>, u32>], out: &mut Builder) -> u32 {
-        let key = self.key(x);
-        if let Some(&r) = cache[x as usize].get(&key) {
-            return r;
-        }
-        let mut arcs: Vec<(Val, i64, Vec<u32>)> = Vec::new();
+    /// The next value of `x`, from `*next` on, that passes the checks (and is then assigned).
+    fn next_value(&mut self, x: Var, next: &mut Val) -> Option<Val> {
         let d = self.problem.domain(x) as Val;
-        'values: for v in 0..d {
-            if !self.assign(x, v) {
-                continue;
+        while *next < d {
+            if self.steps_left == 0 {
+                // no value is tried any more: every open frame closes and the search unwinds
+                self.exhausted = true;
+                return None;
             }
-            let mut kids = Vec::with_capacity(self.engine.tree.children[x as usize].len());
-            for &y in &self.engine.tree.children[x as usize] {
-                let r = self.build(y, cache, out);
-                if r == NONE {
-                    continue 'values;
-                }
-                kids.push(r);
+            self.steps_left -= 1;
+            let v = *next;
+            *next += 1;
+            if self.assign(x, v) {
+                return Some(v);
             }
-            let a = &self.assign;
-            let w = self.problem.unary[x as usize][v as usize]
-                + self.engine.costs_at[x as usize]
-                    .iter()
-                    .map(|&f| self.problem.costs[f as usize].cost(&|y| a[y as usize]))
-                    .sum::<i64>();
-            arcs.push((v, w, kids));
         }
-        let r = if arcs.is_empty() {
-            NONE
-        } else {
-            out.node(x, &arcs)
-        };
-        cache[x as usize].insert(key, r);
-        r
+        None
     }
 
-    fn satisfiable(&mut self, x: Var, cache: &mut [HashMap<Vec<Val>, bool>]) -> bool {
-        let key = self.key(x);
-        if let Some(&r) = cache[x as usize].get(&key) {
-            return r;
-        }
-        let d = self.problem.domain(x) as Val;
-        let mut found = false;
-        for v in 0..d {
-            if !self.assign(x, v) {
-                continue;
-            }
-            let mut ok = true;
-            for &y in &self.engine.tree.children[x as usize] {
-                if !self.satisfiable(y, cache) {
-                    ok = false;
-                    break;
+    /// Weight of the arc `x = v` under the current assignment of x's ancestors.
+    fn weight(&self, x: Var, v: Val) -> i64 {
+        let a = &self.assign;
+        self.problem.unary[x as usize][v as usize]
+            + self.engine.costs_at[x as usize]
+                .iter()
+                .map(|&f| self.problem.costs[f as usize].cost(&|y| a[y as usize]))
+                .sum::<i64>()
+    }
+
+    /// The sub-diagram of `root`'s sub-tree (or `NONE` when it has no valid configuration),
+    /// depth first over the pseudo tree with every sub-problem cached by its context.
+    ///
+    /// The depth first search runs on an explicit stack of frames rather than by recursion: the
+    /// pseudo tree is as deep as the longest chain of rules (50,000 groups deep in the depth
+    /// test), far beyond what a thread's or wasm's stack holds.
+    fn build(&mut self, root: Var, cache: &mut [HashMap<Vec<Val>, u32>], out: &mut Builder) -> u32 {
+        let mut stack = match self.open(root, cache, BuildFrame::new) {
+            Ok(cached) => return cached,
+            Err(frame) => vec![frame],
+        };
+        // the result of the frame just closed, for the frame below it
+        let mut closed: Option<u32> = None;
+        while let Some(f) = stack.last_mut() {
+            if let Some(r) = closed.take() {
+                if r == NONE {
+                    // a child has no valid configuration under this value: drop the value
+                    f.value = None;
+                    f.kids.clear();
+                } else {
+                    f.kids.push(r);
                 }
             }
-            if ok {
-                found = true;
-                break;
+            let x = f.x;
+            if let Some(v) = f.value {
+                if let Some(&y) = self.engine.tree.children[x as usize].get(f.kids.len()) {
+                    match self.open(y, cache, BuildFrame::new) {
+                        Ok(cached) => closed = Some(cached),
+                        Err(frame) => stack.push(frame),
+                    }
+                    continue;
+                }
+                // every child has a sub-diagram: the arc is complete
+                let w = self.weight(x, v);
+                let kids = std::mem::take(&mut f.kids);
+                f.arcs.push((v, w, kids));
+                f.value = None;
+            }
+            f.value = self.next_value(x, &mut f.next);
+            if f.value.is_none() {
+                let Some(f) = stack.pop() else { break };
+                let r = if f.arcs.is_empty() {
+                    NONE
+                } else {
+                    out.node(x, &f.arcs)
+                };
+                cache[x as usize].insert(f.key, r);
+                closed = Some(r);
             }
         }
-        cache[x as usize].insert(key, found);
-        found
+        closed.unwrap_or(NONE)
+    }
+
+    /// `x`'s cached answer under the current context, or a new frame to work it out.
+    fn open<R: Copy, F>(
+        &self,
+        x: Var,
+        cache: &[HashMap<Vec<Val>, R>],
+        frame: impl FnOnce(Var, Vec<Val>) -> F,
+    ) -> Result<R, F> {
+        let key = self.key(x);
+        match cache[x as usize].get(&key) {
+            Some(&r) => Ok(r),
+            None => Err(frame(x, key)),
+        }
+    }
+
+    /// Does `root`'s sub-tree have a valid configuration? The same cached depth-first search as
+    /// [`Search::build`] (and on an explicit stack for the same reason), stopping at the first
+    /// value whose children all succeed.
+    fn satisfiable(&mut self, root: Var, cache: &mut [HashMap<Vec<Val>, bool>]) -> bool {
+        let mut stack = match self.open(root, cache, ProbeFrame::new) {
+            Ok(cached) => return cached,
+            Err(frame) => vec![frame],
+        };
+        let mut closed: Option<bool> = None;
+        while let Some(f) = stack.last_mut() {
+            if let Some(ok) = closed.take() {
+                if ok {
+                    f.child += 1;
+                } else {
+                    f.extending = false;
+                }
+            }
+            let x = f.x;
+            let mut found = false;
+            if f.extending {
+                if let Some(&y) = self.engine.tree.children[x as usize].get(f.child) {
+                    match self.open(y, cache, ProbeFrame::new) {
+                        Ok(cached) => closed = Some(cached),
+                        Err(frame) => stack.push(frame),
+                    }
+                    continue;
+                }
+                found = true;
+            } else if self.next_value(x, &mut f.next).is_some() {
+                f.extending = true;
+                f.child = 0;
+                continue;
+            }
+            let Some(f) = stack.pop() else { break };
+            cache[x as usize].insert(f.key, found);
+            closed = Some(found);
+        }
+        closed.unwrap_or(false)
+    }
+}
+
+/// A variable's sub-problem on the diagram search's stack.
+struct BuildFrame {
+    x: Var,
+    /// Its context's values (the cache key).
+    key: Vec<Val>,
+    /// The next value of `x` to try.
+    next: Val,
+    /// The value being extended, with the sub-diagrams of its first children.
+    value: Option<Val>,
+    kids: Vec<u32>,
+    /// Completed arcs: value, weight, one sub-diagram per child.
+    arcs: Vec<(Val, i64, Vec<u32>)>,
+}
+
+impl BuildFrame {
+    fn new(x: Var, key: Vec<Val>) -> BuildFrame {
+        BuildFrame {
+            x,
+            key,
+            next: 0,
+            value: None,
+            kids: Vec::new(),
+            arcs: Vec::new(),
+        }
+    }
+}
+
+/// A variable's sub-problem on the satisfiability search's stack.
+struct ProbeFrame {
+    x: Var,
+    key: Vec<Val>,
+    next: Val,
+    /// A value is assigned and its children are being checked, `child` first.
+    extending: bool,
+    child: usize,
+}
+
+impl ProbeFrame {
+    fn new(x: Var, key: Vec<Val>) -> ProbeFrame {
+        ProbeFrame {
+            x,
+            key,
+            next: 0,
+            extending: false,
+            child: 0,
+        }
     }
 }
 
@@ -450,6 +634,13 @@ impl Builder {
     }
 }
 
+/// Compiling stopped at its step limit (see [`Compiled::with_step_limit`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("compiling needs more than {limit} search steps")]
+pub struct TooComplex {
+    pub limit: u64,
+}
+
 /// Which options still extend to a valid configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Supports {
@@ -487,7 +678,21 @@ pub struct Compiled {
 }
 
 impl Compiled {
+    /// Compiles a problem, however long its search takes (for trusted problems: the benchmark
+    /// instances, generated ones).
     pub fn new(problem: Problem) -> Compiled {
+        match Compiled::with_step_limit(problem, u64::MAX) {
+            Ok(c) => c,
+            // at a billion steps a second that limit is centuries away
+            Err(e) => unreachable!("{e}"),
+        }
+    }
+
+    /// Compiles a problem unless its search tries more than `max_steps` value assignments. The
+    /// search is exponential in the width of the rule structure (a capacity rule over many
+    /// groups is one whole-width rule), so rule sets from outside are compiled with a limit
+    /// that bounds their time.
+    pub fn with_step_limit(problem: Problem, max_steps: u64) -> Result<Compiled, TooComplex> {
         let engine = Engine::new(&problem);
         let offsets = Offsets::of(&problem);
         let n = problem.vars.len();
@@ -503,10 +708,15 @@ impl Compiled {
                 cursor: vec![0; engine.cursor_len],
                 allowed: None,
                 active: None,
+                steps_left: max_steps,
+                exhausted: false,
             };
             let mut cache = vec![HashMap::new(); n];
             for &r in &engine.tree.roots {
                 let id = search.build(r, &mut cache, &mut builder);
+                if search.exhausted {
+                    return Err(TooComplex { limit: max_steps });
+                }
                 if id == NONE {
                     satisfiable = false;
                     break;
@@ -534,7 +744,7 @@ impl Compiled {
                 arc_flat.push(offsets.at(x, arc_val[a as usize]) as u32);
             }
         }
-        Compiled {
+        Ok(Compiled {
             problem,
             offsets,
             engine,
@@ -547,7 +757,7 @@ impl Compiled {
             kids,
             roots,
             satisfiable,
-        }
+        })
     }
 
     pub fn problem(&self) -> &Problem {
@@ -786,6 +996,9 @@ impl Compiled {
             cursor: vec![0; self.engine.cursor_len],
             allowed: Some(allowed),
             active: Some(active),
+            // no limit: explanations ask this of rule sets that compiled within theirs
+            steps_left: u64::MAX,
+            exhausted: false,
         };
         let mut cache = vec![HashMap::new(); n];
         self.engine
@@ -793,5 +1006,114 @@ impl Compiled {
             .roots
             .iter()
             .all(|&r| search.satisfiable(r, &mut cache))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+
+    /// The straightforward min-fill this module used before: a bit matrix, every candidate's
+    /// fill recounted at every step (O(n³/64)). The reference for the sparse version.
+    fn dense_min_fill(
+        n: usize,
+        scopes: &[Vec<Var>],
+        domains: &[usize],
+    ) -> (Vec<usize>, Vec<Vec<usize>>) {
+        let words = n.div_ceil(64).max(1);
+        let mut adj = vec![vec![0u64; words]; n];
+        let set = |b: &mut [u64], i: usize| b[i / 64] |= 1 << (i % 64);
+        for s in scopes {
+            for &a in s {
+                for &b in s {
+                    if a != b {
+                        set(&mut adj[a as usize], b as usize);
+                    }
+                }
+            }
+        }
+        let mut alive = vec![0u64; words];
+        for i in 0..n {
+            set(&mut alive, i);
+        }
+        let members = |b: &[u64]| -> Vec<usize> {
+            let mut out = Vec::new();
+            for (w, &word) in b.iter().enumerate() {
+                let mut x = word;
+                while x != 0 {
+                    out.push(w * 64 + x.trailing_zeros() as usize);
+                    x &= x - 1;
+                }
+            }
+            out
+        };
+        let mut order = Vec::with_capacity(n);
+        let mut neighbours_at_elim: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for _ in 0..n {
+            let mut best: Option<(usize, usize, usize, usize)> = None;
+            for x in members(&alive) {
+                let nb = members(&adj[x]);
+                let mut fill = 0usize;
+                for &a in &nb {
+                    for (w, word) in adj[x].iter().enumerate() {
+                        let mut missing = word & !adj[a][w];
+                        if w == a / 64 {
+                            missing &= !(1 << (a % 64));
+                        }
+                        fill += missing.count_ones() as usize;
+                    }
+                }
+                let key = (fill / 2, nb.len(), domains[x], x);
+                if best.is_none_or(|b| key < b) {
+                    best = Some(key);
+                }
+            }
+            let Some((_, _, _, x)) = best else { break };
+            let nb = members(&adj[x]);
+            for &a in &nb {
+                for &b in &nb {
+                    if a != b {
+                        set(&mut adj[a], b);
+                    }
+                }
+                adj[a][x / 64] &= !(1 << (x % 64));
+            }
+            alive[x / 64] &= !(1 << (x % 64));
+            neighbours_at_elim[x] = nb;
+            order.push(x);
+        }
+        (order, neighbours_at_elim)
+    }
+
+    #[test]
+    fn sparse_min_fill_eliminates_in_the_same_order_as_the_dense_reference() {
+        let mut rng = Rng::new(11);
+        for case in 0..400 {
+            let n = 1 + rng.below(70);
+            let domains: Vec<usize> = (0..n).map(|_| 1 + rng.below(4)).collect();
+            let scopes: Vec<Vec<Var>> = (0..rng.below(2 * n + 1))
+                .map(|_| {
+                    let wide = rng.chance(0.1);
+                    let arity = 1 + rng.below(if wide { 9 } else { 3 });
+                    (0..arity).map(|_| rng.below(n) as Var).collect()
+                })
+                .collect();
+            assert_eq!(
+                min_fill(n, &scopes, &domains),
+                dense_min_fill(n, &scopes, &domains),
+                "case {case}: n = {n}, scopes = {scopes:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_long_chain_is_ordered_from_one_end_in_linear_time() {
+        let n = 200_000;
+        let scopes: Vec<Vec<Var>> = (0..n as Var - 1).map(|i| vec![i, i + 1]).collect();
+        let tree = PseudoTree::build(n, &scopes, &vec![2; n]);
+        assert_eq!(tree.roots, vec![n as Var - 1]);
+        assert_eq!(tree.depth[0] as usize, n - 1);
+        assert_eq!(tree.preorder.len(), n);
     }
 }

@@ -18,6 +18,13 @@ use crate::problem::{CostFn, Val, Var};
 /// Consistency checks a repair search may spend per option before it settles for a greedy repair.
 const REPAIR_CHECKS: usize = 2_000;
 
+/// Search steps (value assignments) [`Configurator::compile`] allows a rule set: a few seconds
+/// natively at worst. The Renault instances take 9,000 to 43,000, the 50,000-group chain
+/// 200,000 and a synthetic instance of the large car-range class 1.3 million; the limit is there
+/// so that a rule set whose rules connect too many groups at once is refused rather than
+/// occupying a server thread for hours.
+pub const COMPILE_STEPS: u64 = 10_000_000;
+
 /// A rule set compiled for fast questions. `Send + Sync`; share it behind an `Arc`.
 #[derive(Debug, Clone)]
 pub struct Configurator {
@@ -52,12 +59,20 @@ pub struct ValidationReport {
 }
 
 impl Configurator {
-    /// Checks and compiles a rule set.
+    /// Checks and compiles a rule set, within [`COMPILE_STEPS`].
     pub fn compile(rules: &RuleSet) -> Result<Configurator, ModelError> {
+        Configurator::compile_within(rules, COMPILE_STEPS)
+    }
+
+    /// Checks and compiles a rule set, refusing it with [`ModelError::TooComplex`] when the
+    /// compilation would take more than `max_steps` search steps.
+    pub fn compile_within(rules: &RuleSet, max_steps: u64) -> Result<Configurator, ModelError> {
         let (problem, names) = lower(rules)?;
+        let compiled = Compiled::with_step_limit(problem, max_steps)
+            .map_err(|e| ModelError::TooComplex { steps: e.limit })?;
         Ok(Configurator {
             rules: rules.clone(),
-            compiled: Compiled::new(problem),
+            compiled,
             names,
         })
     }

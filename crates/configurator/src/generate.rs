@@ -8,6 +8,7 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
+use crate::model::{CURRENT_VERSION, Condition, Group, OptionDef, Rule, RuleSet};
 use crate::problem::{Constraint, CostFn, Problem, Val, Var, Variable};
 use crate::rng::Rng;
 
@@ -144,6 +145,44 @@ pub fn generate(shape: &Shape) -> Problem {
         }
     }
     problem
+}
+
+/// A rule set of `groups` groups in a chain, for depth tests: each group offers `a` (price 1)
+/// and `b` (free), and `a` in one group requires `a` in the next, so the constraint graph is a
+/// path and the pseudo tree is as deep as the chain. Its valid configurations are some `b`s
+/// followed by only `a`s: `groups + 1` of them.
+pub fn chain(groups: usize) -> RuleSet {
+    let option = |id: &str, price| OptionDef {
+        id: id.into(),
+        name: id.to_uppercase(),
+        price,
+        attributes: Default::default(),
+    };
+    let a_in = |i: usize| Condition {
+        group: format!("g{i}"),
+        any_of: vec!["a".into()],
+    };
+    RuleSet {
+        version: CURRENT_VERSION,
+        groups: (0..groups)
+            .map(|i| Group {
+                id: format!("g{i}"),
+                name: format!("Group {i}"),
+                optional: false,
+                default: None,
+                options: vec![option("a", 1), option("b", 0)],
+            })
+            .collect(),
+        rules: (1..groups)
+            .map(|i| Rule::Requires {
+                id: format!("a{}-needs-a{i}", i - 1),
+                when: vec![a_in(i - 1)],
+                then: a_in(i),
+                message: None,
+            })
+            .collect(),
+        price_tables: Vec::new(),
+    }
 }
 
 /// Writes the hard part of a problem as an XCSP 2.1 instance (tables only).

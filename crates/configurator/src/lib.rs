@@ -17,8 +17,8 @@ pub mod rng;
 pub mod validate;
 pub mod xcsp;
 
-pub use compile::{Compiled, DiagramStats, PseudoTree, Supports};
-pub use configurator::{Configurator, OptionFinding, ValidationReport};
+pub use compile::{Compiled, DiagramStats, PseudoTree, Supports, TooComplex};
+pub use configurator::{COMPILE_STEPS, Configurator, OptionFinding, ValidationReport};
 pub use model::{
     Assessment, ChoiceError, Choices, Condition, Explanation, Group, GroupState, Limit, ModelError,
     NONE_OPTION, OptionDef, OptionState, PriceEntry, PriceTable, Quote, QuoteLine, Repair, Rule,

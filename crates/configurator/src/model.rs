@@ -238,6 +238,10 @@ pub enum ModelError {
     },
     #[error("{rule}: {problem}")]
     Invalid { rule: String, problem: String },
+    /// Compiling would take more than the engine allows a rule set (its rules connect too
+    /// many groups at once, e.g. a capacity rule over dozens of groups with many options).
+    #[error("the rules are too entangled to compile within {steps} search steps")]
+    TooComplex { steps: u64 },
 }
 
 /// Name ↔ index maps of a rule set.
@@ -266,6 +270,24 @@ impl Names {
                 group: group.to_string(),
                 option: option.to_string(),
             })
+    }
+}
+
+/// A running bound on the absolute value of a sum, refused once it leaves `i64`.
+#[derive(Default)]
+struct Magnitude(u64);
+
+impl Magnitude {
+    fn add(&mut self, amount: u64, rule: &str, what: &str) -> Result<(), ModelError> {
+        self.0 = self
+            .0
+            .checked_add(amount)
+            .filter(|&m| m <= i64::MAX as u64)
+            .ok_or_else(|| ModelError::Invalid {
+                rule: rule.to_string(),
+                problem: format!("{what} add up beyond what a 64-bit total can hold"),
+            })?;
+        Ok(())
     }
 }
 
@@ -339,10 +361,15 @@ pub(crate) fn lower(rules: &RuleSet) -> Result<(Problem, Names), ModelError> {
         });
     }
     let mut problem = Problem::new(vars);
+    // Every sum of prices the engine forms (diagram weights, price bounds, quotes) is bounded by
+    // the largest prices added up; refusing rule sets where that overflows keeps them all exact.
+    let mut magnitude = Magnitude::default();
     for (gi, g) in rules.groups.iter().enumerate() {
         for (oi, o) in g.options.iter().enumerate() {
             problem.unary[gi][oi] = o.price;
         }
+        let largest = g.options.iter().map(|o| o.price.unsigned_abs()).max();
+        magnitude.add(largest.unwrap_or(0), &g.id, "prices")?;
     }
     let mut ids = std::collections::HashSet::new();
     for rule in &rules.rules {
@@ -432,10 +459,16 @@ pub(crate) fn lower(rules: &RuleSet) -> Result<(Problem, Names), ModelError> {
                     }
                     w
                 };
-                let terms = (0..rules.groups.len())
+                let terms: Vec<(Var, Vec<i64>)> = (0..rules.groups.len())
                     .map(|v| (v as Var, weights(v, attribute)))
                     .filter(|(_, w)| w.iter().any(|&x| x != 0))
                     .collect();
+                // the rule sums one weight per group; that sum must not overflow
+                let mut total = Magnitude::default();
+                for (_, w) in &terms {
+                    let largest = w.iter().map(|x| x.unsigned_abs()).max().unwrap_or(0);
+                    total.add(largest, id, &format!("attribute `{attribute}`"))?;
+                }
                 Constraint::Capacity {
                     name,
                     terms,
@@ -458,8 +491,16 @@ pub(crate) fn lower(rules: &RuleSet) -> Result<(Problem, Names), ModelError> {
                 .iter()
                 .map(|c| literal(&names, &problem, &t.id, c, false))
                 .collect::<Result<Vec<_>, _>>()?;
+            magnitude.add(e.amount.unsigned_abs(), &t.id, "prices")?;
             if lits.is_empty() {
-                problem.constant += e.amount;
+                problem.constant =
+                    problem
+                        .constant
+                        .checked_add(e.amount)
+                        .ok_or_else(|| ModelError::Invalid {
+                            rule: t.id.clone(),
+                            problem: "prices add up beyond what a 64-bit total can hold".into(),
+                        })?;
                 continue;
             }
             for l in &lits {

@@ -123,6 +123,21 @@ impl CostFn {
         }
     }
 
+    /// The largest absolute cost this function can add, or `None` beyond `u64`.
+    pub fn magnitude(&self) -> Option<u64> {
+        match self {
+            CostFn::Table { costs, default, .. } => Some(
+                costs
+                    .values()
+                    .map(|c| c.unsigned_abs())
+                    .fold(default.unsigned_abs(), u64::max),
+            ),
+            CostFn::Entries { entries, .. } => entries
+                .iter()
+                .try_fold(0u64, |acc, (_, a)| acc.checked_add(a.unsigned_abs())),
+        }
+    }
+
     pub fn cost(&self, value_of: &dyn Fn(Var) -> Val) -> i64 {
         match self {
             CostFn::Table {
@@ -187,6 +202,22 @@ impl Problem {
                 .map(|(v, &a)| self.unary[v][a as usize])
                 .sum::<i64>()
             + self.costs.iter().map(|c| c.cost(&f)).sum::<i64>()
+    }
+
+    /// An upper bound on the absolute total cost of any assignment: `|constant|` plus, per
+    /// variable and per cost function, the largest absolute cost. `None` when it does not fit in
+    /// an `i64`; the importers and the rule-set lowering refuse such problems, so that no sum of
+    /// costs in the engine can overflow.
+    pub fn cost_magnitude(&self) -> Option<i64> {
+        let mut total = self.constant.unsigned_abs();
+        for prices in &self.unary {
+            let largest = prices.iter().map(|c| c.unsigned_abs()).max().unwrap_or(0);
+            total = total.checked_add(largest)?;
+        }
+        for f in &self.costs {
+            total = total.checked_add(f.magnitude()?)?;
+        }
+        i64::try_from(total).ok()
     }
 
     /// Find a variable by name.

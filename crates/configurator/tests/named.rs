@@ -58,6 +58,91 @@ fn configurator_is_shareable_across_threads() {
 }
 
 #[test]
+fn prices_that_add_up_beyond_64_bits_are_refused_naming_the_group() {
+    let mut rs = bike();
+    rs.groups[0].options[0].price = i64::MAX;
+    rs.groups[1].options[0].price = i64::MAX;
+    match Configurator::compile(&rs) {
+        Err(err) => assert!(
+            matches!(&err, ModelError::Invalid { rule, .. } if rule == "wheels"),
+            "{err}"
+        ),
+        Ok(engine) => {
+            let a = engine.assess(&Choices::new(), &BTreeSet::new());
+            panic!("compiled, and assessed to {a:?}");
+        }
+    }
+    let mut rs = bike();
+    rs.price_tables[0].entries[0].amount = i64::MIN;
+    rs.price_tables[1].entries[0].amount = i64::MIN;
+    assert!(matches!(
+        Configurator::compile(&rs),
+        Err(ModelError::Invalid { rule, .. }) if rule == "touring-bundle"
+    ));
+}
+
+#[test]
+fn weights_that_add_up_beyond_64_bits_are_refused_naming_the_capacity_rule() {
+    let mut rs = bike();
+    for g in &mut rs.groups[1..3] {
+        g.options[0]
+            .attributes
+            .insert("weight".into(), i64::MAX / 2 + 1);
+    }
+    assert!(matches!(
+        Configurator::compile(&rs),
+        Err(ModelError::Invalid { rule, .. }) if rule == "frame-load"
+    ));
+}
+
+/// `groups` groups of four options that all weigh something, and one capacity rule over them.
+fn heavy(groups: usize) -> RuleSet {
+    let option = |j: i64| configurator::OptionDef {
+        id: format!("o{j}"),
+        name: format!("Option {j}"),
+        price: j,
+        attributes: [
+            ("weight".to_string(), j + 1),
+            ("max_load".to_string(), 1_000),
+        ]
+        .into_iter()
+        .collect(),
+    };
+    RuleSet {
+        version: 1,
+        groups: (0..groups)
+            .map(|i| configurator::Group {
+                id: format!("g{i}"),
+                name: format!("Group {i}"),
+                optional: false,
+                default: None,
+                options: (0..4).map(option).collect(),
+            })
+            .collect(),
+        rules: vec![Rule::Capacity {
+            id: "load".into(),
+            attribute: "weight".into(),
+            limit_group: "g0".into(),
+            limit_attribute: "max_load".into(),
+            message: None,
+        }],
+        price_tables: Vec::new(),
+    }
+}
+
+#[test]
+fn a_rule_set_too_entangled_to_compile_is_refused_rather_than_compiled_for_hours() {
+    // one capacity rule over 30 groups of 4 options: 4^30 combinations to enumerate
+    let err = Configurator::compile_within(&heavy(30), 100_000).unwrap_err();
+    assert_eq!(err, ModelError::TooComplex { steps: 100_000 });
+    assert!(err.to_string().contains("100000"));
+    // the same shape over 6 groups is small enough
+    let engine = Configurator::compile_within(&heavy(6), 100_000).expect("compiles");
+    assert_eq!(engine.count().to_string(), 4u64.pow(6).to_string());
+    assert!(Configurator::compile(&heavy(6)).is_ok());
+}
+
+#[test]
 fn compile_errors_name_the_rule_at_fault() {
     let mut rs = bike();
     rs.rules.push(Rule::Excludes {

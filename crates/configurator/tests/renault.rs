@@ -1,26 +1,12 @@
 //! The Renault car-range rule sets from ../shared/bench/renault (skipped with a notice when the
-//! shared data is absent, e.g. in a fresh clone).
+//! shared data is absent, e.g. in a fresh clone; a failure on CI).
 
-use std::path::PathBuf;
+mod support;
 
 use configurator::rng::Rng;
 use configurator::{Compiled, Val, import_csp, import_prices};
 
-fn data(name: &str) -> Option<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/bench/renault")
-        .join(name);
-    match std::fs::read_to_string(&path) {
-        Ok(s) => Some(s),
-        Err(_) => {
-            println!(
-                "skipping: {} not found (shared benchmark data absent)",
-                path.display()
-            );
-            None
-        }
-    }
-}
+use support::renault as data;
 
 fn compiled(name: &str, prices: Option<&str>) -> Option<Compiled> {
     let mut p = import_csp(&data(name)?).expect("instance imports");

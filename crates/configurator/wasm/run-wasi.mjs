@@ -1,5 +1,7 @@
 // Runs the configurator CLI built for wasm32-wasip1 under Node's WASI.
-// usage: node wasm/run-wasi.mjs [path/to/configurator.wasm] -- SUBCOMMAND ARGS...
+// usage: node --single-threaded-gc wasm/run-wasi.mjs [path/to/configurator.wasm] -- SUBCOMMAND ARGS...
+// (Node 20's concurrent GC sometimes corrupts its heap while a wasm program with hundreds of MB
+// of linear memory runs: a crash after the program's output; the single-threaded GC avoids it)
 // Host directories are visible under their own absolute paths: the repository's ../shared, the
 // current directory, and any directories listed in WASI_DIRS (colon-separated).
 import { readFile } from 'node:fs/promises';

@@ -1,84 +1,144 @@
 //! `configurator` command-line tool: `count`, `bench`, `validate`, `recommend`, `generate`, each
-//! printing one JSON object.
+//! printing one JSON object on stdout.
+//!
+//! clap (derive) parses the arguments: a wrong argument is reported by clap with the usage and
+//! exit code 2; a failure while running is `{"error": …}` on stderr and exit code 1.
 
 mod baseline;
 
 use std::process::ExitCode;
 use std::time::Instant;
 
-use configurator::generate::{Shape, generate, to_wcsp_prices, to_xcsp};
+use clap::{Args, Parser, Subcommand};
+use configurator::generate::{Shape, chain, generate, to_wcsp_prices, to_xcsp};
 use configurator::recommend::{cross_validate, parse_sales};
 use configurator::rng::Rng;
 use configurator::{Compiled, Configurator, Problem, RuleSet, Val, import_csp, import_prices};
 use serde_json::{Value, json};
 
-const USAGE: &str = "usage:
-  configurator count INSTANCE.xml|RULES.json
-  configurator bench INSTANCE.xml [--prices PRICES.xml] [--sales SALES.txt] [--sessions N]
-                     [--baseline-sessions N] [--baseline-steps N] [--cheapest-every K] [--seed S]
-  configurator validate INSTANCE.xml|RULES.json [--no-rules]
-  configurator recommend INSTANCE.xml --sales SALES.txt [--folds K] [--seed S]
-  configurator generate OUT.xml [--prices OUT_PRICES.xml] [--seed S] [--groups N] [--tables N]
-                        [--samples N] [--follow P]";
+/// Atelier's configurator engine on the command line: counts, validates, benchmarks and
+/// generates rule sets (XCSP 2.1 instances or JSON rule sets); every command prints one JSON
+/// object.
+#[derive(Debug, Parser)]
+#[command(name = "configurator", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Number of valid configurations.
+    Count {
+        /// XCSP 2.1 instance (.xml) or JSON rule set (.json).
+        #[arg(value_name = "INSTANCE.xml|RULES.json")]
+        instance: String,
+    },
+    /// Replays buyer sessions click by click and times propagation, the cheapest completion
+    /// and the per-option SAT-solver baseline.
+    Bench(BenchArgs),
+    /// Dead and forced options, each with a minimal set of responsible rules.
+    Validate {
+        /// XCSP 2.1 instance (.xml) or JSON rule set (.json).
+        #[arg(value_name = "INSTANCE.xml|RULES.json")]
+        instance: String,
+        /// Skip the responsible rules (faster on large instances).
+        #[arg(long)]
+        no_rules: bool,
+    },
+    /// Cross-validates the sales-learned recommendation of the next option.
+    Recommend {
+        /// XCSP 2.1 instance whose value numbering the sales use.
+        #[arg(value_name = "INSTANCE.xml")]
+        instance: String,
+        /// Sold configurations: a header of variable names, then one configuration per line.
+        #[arg(long, value_name = "SALES.txt")]
+        sales: String,
+        /// Number of cross-validation folds.
+        #[arg(long, value_name = "K", default_value_t = 10)]
+        folds: usize,
+        /// Seed of the pseudo-random fold split and replay order.
+        #[arg(long, value_name = "S", default_value_t = 1)]
+        seed: u64,
+    },
+    /// Writes a synthetic instance shaped like the large car range (XCSP, optionally with a WCSP
+    /// price file), or with --chain a rule set whose groups form one long chain (JSON).
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+struct BenchArgs {
+    /// XCSP 2.1 instance (.xml) or JSON rule set (.json).
+    #[arg(value_name = "INSTANCE.xml|RULES.json")]
+    instance: String,
+    /// WCSP price file: also time the cheapest completion.
+    #[arg(long, value_name = "PRICES.xml")]
+    prices: Option<String>,
+    /// Replay these sold configurations instead of random valid sessions.
+    #[arg(long, value_name = "SALES.txt")]
+    sales: Option<String>,
+    /// Number of buyer sessions.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    sessions: usize,
+    /// Sessions also replayed with the SAT-solver baseline (0 for none).
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    baseline_sessions: usize,
+    /// Clicks per baseline session at most.
+    #[arg(long, value_name = "N", default_value_t = 1_000)]
+    baseline_steps: usize,
+    /// Time the cheapest completion on every K-th click only.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    cheapest_every: usize,
+    /// Skip the ILP (time only the exact min-sum pass) on diagrams with more arcs.
+    #[arg(long, value_name = "N", default_value_t = 50_000)]
+    ilp_max_arcs: usize,
+    /// Seed of the pseudo-random choices (same seed, same run).
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    seed: u64,
+}
+
+#[derive(Debug, Args)]
+struct GenerateArgs {
+    /// Output file: XCSP instance, or JSON rule set with --chain.
+    #[arg(value_name = "OUT.xml|OUT.json")]
+    out: String,
+    /// Also write the option prices as a WCSP price file.
+    #[arg(long, value_name = "OUT_PRICES.xml")]
+    prices: Option<String>,
+    /// Seed of the pseudo-random choices (same seed, same run).
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    seed: u64,
+    /// Option groups.
+    #[arg(long, value_name = "N", default_value_t = Shape::large(1).groups)]
+    groups: usize,
+    /// Compatibility tables.
+    #[arg(long, value_name = "N", default_value_t = Shape::large(1).tables)]
+    tables: usize,
+    /// Planted configurations the tables are projected from.
+    #[arg(long, value_name = "N", default_value_t = Shape::large(1).samples)]
+    samples: usize,
+    /// Probability that a group follows its parent's preferred option.
+    #[arg(long, value_name = "P", default_value_t = Shape::large(1).follow)]
+    follow: f64,
+    /// Write instead a JSON rule set of N two-option groups where `a` in one group requires
+    /// `a` in the next (N + 1 configurations; a pseudo tree N deep).
+    #[arg(
+        long,
+        value_name = "N",
+        conflicts_with_all = ["prices", "groups", "tables", "samples", "follow"]
+    )]
+    chain: Option<usize>,
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
+    match run(Cli::parse().command) {
         Ok(v) => {
             println!("{v}");
             ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("{}", json!({ "error": e }));
-            eprintln!("{USAGE}");
             ExitCode::FAILURE
-        }
-    }
-}
-
-struct Args<'a> {
-    positional: Vec<&'a str>,
-    flags: Vec<(&'a str, Option<&'a str>)>,
-}
-
-impl<'a> Args<'a> {
-    fn parse(args: &'a [String]) -> Args<'a> {
-        let mut positional = Vec::new();
-        let mut flags = Vec::new();
-        let mut i = 0;
-        while i < args.len() {
-            let a = args[i].as_str();
-            if let Some(name) = a.strip_prefix("--") {
-                let value = args
-                    .get(i + 1)
-                    .filter(|v| !v.starts_with("--"))
-                    .map(String::as_str);
-                if value.is_some() {
-                    i += 1;
-                }
-                flags.push((name, value));
-            } else {
-                positional.push(a);
-            }
-            i += 1;
-        }
-        Args { positional, flags }
-    }
-    fn get(&self, name: &str) -> Option<&'a str> {
-        self.flags
-            .iter()
-            .find(|(n, _)| *n == name)
-            .and_then(|(_, v)| *v)
-    }
-    fn has(&self, name: &str) -> bool {
-        self.flags.iter().any(|(n, _)| *n == name)
-    }
-    fn num<T: std::str::FromStr>(&self, name: &str, default: T) -> Result<T, String> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(v) => v
-                .parse()
-                .map_err(|_| format!("--{name} expects a number, got `{v}`")),
         }
     }
 }
@@ -102,69 +162,79 @@ fn load(path: &str, prices: Option<&str>) -> Result<Problem, String> {
     Ok(p)
 }
 
-fn run(args: &[String]) -> Result<Value, String> {
-    let a = Args::parse(args);
-    let (cmd, rest) = a.positional.split_first().ok_or("missing subcommand")?;
-    let instance = rest.first().copied();
-    match *cmd {
-        "count" => {
-            let p = load(instance.ok_or("missing INSTANCE")?, None)?;
+fn run(command: Command) -> Result<Value, String> {
+    match command {
+        Command::Count { instance } => {
+            let p = load(&instance, None)?;
             Ok(json!({ "solutions": Compiled::new(p).count().to_string() }))
         }
-        "validate" => {
-            let path = instance.ok_or("missing INSTANCE")?;
-            let p = load(path, None)?;
-            let report = configurator::validate::validate(&Compiled::new(p), !a.has("no-rules"));
+        Command::Validate { instance, no_rules } => {
+            let p = load(&instance, None)?;
+            let report = configurator::validate::validate(&Compiled::new(p), !no_rules);
             let mut v = serde_json::to_value(&report).map_err(|e| e.to_string())?;
-            v["instance"] = json!(path);
+            v["instance"] = json!(instance);
             Ok(v)
         }
-        "recommend" => {
-            let path = instance.ok_or("missing INSTANCE")?;
-            let sales_path = a.get("sales").ok_or("recommend needs --sales")?;
-            let p = load(path, None)?;
-            let sales = parse_sales(&p, &read(sales_path)?)?;
+        Command::Recommend {
+            instance,
+            sales,
+            folds,
+            seed,
+        } => {
+            let p = load(&instance, None)?;
+            let sold = parse_sales(&p, &read(&sales)?)?;
             let c = Compiled::new(p);
             let t = Instant::now();
-            let cv = cross_validate(&c, &sales, a.num("folds", 10)?, a.num("seed", 1)?);
+            let cv = cross_validate(&c, &sold, folds, seed);
             let mut v = serde_json::to_value(&cv).map_err(|e| e.to_string())?;
-            v["instance"] = json!(path);
-            v["sales"] = json!(sales_path);
+            v["instance"] = json!(instance);
+            v["sales"] = json!(sales);
             v["elapsed_ms"] = json!(ms(t));
             Ok(v)
         }
-        "generate" => {
-            let out = instance.ok_or("missing OUT.xml")?;
-            let mut shape = Shape::large(a.num("seed", 1)?);
-            shape.groups = a.num("groups", shape.groups)?;
-            shape.tables = a.num("tables", shape.tables)?;
-            shape.samples = a.num("samples", shape.samples)?;
-            shape.follow = a.num("follow", shape.follow)?;
-            let p = generate(&shape);
-            std::fs::write(out, to_xcsp(&p, "synthetic")).map_err(|e| e.to_string())?;
-            if let Some(pp) = a.get("prices") {
-                std::fs::write(pp, to_wcsp_prices(&p)).map_err(|e| e.to_string())?;
+        Command::Generate(g) => match g.chain {
+            Some(n) => {
+                let rules = chain(n);
+                let text = serde_json::to_string(&rules).map_err(|e| e.to_string())?;
+                std::fs::write(&g.out, text).map_err(|e| format!("cannot write {}: {e}", g.out))?;
+                Ok(json!({ "instance": g.out, "groups": n, "rules": rules.rules.len() }))
             }
-            let tuples: usize = p
-                .constraints
-                .iter()
-                .map(|c| match c {
-                    configurator::Constraint::Table { tuples, .. } => tuples.len(),
-                    _ => 0,
-                })
-                .sum();
-            Ok(json!({
-                "instance": out,
-                "groups": p.vars.len(),
-                "max_domain": p.vars.iter().map(|v| v.values.len()).max(),
-                "tables": p.constraints.len(),
-                "max_arity": p.constraints.iter().map(|c| c.scope().len()).max(),
-                "tuples": tuples,
-            }))
-        }
-        "bench" => bench(&a, instance.ok_or("missing INSTANCE")?),
-        other => Err(format!("unknown subcommand `{other}`")),
+            None => generate_synthetic(&g),
+        },
+        Command::Bench(b) => bench(&b),
     }
+}
+
+fn generate_synthetic(g: &GenerateArgs) -> Result<Value, String> {
+    let shape = Shape {
+        groups: g.groups,
+        tables: g.tables,
+        samples: g.samples,
+        follow: g.follow,
+        ..Shape::large(g.seed)
+    };
+    let p = generate(&shape);
+    std::fs::write(&g.out, to_xcsp(&p, "synthetic"))
+        .map_err(|e| format!("cannot write {}: {e}", g.out))?;
+    if let Some(pp) = &g.prices {
+        std::fs::write(pp, to_wcsp_prices(&p)).map_err(|e| format!("cannot write {pp}: {e}"))?;
+    }
+    let tuples: usize = p
+        .constraints
+        .iter()
+        .map(|c| match c {
+            configurator::Constraint::Table { tuples, .. } => tuples.len(),
+            _ => 0,
+        })
+        .sum();
+    Ok(json!({
+        "instance": g.out,
+        "groups": p.vars.len(),
+        "max_domain": p.vars.iter().map(|v| v.values.len()).max(),
+        "tables": p.constraints.len(),
+        "max_arity": p.constraints.iter().map(|c| c.scope().len()).max(),
+        "tuples": tuples,
+    }))
 }
 
 fn ms(t: Instant) -> f64 {
@@ -202,12 +272,12 @@ fn peak_rss_mb() -> Option<f64> {
 /// One simulated buyer session: the order of (group, option) clicks.
 fn sessions(
     c: &Compiled,
-    a: &Args<'_>,
+    sales: Option<&str>,
     n: usize,
     rng: &mut Rng,
 ) -> Result<Vec<Vec<(u32, Val)>>, String> {
     let p = c.problem();
-    if let Some(path) = a.get("sales") {
+    if let Some(path) = sales {
         let sales = parse_sales(p, &read(path)?)?;
         let mut rows: Vec<usize> = (0..sales.rows.len()).collect();
         rng.shuffle(&mut rows);
@@ -250,23 +320,22 @@ fn sessions(
     Ok(out)
 }
 
-fn bench(a: &Args<'_>, path: &str) -> Result<Value, String> {
+fn bench(a: &BenchArgs) -> Result<Value, String> {
+    let path = a.instance.as_str();
     let t = Instant::now();
-    let p = load(path, a.get("prices"))?;
+    let p = load(path, a.prices.as_deref())?;
     let import_ms = ms(t);
     let t = Instant::now();
     let c = Compiled::new(p);
     let compile_ms = ms(t);
     let p = c.problem();
-    let mut rng = Rng::new(a.num("seed", 1)?);
-    let n = a.num("sessions", 200usize)?;
-    let all = sessions(&c, a, n, &mut rng)?;
-    let with_prices = a.get("prices").is_some();
-    let every = a.num("cheapest-every", 1usize)?.max(1);
+    let mut rng = Rng::new(a.seed);
+    let all = sessions(&c, a.sales.as_deref(), a.sessions, &mut rng)?;
+    let with_prices = a.prices.is_some();
+    let every = a.cheapest_every.max(1);
     // microlp's branch and bound is for storefront-sized and car-range diagrams; beyond this many
     // arcs the ILP is skipped and only the exact min-sum pass over the diagram is timed
-    let ilp_max_arcs = a.num("ilp-max-arcs", 50_000usize)?;
-    let run_ilp = c.stats().arcs <= ilp_max_arcs;
+    let run_ilp = c.stats().arcs <= a.ilp_max_arcs;
     let mut cheapest_dp = Vec::new();
     let mut step = Vec::new();
     let mut cheapest = Vec::new();
@@ -313,8 +382,8 @@ fn bench(a: &Args<'_>, path: &str) -> Result<Value, String> {
         }
     }
     let mut baseline = Vec::new();
-    let bs = a.num("baseline-sessions", 2usize)?;
-    let bsteps = a.num("baseline-steps", 1_000usize)?;
+    let bs = a.baseline_sessions;
+    let bsteps = a.baseline_steps;
     if bs > 0 {
         let mut solver = baseline::Baseline::new(p)?;
         for session in all.iter().take(bs) {
@@ -369,4 +438,92 @@ fn bench(a: &Args<'_>, path: &str) -> Result<Value, String> {
         "speedup_p95": round3(step_p95.zip(base_p95).map(|(s, b)| b / s)),
         "peak_rss_mb": round3(peak_rss_mb()),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Command, clap::Error> {
+        Cli::try_parse_from(std::iter::once("configurator").chain(args.iter().copied()))
+            .map(|c| c.command)
+    }
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn bench_takes_the_same_flags_and_defaults_as_before() {
+        let Ok(Command::Bench(b)) = parse(&["bench", "m.xml", "--prices", "p.xml"]) else {
+            panic!("bench parses");
+        };
+        assert_eq!(b.prices.as_deref(), Some("p.xml"));
+        assert_eq!(
+            (
+                b.sessions,
+                b.baseline_sessions,
+                b.baseline_steps,
+                b.cheapest_every
+            ),
+            (200, 2, 1_000, 1)
+        );
+        assert_eq!((b.ilp_max_arcs, b.seed), (50_000, 1));
+        let Ok(Command::Bench(b)) = parse(&[
+            "bench",
+            "m.xml",
+            "--sessions",
+            "30",
+            "--baseline-sessions",
+            "0",
+            "--cheapest-every",
+            "5",
+            "--seed",
+            "7",
+        ]) else {
+            panic!("bench parses");
+        };
+        assert_eq!(
+            (b.sessions, b.baseline_sessions, b.cheapest_every, b.seed),
+            (30, 0, 5, 7)
+        );
+    }
+
+    #[test]
+    fn generate_defaults_to_the_large_class_and_chain_excludes_its_shape_flags() {
+        let Ok(Command::Generate(g)) = parse(&["generate", "out.xml"]) else {
+            panic!("generate parses");
+        };
+        let large = Shape::large(1);
+        assert_eq!(
+            (g.groups, g.tables, g.samples),
+            (large.groups, large.tables, large.samples)
+        );
+        assert!(parse(&["generate", "c.json", "--chain", "10"]).is_ok());
+        let err = parse(&["generate", "c.json", "--chain", "10", "--groups", "5"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+    }
+
+    #[test]
+    fn wrong_arguments_are_clap_errors() {
+        use clap::error::ErrorKind;
+        let kind = |args: &[&str]| parse(args).map(|_| ()).unwrap_err().kind();
+        assert_eq!(kind(&["count"]), ErrorKind::MissingRequiredArgument);
+        assert_eq!(
+            kind(&["bench", "m.xml", "--sessions", "many"]),
+            ErrorKind::ValueValidation
+        );
+        assert_eq!(
+            kind(&["bench", "m.xml", "--session", "3"]),
+            ErrorKind::UnknownArgument
+        );
+        assert_eq!(
+            kind(&["recommend", "m.xml"]),
+            ErrorKind::MissingRequiredArgument
+        );
+        assert_eq!(kind(&["counts", "m.xml"]), ErrorKind::InvalidSubcommand);
+    }
 }
