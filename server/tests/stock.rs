@@ -32,14 +32,39 @@ async fn race(servers: &[String]) -> (usize, usize) {
         let start = start.clone();
         attempts.spawn(async move {
             start.wait().await;
-            let response = buyer
-                .checkout(&format!("racer{i}@example.com"), "invoice")
+            let email = format!("racer{i}@example.com");
+            let (status, body) = buyer
+                .call_json(
+                    "place_order",
+                    &[
+                        ("email", email.as_str()),
+                        ("full_name", "Ada Lovelace"),
+                        ("address", "12 Analytical Row"),
+                        ("city", "London"),
+                        ("postal_code", "EC1A 1BB"),
+                        ("country", "GB"),
+                        ("payment", "invoice"),
+                    ],
+                )
                 .await;
-            location(&response).is_some_and(|l| l.starts_with("/orders/"))
+            (status, error_message(&body))
         });
     }
     let results = attempts.join_all().await;
-    let won = results.iter().filter(|ok| **ok).count();
+    let won = results
+        .iter()
+        .filter(|(status, _)| *status == reqwest::StatusCode::OK)
+        .count();
+    // Every loser is told the truth: the frame sold out. A 500, a timeout or any other answer
+    // fails the test.
+    for (status, message) in results.iter().filter(|(status, _)| *status != reqwest::StatusCode::OK) {
+        assert_eq!(*status, reqwest::StatusCode::CONFLICT, "{message}");
+        assert!(
+            message.contains("Frame")
+                && (message.contains("has just sold out") || message.contains("out of stock")),
+            "{message}"
+        );
+    }
     (won, results.len() - won)
 }
 

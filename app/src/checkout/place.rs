@@ -226,8 +226,9 @@ async fn price_cart(state: &AppState, cart_id: &str) -> Result<Vec<PricedLine>, 
             .await
             .map_err(|error| {
                 AppError::Conflict(format!(
-                    "{}: {error} Please update your cart.",
-                    product.name
+                    "{}: {}. Please update your cart.",
+                    product.name,
+                    error.to_string().trim_end_matches('.')
                 ))
             })?;
         priced.push(PricedLine {

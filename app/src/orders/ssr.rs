@@ -364,3 +364,29 @@ pub async fn reorder(number: &str) -> Result<(), AppError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_number_symbols_are_spread_evenly_over_the_alphabet() {
+        let mut counts = [0u32; 32];
+        for _ in 0..10_000 {
+            let number = new_order_number();
+            assert_eq!(number.len(), 9);
+            for symbol in number.bytes().filter(|&b| b != b'-') {
+                let at = NUMBER_ALPHABET.iter().position(|&a| a == symbol).unwrap();
+                counts[at] += 1;
+            }
+        }
+        // 80,000 symbols: 2,500 expected per symbol, standard deviation about 49.
+        for (at, count) in counts.iter().enumerate() {
+            assert!(
+                (2_200..2_800).contains(count),
+                "{} appeared {count} times",
+                NUMBER_ALPHABET[at] as char
+            );
+        }
+    }
+}
