@@ -104,8 +104,8 @@ impl Email {
             .with_required_tld()
             .without_domain_literal()
             .without_display_text();
-        let parsed = email_address::EmailAddress::parse_with_options(text, options)
-            .map_err(|_| refuse())?;
+        let parsed =
+            email_address::EmailAddress::parse_with_options(text, options).map_err(|_| refuse())?;
         let domain = parsed.domain();
         if domain.starts_with('.') || domain.ends_with('.') || domain.contains("..") {
             return Err(refuse());
@@ -151,22 +151,16 @@ impl Address {
         country: &str,
     ) -> Result<Address, Vec<(&'static str, String)>> {
         let mut problems = Vec::new();
-        let mut check = |field: &'static str, text: &str, max: usize, what: &str| match clean_text(
-            text, max,
-        ) {
-            Ok(clean) => clean,
-            Err(problem) => {
-                problems.push((field, text_message(&problem, what)));
-                String::new()
-            }
-        };
+        let mut check =
+            |field: &'static str, text: &str, max: usize, what: &str| match clean_text(text, max) {
+                Ok(clean) => clean,
+                Err(problem) => {
+                    problems.push((field, text_message(&problem, what)));
+                    String::new()
+                }
+            };
         let full_name = check("full_name", full_name, MAX_NAME, "your full name");
-        let street = check(
-            "address",
-            street,
-            MAX_STREET,
-            "the street and house number",
-        );
+        let street = check("address", street, MAX_STREET, "the street and house number");
         let city = check("city", city, MAX_CITY, "the city");
         let postal_code = check(
             "postal_code",
@@ -272,7 +266,10 @@ mod tests {
             clean_text("Ada\u{1b}[31m", 200),
             Err(TextProblem::ControlCharacter)
         );
-        assert_eq!(clean_text("Ada\r\nX", 200), Err(TextProblem::ControlCharacter));
+        assert_eq!(
+            clean_text("Ada\r\nX", 200),
+            Err(TextProblem::ControlCharacter)
+        );
         assert_eq!(clean_text("A\0", 200), Err(TextProblem::ControlCharacter));
         assert_eq!(clean_text("  ", 200), Err(TextProblem::Empty));
         assert_eq!(

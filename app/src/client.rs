@@ -99,7 +99,10 @@ mod tests {
     #[test]
     fn an_untrusted_peer_is_the_client_whatever_it_claims() {
         let forged = headers(&[("x-forwarded-for", "1.2.3.4"), ("forwarded", "for=5.6.7.8")]);
-        assert_eq!(client_ip(ip("203.0.113.9"), &forged, &[]), ip("203.0.113.9"));
+        assert_eq!(
+            client_ip(ip("203.0.113.9"), &forged, &[]),
+            ip("203.0.113.9")
+        );
         let trusted = parse_trusted("10.0.0.0/8").unwrap();
         assert_eq!(
             client_ip(ip("203.0.113.9"), &forged, &trusted),
@@ -112,7 +115,10 @@ mod tests {
         let trusted = parse_trusted("10.0.0.0/8, 192.168.1.1").unwrap();
         // The client prepended a forged hop; the proxy appended the real one.
         let chain = headers(&[("x-forwarded-for", "6.6.6.6, 198.51.100.7, 10.1.1.1")]);
-        assert_eq!(client_ip(ip("10.0.0.2"), &chain, &trusted), ip("198.51.100.7"));
+        assert_eq!(
+            client_ip(ip("10.0.0.2"), &chain, &trusted),
+            ip("198.51.100.7")
+        );
         let forwarded = headers(&[(
             "forwarded",
             "for=6.6.6.6, for=\"[2001:db8::7]:4711\";proto=https, for=192.168.1.1",

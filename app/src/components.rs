@@ -38,9 +38,9 @@ where
         }
         let query = query.read();
         if query.get_str("__path") == Some(S::PATH) {
-            query
-                .get_str("__err")
-                .map(|encoded| with_draft.clone()(ServerFnUrlError::<AppError>::decode_err(encoded)))
+            query.get_str("__err").map(|encoded| {
+                with_draft.clone()(ServerFnUrlError::<AppError>::decode_err(encoded))
+            })
         } else {
             None
         }
@@ -103,7 +103,11 @@ pub fn url_error(path: &'static str) -> Signal<Option<AppError>> {
     Signal::derive(move || {
         let query = query.read();
         (query.get_str("__path") == Some(path))
-            .then(|| query.get_str("__err").map(ServerFnUrlError::<AppError>::decode_err))
+            .then(|| {
+                query
+                    .get_str("__err")
+                    .map(ServerFnUrlError::<AppError>::decode_err)
+            })
             .flatten()
     })
 }

@@ -125,14 +125,22 @@ pub fn redact_url(url: &str) -> String {
         // Not even a URL: show only its scheme, whatever else it holds may be secret.
         Err(_) => format!(
             "{}…",
-            url.split(':').next().unwrap_or_default().chars().take(12).collect::<String>()
+            url.split(':')
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(12)
+                .collect::<String>()
         ),
     }
 }
 
 /// `message` with the URL's password (if any) blanked, in case a driver quotes its input.
 fn scrub_secret(message: &str, url: &str) -> String {
-    match url::Url::parse(url).ok().and_then(|u| u.password().map(str::to_owned)) {
+    match url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.password().map(str::to_owned))
+    {
         Some(password) if !password.is_empty() => message.replace(&password, "***"),
         _ => message.to_owned(),
     }
@@ -163,7 +171,10 @@ mod tests {
         assert!(!redact_url("mysql://u:hunter2@x/y").contains("hunter2"));
         assert!(!redact_url("not a url hunter2").contains("hunter2"));
         assert_eq!(
-            scrub_secret("failed for postgres://u:pw123@h/d", "postgres://u:pw123@h/d"),
+            scrub_secret(
+                "failed for postgres://u:pw123@h/d",
+                "postgres://u:pw123@h/d"
+            ),
             "failed for postgres://u:***@h/d"
         );
     }

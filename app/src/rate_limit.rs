@@ -117,11 +117,13 @@ pub fn slow_down(hits: i64, limit: &Limit) -> std::time::Duration {
 
 /// Deletes windows that have passed; safe to run on every app server at once.
 pub async fn delete_expired(pool: &AnyPool) -> Result<u64, AppError> {
-    Ok(sqlx::query("delete from rate_limits where window_start < $1")
-        .bind(now_ms() - LONGEST_WINDOW_MS)
-        .execute(pool)
-        .await?
-        .rows_affected())
+    Ok(
+        sqlx::query("delete from rate_limits where window_start < $1")
+            .bind(now_ms() - LONGEST_WINDOW_MS)
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
 }
 
 #[cfg(test)]

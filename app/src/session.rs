@@ -63,9 +63,8 @@ pub fn request_cookie(name: &str) -> Option<String> {
 }
 
 fn request_token() -> Option<String> {
-    request_cookie(COOKIE).filter(|token| {
-        token.len() == TOKEN_LEN && token.bytes().all(|b| b.is_ascii_hexdigit())
-    })
+    request_cookie(COOKIE)
+        .filter(|token| token.len() == TOKEN_LEN && token.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The visitor's session, if the request carries a live one.

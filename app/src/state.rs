@@ -116,7 +116,9 @@ type CompiledRuleSets = HashMap<(String, i64), Arc<Configurator>>;
 
 impl ConfiguratorCache {
     pub fn get(&self, product_id: &str, version: i64) -> Option<Arc<Configurator>> {
-        lock(&self.0).get(&(product_id.to_owned(), version)).cloned()
+        lock(&self.0)
+            .get(&(product_id.to_owned(), version))
+            .cloned()
     }
 
     pub fn insert(&self, product_id: &str, version: i64, compiled: Arc<Configurator>) {

@@ -104,7 +104,12 @@ pub async fn take(
         // Untracked rows (a made-to-order option, a simple product without stock) never run out.
         match left_in(tx, key).await? {
             None => continue,
-            Some(left) => return Ok(Err(Shortage { key: key.clone(), left })),
+            Some(left) => {
+                return Ok(Err(Shortage {
+                    key: key.clone(),
+                    left,
+                }));
+            }
         }
     }
     Ok(Ok(()))
@@ -183,11 +188,15 @@ pub async fn give_back_order(
             serde_json::from_str(configuration).map_err(crate::error::internal)?;
         parsed.push((product_id.as_str(), configuration, *quantity));
     }
-    let wanted = keys(parsed.iter().map(|(product_id, configuration, quantity)| StockLine {
-        product_id,
-        configuration,
-        quantity: *quantity,
-    }));
+    let wanted = keys(
+        parsed
+            .iter()
+            .map(|(product_id, configuration, quantity)| StockLine {
+                product_id,
+                configuration,
+                quantity: *quantity,
+            }),
+    );
     give_back(tx, &wanted).await
 }
 

@@ -86,13 +86,12 @@ impl Config {
                 });
             }
         }
-        let trusted_proxies = app::client::parse_trusted(
-            &var("ATELIER_TRUSTED_PROXIES").unwrap_or_default(),
-        )
-        .map_err(|reason| ConfigError::Invalid {
-            name: "ATELIER_TRUSTED_PROXIES",
-            reason,
-        })?;
+        let trusted_proxies =
+            app::client::parse_trusted(&var("ATELIER_TRUSTED_PROXIES").unwrap_or_default())
+                .map_err(|reason| ConfigError::Invalid {
+                    name: "ATELIER_TRUSTED_PROXIES",
+                    reason,
+                })?;
         Ok(Config {
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://data/atelier.db".to_owned()),
@@ -104,8 +103,7 @@ impl Config {
             hash_files: var("LEPTOS_HASH_FILES").is_some_and(|v| v == "true" || v == "1"),
             stripe,
             demo: var("ATELIER_DEMO").is_some_and(|v| v == "1" || v == "true"),
-            demo_merchandiser_password: var("ATELIER_DEMO_MERCHANDISER_PASSWORD")
-                .map(Secret::from),
+            demo_merchandiser_password: var("ATELIER_DEMO_MERCHANDISER_PASSWORD").map(Secret::from),
             json_logs: var("ATELIER_LOG_FORMAT").is_none_or(|v| v == "json"),
             payment_hold: Duration::from_secs(60 * number("ATELIER_PAYMENT_HOLD_MIN", 30)?),
             trusted_proxies,

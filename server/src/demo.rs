@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use app::db::{begin_write, new_id, now_ms};
 use app::state::Secret;
-use secrecy::ExposeSecret;
 use configurator::{Configurator, RuleSet};
 use rand::Rng;
+use secrecy::ExposeSecret;
 use serde::Deserialize;
 use sqlx::AnyPool;
 

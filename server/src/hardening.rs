@@ -16,7 +16,9 @@ use axum::response::{IntoResponse, Response};
 use rand::Rng;
 use tower::ServiceBuilder;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
-use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -199,9 +201,7 @@ async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Re
         return next.run(request).await;
     }
     let headers = request.headers();
-    let fetch_site = headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok());
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let allowed = match (fetch_site, origin) {
         (Some(site), _) if site != "same-origin" => false,
@@ -279,13 +279,15 @@ fn move_values_out(location: &str) -> Option<(String, FormDraft)> {
         return None;
     }
     let reencoded = base64::engine::general_purpose::URL_SAFE.encode(error.ser());
-    url.query_pairs_mut().clear().extend_pairs(pairs.iter().map(|(k, v)| {
-        if k == "__err" {
-            (k.as_str(), reencoded.as_str())
-        } else {
-            (k.as_str(), v.as_str())
-        }
-    }));
+    url.query_pairs_mut()
+        .clear()
+        .extend_pairs(pairs.iter().map(|(k, v)| {
+            if k == "__err" {
+                (k.as_str(), reencoded.as_str())
+            } else {
+                (k.as_str(), v.as_str())
+            }
+        }));
     let rewritten = if location.starts_with("http://") || location.starts_with("https://") {
         url.to_string()
     } else {
@@ -437,13 +439,17 @@ mod tests {
         let encoded = base64::engine::general_purpose::URL_SAFE.encode(error.ser());
         let location = format!("/checkout?__path=%2Fapi%2Fplace_order&__err={encoded}");
         let (rewritten, draft) = super::move_values_out(&location).unwrap();
-        assert!(!rewritten.contains("ada") && !rewritten.contains("Lovelace"), "{rewritten}");
+        assert!(
+            !rewritten.contains("ada") && !rewritten.contains("Lovelace"),
+            "{rewritten}"
+        );
         assert!(rewritten.starts_with("/checkout?"), "{rewritten}");
         assert_eq!(draft.path, "/api/place_order");
         assert_eq!(draft.values["full_name"], "Ada Lovelace");
         let url = url::Url::parse(&format!("http://x{rewritten}")).unwrap();
         let err = url.query_pairs().find(|(k, _)| k == "__err").unwrap().1;
-        let decoded = leptos::server_fn::error::ServerFnUrlError::<app::error::AppError>::decode_err(&err);
+        let decoded =
+            leptos::server_fn::error::ServerFnUrlError::<app::error::AppError>::decode_err(&err);
         assert_eq!(
             decoded.field_message("email").as_deref(),
             Some("Enter an email address.")

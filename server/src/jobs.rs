@@ -33,7 +33,11 @@ pub async fn clean(state: &AppState) -> Result<u64, app::error::AppError> {
     let sessions = app::session::delete_expired(&state.pool).await?;
     let limits = app::rate_limit::delete_expired(&state.pool).await?;
     if sessions + limits > 0 {
-        tracing::info!(sessions_and_carts = sessions, rate_limit_windows = limits, "expired rows deleted");
+        tracing::info!(
+            sessions_and_carts = sessions,
+            rate_limit_windows = limits,
+            "expired rows deleted"
+        );
     }
     Ok(sessions + limits)
 }

@@ -169,9 +169,7 @@ pub fn router(state: AppState) -> Router {
         // Built assets, with the .br / .gz files written next to them when there are some.
         .nest_service(
             "/pkg",
-            ServeDir::new(pkg)
-                .precompressed_br()
-                .precompressed_gzip(),
+            ServeDir::new(pkg).precompressed_br().precompressed_gzip(),
         )
         .leptos_routes_with_context(&state, routes, context.clone(), shell_fn)
         .fallback(leptos_axum::file_and_error_handler_with_context::<

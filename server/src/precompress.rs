@@ -13,8 +13,12 @@ pub fn in_background(dir: PathBuf) {
     }
     tokio::task::spawn_blocking(move || match compress_dir(&dir) {
         Ok(0) => {}
-        Ok(written) => tracing::info!(written, dir = %dir.display(), "precompressed the site assets"),
-        Err(error) => tracing::warn!(error = %error, dir = %dir.display(), "could not precompress the site assets"),
+        Ok(written) => {
+            tracing::info!(written, dir = %dir.display(), "precompressed the site assets")
+        }
+        Err(error) => {
+            tracing::warn!(error = %error, dir = %dir.display(), "could not precompress the site assets")
+        }
     });
 }
 

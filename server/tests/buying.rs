@@ -328,10 +328,7 @@ async fn card_payment_is_offered_only_when_stripe_is_configured() {
     let stripe = fake_stripe::FakeStripe::start(fake_stripe::Config::default())
         .await
         .unwrap();
-    let with_card = Shop::start_with(|config| {
-        config.stripe = Some(stripe_settings(&stripe))
-    })
-    .await;
+    let with_card = Shop::start_with(|config| config.stripe = Some(stripe_settings(&stripe))).await;
     let buyer = with_card.visitor();
     buyer.add_default("bike-lock", 1).await;
     let (_, page) = buyer.page("/checkout").await;
@@ -349,12 +346,19 @@ async fn order_numbers_and_ids_are_random_not_sequential() {
         assert!(order_number_format(&number), "{number}");
         numbers.push(number);
     }
-    assert_eq!(numbers.iter().collect::<BTreeSet<_>>().len(), 12, "{numbers:?}");
+    assert_eq!(
+        numbers.iter().collect::<BTreeSet<_>>().len(),
+        12,
+        "{numbers:?}"
+    );
     // A counter, even one encoded to look random, changes its last symbols and keeps the
     // first; twelve random numbers vary at every position (chance of failing: about 1e-8).
     for position in [0, 1, 2, 3, 5, 6, 7, 8] {
         let symbols: BTreeSet<u8> = numbers.iter().map(|n| n.as_bytes()[position]).collect();
-        assert!(symbols.len() >= 4, "position {position} barely varies: {numbers:?}");
+        assert!(
+            symbols.len() >= 4,
+            "position {position} barely varies: {numbers:?}"
+        );
     }
     let ids: Vec<String> = sqlx::query_scalar("select id from orders")
         .fetch_all(shop.pool())
@@ -362,7 +366,10 @@ async fn order_numbers_and_ids_are_random_not_sequential() {
         .unwrap();
     for position in 0..32 {
         let nibbles: BTreeSet<u8> = ids.iter().map(|id| id.as_bytes()[position]).collect();
-        assert!(nibbles.len() >= 3, "ids are sequential at {position}: {ids:?}");
+        assert!(
+            nibbles.len() >= 3,
+            "ids are sequential at {position}: {ids:?}"
+        );
     }
 }
 
@@ -537,8 +544,9 @@ async fn reorder_refills_the_cart_rechecked_against_todays_stock() {
     let (_, page) = buyer.page("/cart").await;
     let text = visible_text(&page);
     assert!(
-        text.contains(&format!("1 of the 2 items of order {number} could not be added again"))
-            && text.contains("Keycap and switch puller")
+        text.contains(&format!(
+            "1 of the 2 items of order {number} could not be added again"
+        )) && text.contains("Keycap and switch puller")
             && text.contains("sold out"),
         "{text}"
     );

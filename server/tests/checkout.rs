@@ -56,7 +56,11 @@ async fn twenty_parallel_posts_of_one_checkout_form_make_one_order_and_take_stoc
         posts.spawn(async move {
             start.wait().await;
             let response = buyer
-                .submit("place_order", "/checkout", &form("twenty@example.com", &key))
+                .submit(
+                    "place_order",
+                    "/checkout",
+                    &form("twenty@example.com", &key),
+                )
                 .await;
             (response.status(), location(&response))
         });
@@ -109,7 +113,11 @@ async fn a_retry_after_the_connection_dropped_gets_the_confirmation_not_an_empty
         .call_json("place_order", &form("x@example.com", &key))
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert!(!body.to_string().contains(first.trim_start_matches("/orders/")));
+    assert!(
+        !body
+            .to_string()
+            .contains(first.trim_start_matches("/orders/"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -119,7 +127,10 @@ async fn two_tabs_placing_one_cart_at_once_make_one_order() {
         let buyer = shop.visitor();
         buyer.add_default("bike-lock", 1).await;
         let (first_key, second_key) = (checkout_key(&buyer).await, checkout_key(&buyer).await);
-        assert_ne!(first_key, second_key, "each rendering of the form has its own key");
+        assert_ne!(
+            first_key, second_key,
+            "each rendering of the form has its own key"
+        );
         let (first, second) = (
             form("tab@example.com", &first_key),
             form("tab@example.com", &second_key),
@@ -213,10 +224,7 @@ async fn a_checkout_form_with_errors_comes_back_filled_in_without_personal_data_
     for private in ["ada.private", "Private", "Secret", "Lovelace"] {
         assert!(!back.contains(private), "{private} is in the URL: {back}");
     }
-    let path = back
-        .strip_prefix(&shop.url(""))
-        .unwrap_or(&back)
-        .to_owned();
+    let path = back.strip_prefix(&shop.url("")).unwrap_or(&back).to_owned();
     let (_, page) = buyer.page(&path).await;
     assert!(
         page.contains(r#"value="ada.private@example""#)
@@ -248,7 +256,11 @@ async fn fake_emails_and_control_characters_are_refused_at_checkout() {
             }
         }
         let (status, body) = buyer.call_json("place_order", &fields).await;
-        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{value:?}: {body}");
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{value:?}: {body}"
+        );
         assert!(
             body["Validation"]["fields"][field].is_string(),
             "{field} {value:?}: {body}"

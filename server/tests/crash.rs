@@ -26,7 +26,7 @@ async fn stock_levels(pool: &sqlx::AnyPool) -> BTreeMap<String, i64> {
     options
         .into_iter()
         .map(|(slug, group, option, quantity)| (format!("{slug}/{group}/{option}"), quantity))
-        .chain(products.into_iter().map(|(slug, stock)| (slug, stock)))
+        .chain(products)
         .collect()
 }
 
@@ -67,7 +67,9 @@ async fn orders_are_whole_or_absent_after_a_kill_during_twenty_checkouts() {
     let base = server.url("");
     let buyers: Vec<Visitor> = (0..20).map(|_| Visitor::new(&base)).collect();
     for (i, buyer) in buyers.iter().enumerate() {
-        buyer.add_default(if i % 2 == 0 { "bicycle" } else { "bike-lock" }, 1).await;
+        buyer
+            .add_default(if i % 2 == 0 { "bicycle" } else { "bike-lock" }, 1)
+            .await;
     }
     let pool = app::db::connect(&database.url, 2).await.unwrap();
     let before = stock_levels(&pool).await;
@@ -115,11 +117,10 @@ async fn orders_are_whole_or_absent_after_a_kill_during_twenty_checkouts() {
 
     let server = ServerProcess::start(port, &env);
     wait_until_up(&server.url("/healthz")).await;
-    let orders: Vec<(String, String, i64)> =
-        sqlx::query_as("select id, email, total from orders")
-            .fetch_all(&pool)
-            .await
-            .unwrap();
+    let orders: Vec<(String, String, i64)> = sqlx::query_as("select id, email, total from orders")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
     println!("after the kill: {} of 20 orders exist", orders.len());
     for (id, email, total) in &orders {
         let lines: Vec<(i64, i64)> =
@@ -141,11 +142,12 @@ async fn orders_are_whole_or_absent_after_a_kill_during_twenty_checkouts() {
                 .await
                 .unwrap();
         assert_eq!(events, ["placed"], "{email}: its event");
-        let grants: i64 = sqlx::query_scalar("select count(*) from order_grants where order_id = $1")
-            .bind(id)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let grants: i64 =
+            sqlx::query_scalar("select count(*) from order_grants where order_id = $1")
+                .bind(id)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         assert_eq!(grants, 1, "{email}: the buyer can see it");
     }
     // A buyer's cart is empty exactly when their order exists.
@@ -154,9 +156,15 @@ async fn orders_are_whole_or_absent_after_a_kill_during_twenty_checkouts() {
             base: server.url(""),
             ..buyer.clone()
         };
-        let has_order = orders.iter().any(|(_, email, _)| *email == format!("crash{i}@example.com"));
+        let has_order = orders
+            .iter()
+            .any(|(_, email, _)| *email == format!("crash{i}@example.com"));
         let cart_lines = buyer.cart().await["lines"].as_array().unwrap().len();
-        assert_eq!(cart_lines, usize::from(!has_order), "buyer {i}: order {has_order}, cart {cart_lines}");
+        assert_eq!(
+            cart_lines,
+            usize::from(!has_order),
+            "buyer {i}: order {has_order}, cart {cart_lines}"
+        );
     }
     let after = stock_levels(&pool).await;
     let sold = stock_sold(&pool).await;

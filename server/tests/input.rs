@@ -21,7 +21,10 @@ async fn an_oversized_form_gets_a_readable_413_and_stores_nothing() {
     let huge_email = format!("{}@example.com", "a".repeat(1_900_000));
     for _ in 0..3 {
         let response = visitor
-            .call("login", &[("email", &huge_email), ("password", "whatever123")])
+            .call(
+                "login",
+                &[("email", &huge_email), ("password", "whatever123")],
+            )
             .await;
         assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
         let text = response.text().await.unwrap();
@@ -33,7 +36,10 @@ async fn an_oversized_form_gets_a_readable_413_and_stores_nothing() {
     huge.insert("frame".into(), "x".repeat(600_000));
     let response = visitor.add_to_cart("bicycle", &huge, 1).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(!response.text().await.unwrap().is_empty(), "a body a person can read");
+    assert!(
+        !response.text().await.unwrap().is_empty(),
+        "a body a person can read"
+    );
 }
 
 #[tokio::test]
@@ -53,7 +59,11 @@ async fn a_long_field_is_refused_with_its_limit_and_never_echoed() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let text = body.to_string();
-    assert!(text.len() < 1000, "the value is not echoed back: {} bytes", text.len());
+    assert!(
+        text.len() < 1000,
+        "the value is not echoed back: {} bytes",
+        text.len()
+    );
     assert!(error_message(&body).contains("at most"), "{body}");
     // A 40 KB option value (under the body limit) on the product form: a 422, not a 500.
     let mut configuration = visitor.default_configuration("bicycle").await;
@@ -80,7 +90,10 @@ async fn a_malformed_form_gets_our_words_not_the_deserializers() {
         !text.contains("missing field") && !text.contains("slug`"),
         "{text}"
     );
-    assert!(error_message(&body).contains("Please reload the page"), "{body}");
+    assert!(
+        error_message(&body).contains("Please reload the page"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -108,12 +121,14 @@ async fn expired_sessions_abandoned_guest_carts_and_old_rate_limit_windows_are_d
     .execute(shop.pool())
     .await
     .unwrap();
-    sqlx::query("insert into rate_limits (key, window_start, hits) values ('old', $1, 3), ('fresh', $2, 1)")
-        .bind(month_ago)
-        .bind(app::db::now_ms())
-        .execute(shop.pool())
-        .await
-        .unwrap();
+    sqlx::query(
+        "insert into rate_limits (key, window_start, hits) values ('old', $1, 3), ('fresh', $2, 1)",
+    )
+    .bind(month_ago)
+    .bind(app::db::now_ms())
+    .execute(shop.pool())
+    .await
+    .unwrap();
     assert_eq!(rows(&shop, "sessions").await, 2);
     let deleted = server::jobs::clean(&shop.server.state).await.unwrap();
     assert!(deleted >= 4, "{deleted}");
@@ -151,9 +166,16 @@ async fn passwords_of_only_spaces_are_refused_and_the_message_states_the_limits(
         let message = body["Validation"]["fields"]["password"]
             .as_str()
             .unwrap_or_else(|| error_message(&body).leak());
-        assert!(message.contains("10") && message.contains("256"), "{message}");
+        assert!(
+            message.contains("10") && message.contains("256"),
+            "{message}"
+        );
     }
-    assert_eq!(rows(&shop, "customers").await, 1, "only the demo merchandiser");
+    assert_eq!(
+        rows(&shop, "customers").await,
+        1,
+        "only the demo merchandiser"
+    );
 }
 
 #[tokio::test]
@@ -161,9 +183,17 @@ async fn registration_is_rate_limited_per_client() {
     let shop = Shop::start().await;
     let client = shop.visitor_at("127.0.0.5");
     for i in 0..10 {
-        let response = Visitor::build(&shop.url(""), &shop.url(""), Some("127.0.0.5".parse().unwrap()))
-            .register("Many Accounts", &format!("many{i}@example.com"), "long enough password")
-            .await;
+        let response = Visitor::build(
+            &shop.url(""),
+            &shop.url(""),
+            Some("127.0.0.5".parse().unwrap()),
+        )
+        .register(
+            "Many Accounts",
+            &format!("many{i}@example.com"),
+            "long enough password",
+        )
+        .await;
         assert_eq!(location(&response).as_deref(), Some("/account"), "{i}");
     }
     let (status, _) = client
@@ -236,7 +266,10 @@ async fn a_guest_who_registers_or_logs_in_keeps_the_orders_placed_as_a_guest() {
     let (status, _) = guest.page(&format!("/orders/{first}")).await;
     assert_eq!(status, StatusCode::OK, "still theirs after registering");
     let (_, account) = guest.page("/account").await;
-    assert!(visible_text(&account).contains(&first), "listed in the account");
+    assert!(
+        visible_text(&account).contains(&first),
+        "listed in the account"
+    );
     // Logs in after ordering as a guest in another browser.
     let other_browser = shop.visitor();
     other_browser.add_default("desk-mat", 1).await;
@@ -320,7 +353,11 @@ async fn the_buyers_order_page_shows_date_items_address_payment_and_when_each_st
     merchandiser
         .login(MERCHANDISER_EMAIL, MERCHANDISER_PASSWORD)
         .await;
-    for (from, to) in [("placed", "paid"), ("paid", "in_production"), ("in_production", "shipped")] {
+    for (from, to) in [
+        ("placed", "paid"),
+        ("paid", "in_production"),
+        ("in_production", "shipped"),
+    ] {
         let (status, body) = merchandiser
             .call_json(
                 "set_order_status",
@@ -331,6 +368,13 @@ async fn the_buyers_order_page_shows_date_items_address_payment_and_when_each_st
     }
     let (_, page) = buyer.page(&format!("/orders/{number}")).await;
     let text = visible_text(&page);
-    assert!(text.contains("Your order is on its way"), "the heading follows: {text}");
-    assert_eq!(text.matches(" UTC").count(), 5, "placed, and four step times: {text}");
+    assert!(
+        text.contains("Your order is on its way"),
+        "the heading follows: {text}"
+    );
+    assert_eq!(
+        text.matches(" UTC").count(),
+        5,
+        "placed, and four step times: {text}"
+    );
 }

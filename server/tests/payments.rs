@@ -249,7 +249,8 @@ async fn an_expiry_at_the_payment_deadline_cancels_the_order_and_releases_its_st
 }
 
 #[tokio::test]
-async fn a_session_that_expires_before_the_deadline_leaves_the_order_payable_with_a_fresh_session() {
+async fn a_session_that_expires_before_the_deadline_leaves_the_order_payable_with_a_fresh_session()
+{
     let (shop, stripe) = shop_with_stripe().await;
     let buyer = shop.visitor();
     let before = lock_stock(&shop).await;
@@ -259,9 +260,16 @@ async fn a_session_that_expires_before_the_deadline_leaves_the_order_payable_wit
     assert_eq!(lock_stock(&shop).await, before - 1, "still held");
     let (_, page) = buyer.page(&format!("/orders/{number}")).await;
     let text = visible_text(&page);
-    assert!(text.contains("waiting for payment") && text.contains("Pay now"), "{text}");
+    assert!(
+        text.contains("waiting for payment") && text.contains("Pay now"),
+        "{text}"
+    );
     let response = buyer
-        .submit("pay_now", &format!("/orders/{number}"), &[("number", &number)])
+        .submit(
+            "pay_now",
+            &format!("/orders/{number}"),
+            &[("number", &number)],
+        )
         .await;
     let target = location(&response).expect("to the payment page");
     let second = target.rsplit('/').next().unwrap().to_owned();
@@ -281,7 +289,10 @@ async fn the_cancel_page_offers_pay_now_which_reuses_the_open_session_and_pay_by
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(cancel_url.ends_with(&format!("/orders/{number}")), "{cancel_url}");
+    assert!(
+        cancel_url.ends_with(&format!("/orders/{number}")),
+        "{cancel_url}"
+    );
     let (status, page) = buyer.page(&format!("/orders/{number}")).await;
     assert_eq!(status, StatusCode::OK);
     let text = visible_text(&page);
@@ -292,19 +303,32 @@ async fn the_cancel_page_offers_pay_now_which_reuses_the_open_session_and_pay_by
         "{text}"
     );
     let again = buyer
-        .submit("pay_now", &format!("/orders/{number}"), &[("number", &number)])
+        .submit(
+            "pay_now",
+            &format!("/orders/{number}"),
+            &[("number", &number)],
+        )
         .await;
     assert!(
-        location(&again).unwrap().ends_with(&format!("/pay/{session}")),
+        location(&again)
+            .unwrap()
+            .ends_with(&format!("/pay/{session}")),
         "the open session again"
     );
     assert_eq!(session_creates(&stripe), 1);
 
     let before = lock_stock(&shop).await;
     let switched = buyer
-        .submit("pay_by_invoice", &format!("/orders/{number}"), &[("number", &number)])
+        .submit(
+            "pay_by_invoice",
+            &format!("/orders/{number}"),
+            &[("number", &number)],
+        )
         .await;
-    assert_eq!(next_page(&switched).as_deref(), Some(format!("/orders/{number}").as_str()));
+    assert_eq!(
+        next_page(&switched).as_deref(),
+        Some(format!("/orders/{number}").as_str())
+    );
     assert_eq!(
         stripe.session(&session).unwrap()["status"],
         "expired",
@@ -320,7 +344,10 @@ async fn the_cancel_page_offers_pay_now_which_reuses_the_open_session_and_pay_by
     assert_eq!(lock_stock(&shop).await, before, "the items stay reserved");
     let (_, page) = buyer.page(&format!("/orders/{number}")).await;
     let text = visible_text(&page);
-    assert!(text.contains("Invoice") && !text.contains("Pay now"), "{text}");
+    assert!(
+        text.contains("Invoice") && !text.contains("Pay now"),
+        "{text}"
+    );
     // The expiry event of the old session changes nothing.
     stripe
         .wait_for_deliveries(1, Duration::from_secs(10))
@@ -341,7 +368,12 @@ async fn card_order_placed(buyer: &Visitor) -> (String, String) {
     (number, target)
 }
 
-async fn assert_waiting_and_paid_after_pay_now(shop: &Shop, stripe: &Stripe, buyer: &Visitor, number: &str) {
+async fn assert_waiting_and_paid_after_pay_now(
+    shop: &Shop,
+    stripe: &Stripe,
+    buyer: &Visitor,
+    number: &str,
+) {
     assert_eq!(status_of(shop, number).await, "placed");
     assert!(
         buyer.cart().await["lines"].as_array().unwrap().is_empty(),
@@ -356,10 +388,17 @@ async fn assert_waiting_and_paid_after_pay_now(shop: &Shop, stripe: &Stripe, buy
         "{text}"
     );
     let response = buyer
-        .submit("pay_now", &format!("/orders/{number}"), &[("number", number)])
+        .submit(
+            "pay_now",
+            &format!("/orders/{number}"),
+            &[("number", number)],
+        )
         .await;
     let target = location(&response).expect("to the payment page");
-    assert!(target.starts_with(&format!("{}/pay/", stripe.base_url())), "{target}");
+    assert!(
+        target.starts_with(&format!("{}/pay/", stripe.base_url())),
+        "{target}"
+    );
     let session = target.rsplit('/').next().unwrap();
     stripe.pay(session).await.unwrap();
     assert_eq!(status_of(shop, number).await, "paid");
@@ -412,8 +451,14 @@ async fn a_5xx_from_stripe_leaves_the_order_waiting_and_pay_now_creates_one_sess
         .map(|r| r.idempotency_key().map(str::to_owned))
         .collect();
     assert_eq!(keys.len(), 2);
-    assert!(keys.iter().all(Option::is_some), "every create carries a key");
-    assert_ne!(keys[0], keys[1], "after a 5xx the next attempt has a new key");
+    assert!(
+        keys.iter().all(Option::is_some),
+        "every create carries a key"
+    );
+    assert_ne!(
+        keys[0], keys[1],
+        "after a 5xx the next attempt has a new key"
+    );
 }
 
 #[tokio::test]
@@ -515,7 +560,11 @@ async fn a_fault_while_applying_a_payment_records_nothing_and_stripes_redelivery
         "a failed handler answers 5xx so Stripe retries"
     );
     assert_eq!(status_of(&shop, &number).await, "placed");
-    assert_eq!(recorded_events(&shop).await, 0, "the event is not recorded as handled");
+    assert_eq!(
+        recorded_events(&shop).await,
+        0,
+        "the event is not recorded as handled"
+    );
     repair_paying(&shop).await;
     let again = stripe.redeliver(&paid.event.id).await.unwrap();
     assert_eq!(again.status, Some(200));
@@ -583,7 +632,11 @@ async fn an_unpaid_order_is_released_at_its_deadline_once_even_with_two_app_serv
     wait_for_status(&shop, &number, "cancelled").await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(events_of(&shop, &number).await, ["placed", "cancelled"]);
-    assert_eq!(lock_stock(&shop).await, before, "the held item is back in stock");
+    assert_eq!(
+        lock_stock(&shop).await,
+        before,
+        "the held item is back in stock"
+    );
     assert_eq!(
         stripe.session(&session).unwrap()["status"],
         "expired",

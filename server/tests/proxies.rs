@@ -113,7 +113,10 @@ async fn the_csrf_check_compares_scheme_host_and_port_with_the_site_url() {
         "https:// is another origin than this http site"
     );
     let other_port = format!("http://127.0.0.1:{}", shop.server.addr.port() + 1);
-    assert_eq!(post_with(&shop, Some(&other_port), None).await, StatusCode::FORBIDDEN);
+    assert_eq!(
+        post_with(&shop, Some(&other_port), None).await,
+        StatusCode::FORBIDDEN
+    );
     // Origin and a rewritten Host agreeing is not enough.
     assert_eq!(
         post_with(&shop, Some("http://evil.example"), Some("evil.example")).await,
@@ -126,7 +129,12 @@ async fn the_csrf_check_compares_scheme_host_and_port_with_the_site_url() {
     })
     .await;
     assert_eq!(
-        post_with(&proxied, Some("https://shop.example"), Some("10.0.0.5:3000")).await,
+        post_with(
+            &proxied,
+            Some("https://shop.example"),
+            Some("10.0.0.5:3000")
+        )
+        .await,
         StatusCode::OK
     );
     let inner = proxied.url("");

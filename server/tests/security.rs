@@ -233,7 +233,10 @@ async fn wrong_passwords_limit_the_guessing_client_but_never_lock_out_the_owner(
         .await
         .unwrap();
     assert!(!keys.is_empty());
-    assert!(keys.iter().all(|k| !k.contains("lin@") && k.len() < 80), "{keys:?}");
+    assert!(
+        keys.iter().all(|k| !k.contains("lin@") && k.len() < 80),
+        "{keys:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -252,7 +255,10 @@ async fn fifty_parallel_wrong_lookups_let_at_most_the_limit_through() {
             snoop
                 .call_json(
                     "lookup_order",
-                    &[("number", &number), ("email", &format!("guess{i}@example.com"))],
+                    &[
+                        ("number", &number),
+                        ("email", &format!("guess{i}@example.com")),
+                    ],
                 )
                 .await
                 .0
@@ -268,7 +274,10 @@ async fn fifty_parallel_wrong_lookups_let_at_most_the_limit_through() {
         .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
         .count();
     assert_eq!(checked + refused, 50, "{statuses:?}");
-    assert!(checked <= 5, "{checked} guesses were checked, the limit is 5");
+    assert!(
+        checked <= 5,
+        "{checked} guesses were checked, the limit is 5"
+    );
     assert!(checked >= 1);
 }
 

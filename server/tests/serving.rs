@@ -16,9 +16,15 @@ fn site_root() -> std::path::PathBuf {
     let pkg = root.join("pkg");
     std::fs::create_dir_all(&pkg).unwrap();
     // Compressible like real wasm: repetitive, not random.
-    let wasm: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8 ^ (i / 997) as u8).collect();
+    let wasm: Vec<u8> = (0..300_000u32)
+        .map(|i| (i % 251) as u8 ^ (i / 997) as u8)
+        .collect();
     std::fs::write(pkg.join("atelier.0123abcd.wasm"), &wasm).unwrap();
-    std::fs::write(pkg.join("atelier.0123abcd.css"), "main { margin: 0 auto; }\n".repeat(400)).unwrap();
+    std::fs::write(
+        pkg.join("atelier.0123abcd.css"),
+        "main { margin: 0 auto; }\n".repeat(400),
+    )
+    .unwrap();
     root
 }
 
@@ -43,7 +49,10 @@ async fn hashed_assets_are_served_precompressed_and_cached_for_good() {
     // Precompression runs in the background at start-up.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while !(br_path.exists() && root.join("pkg/atelier.0123abcd.wasm.gz").exists()) {
-        assert!(std::time::Instant::now() < deadline, "no precompressed copies");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no precompressed copies"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let client = raw_client();
@@ -56,7 +65,10 @@ async fn hashed_assets_are_served_precompressed_and_cached_for_good() {
     assert_eq!(response.status(), StatusCode::OK);
     let headers = response.headers().clone();
     assert_eq!(headers["content-encoding"], "br");
-    assert_eq!(headers["cache-control"], "public, max-age=31536000, immutable");
+    assert_eq!(
+        headers["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
     let body = response.bytes().await.unwrap();
     assert_eq!(body.as_ref(), std::fs::read(&br_path).unwrap().as_slice());
     assert!(body.len() * 4 < std::fs::metadata(&wasm_path).unwrap().len() as usize);
@@ -91,12 +103,16 @@ async fn pages_are_compressed_and_never_cached_by_others() {
     let api = shop.visitor().call("cart", &[]).await;
     assert_eq!(api.headers()["cache-control"], "no-store");
     let image = raw_client().get(shop.url("/healthz")).send().await.unwrap();
-    assert!(image.headers().get("strict-transport-security").is_none(), "http site: no HSTS");
+    assert!(
+        image.headers().get("strict-transport-security").is_none(),
+        "http site: no HSTS"
+    );
 }
 
 #[tokio::test]
 async fn an_https_site_sends_hsts_and_request_ids_are_the_servers_own() {
-    let shop = Shop::start_with(|config| config.site_url = Some("https://shop.example".into())).await;
+    let shop =
+        Shop::start_with(|config| config.site_url = Some("https://shop.example".into())).await;
     let response = raw_client()
         .get(shop.url("/healthz"))
         .header("x-request-id", "forged\u{20}id")

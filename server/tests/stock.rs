@@ -57,7 +57,10 @@ async fn race(servers: &[String]) -> (usize, usize) {
         .count();
     // Every loser is told the truth: the frame sold out. A 500, a timeout or any other answer
     // fails the test.
-    for (status, message) in results.iter().filter(|(status, _)| *status != reqwest::StatusCode::OK) {
+    for (status, message) in results
+        .iter()
+        .filter(|(status, _)| *status != reqwest::StatusCode::OK)
+    {
         assert_eq!(*status, reqwest::StatusCode::CONFLICT, "{message}");
         assert!(
             message.contains("Frame")

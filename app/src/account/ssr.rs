@@ -80,7 +80,9 @@ fn argon2_output(
     length: usize,
 ) -> Result<argon2::password_hash::Output, String> {
     let mut salt_bytes = [0u8; 64];
-    let salt_bytes = salt.decode_b64(&mut salt_bytes).map_err(|e| e.to_string())?;
+    let salt_bytes = salt
+        .decode_b64(&mut salt_bytes)
+        .map_err(|e| e.to_string())?;
     with_hash_memory(argon.params().block_count(), |memory| {
         argon2::password_hash::Output::init_with(length, |out| {
             argon
@@ -149,11 +151,13 @@ async fn verify_password(password: String, hash: String) -> Result<bool, AppErro
 pub fn check_password(password: &str) -> Result<(), String> {
     let length = password.chars().count();
     let limits = format!("Use {MIN_PASSWORD} to {MAX_PASSWORD} characters.");
-    if length < MIN_PASSWORD || length > MAX_PASSWORD {
+    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&length) {
         return Err(limits);
     }
     if password.trim().is_empty() {
-        return Err(format!("{limits} A password of only spaces is too easy to guess."));
+        return Err(format!(
+            "{limits} A password of only spaces is too easy to guess."
+        ));
     }
     if password.chars().any(|c| c.is_control()) {
         return Err("Use letters, digits, spaces and symbols only.".to_owned());
@@ -178,7 +182,10 @@ pub async fn register(full_name: &str, email: &str, password: &str) -> Result<()
     let name = match clean_text(full_name, MAX_NAME) {
         Ok(name) => name,
         Err(problem) => {
-            fields.insert("full_name".to_owned(), text_message(&problem, "your full name"));
+            fields.insert(
+                "full_name".to_owned(),
+                text_message(&problem, "your full name"),
+            );
             String::new()
         }
     };
@@ -251,10 +258,12 @@ pub async fn register(full_name: &str, email: &str, password: &str) -> Result<()
 pub async fn login(email: &str, password: &str) -> Result<Customer, AppError> {
     let state = app_state()?;
     let email = email.trim().to_lowercase();
-    let refused = |email: &str| AppError::BadCredentials {
-        values: BTreeMap::new(),
-    }
-    .with_values(&[("email", email)]);
+    let refused = |email: &str| {
+        AppError::BadCredentials {
+            values: BTreeMap::new(),
+        }
+        .with_values(&[("email", email)])
+    };
     if email.is_empty() || email.len() > MAX_EMAIL || password.chars().count() > MAX_PASSWORD {
         return Err(refused(&email));
     }
@@ -324,11 +333,16 @@ mod tests {
     #[test]
     fn hashes_are_standard_phc_strings_that_the_argon2_crate_verifies_and_vice_versa() {
         let ours = hash_blocking("correct horse battery").unwrap();
-        assert!(ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{ours}");
+        assert!(
+            ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{ours}"
+        );
         let parsed = PasswordHash::new(&ours).unwrap();
-        assert!(Argon2::default()
-            .verify_password(b"correct horse battery", &parsed)
-            .is_ok());
+        assert!(
+            Argon2::default()
+                .verify_password(b"correct horse battery", &parsed)
+                .is_ok()
+        );
         assert!(verify_blocking("correct horse battery", &ours).unwrap());
         assert!(!verify_blocking("correct horse batterY", &ours).unwrap());
         let salt = SaltString::generate(&mut rand::rngs::OsRng);

@@ -122,7 +122,12 @@ pub fn AdminOrderPage() -> impl IntoView {
     let set_status = ServerAction::<SetOrderStatus>::new();
     let error = action_error(set_status);
     let order = Resource::new(
-        move || (params.read().get("number").unwrap_or_default(), set_status.version().get()),
+        move || {
+            (
+                params.read().get("number").unwrap_or_default(),
+                set_status.version().get(),
+            )
+        },
         |(number, _)| super::admin_order(number),
     );
     view! {

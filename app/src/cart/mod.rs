@@ -74,7 +74,10 @@ pub async fn add_to_cart(
     use crate::limits::{MAX_ID, check_configuration, check_len};
     check_len("slug", &slug, MAX_ID)?;
     check_len("quantity", quantity.as_deref().unwrap_or_default(), 10)?;
-    check_configuration("configuration", configuration.as_ref().unwrap_or(&BTreeMap::new()))?;
+    check_configuration(
+        "configuration",
+        configuration.as_ref().unwrap_or(&BTreeMap::new()),
+    )?;
     ssr::add(
         &slug,
         configuration.unwrap_or_default(),

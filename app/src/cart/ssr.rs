@@ -36,7 +36,9 @@ pub async fn stock_limit(
     configuration: &BTreeMap<String, String>,
 ) -> Result<Option<(i64, String)>, AppError> {
     if configuration.is_empty() {
-        return Ok(product.stock.map(|stock| (stock.max(0), product.name.clone())));
+        return Ok(product
+            .stock
+            .map(|stock| (stock.max(0), product.name.clone())));
     }
     let levels = crate::stock::levels(&state.pool, &product.id).await?;
     let engine = crate::catalogue::ssr::configurator(state, product).await?;
@@ -45,7 +47,10 @@ pub async fn stock_limit(
         if let Some(&left) = levels.get(&(group.clone(), option.clone()))
             && limit.as_ref().is_none_or(|(min, _)| left < *min)
         {
-            limit = Some((left, crate::catalogue::ssr::option_label(&engine, group, option)));
+            limit = Some((
+                left,
+                crate::catalogue::ssr::option_label(&engine, group, option),
+            ));
         }
     }
     Ok(limit)
@@ -54,10 +59,7 @@ pub async fn stock_limit(
 /// The quantity refused with "Only N left" when stock is short.
 fn check_stock(wanted: i64, limit: &Option<(i64, String)>) -> Result<(), AppError> {
     match limit {
-        Some((0, what)) => Err(AppError::field(
-            "quantity",
-            format!("{what} is sold out."),
-        )),
+        Some((0, what)) => Err(AppError::field("quantity", format!("{what} is sold out."))),
         Some((left, what)) if wanted > *left => Err(AppError::field(
             "quantity",
             format!("Only {left} left of {what}: choose at most {left}."),

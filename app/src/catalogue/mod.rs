@@ -182,7 +182,10 @@ mod tests {
         let href = product_href("bicycle", &choices);
         let search = href.split_once('?').unwrap().1;
         assert_eq!(choices_from_query(search), choices);
-        assert_eq!(product_href("bicycle", &BTreeMap::new()), "/products/bicycle");
+        assert_eq!(
+            product_href("bicycle", &BTreeMap::new()),
+            "/products/bicycle"
+        );
     }
 
     #[test]

@@ -252,7 +252,10 @@ async fn lowest_price(state: &AppState, row: &ProductRow) -> Result<i64, AppErro
     Ok(lowest)
 }
 
-pub async fn product(slug: &str, choices: BTreeMap<String, String>) -> Result<ProductView, AppError> {
+pub async fn product(
+    slug: &str,
+    choices: BTreeMap<String, String>,
+) -> Result<ProductView, AppError> {
     let state = app_state()?;
     let row = product_by_slug(&state.pool, slug)
         .await?
@@ -269,9 +272,11 @@ pub async fn product(slug: &str, choices: BTreeMap<String, String>) -> Result<Pr
     {
         return Ok((*found).clone());
     }
-    let view = run_engine(&state, move || product_view(&engine, row, choices, &sold_out))
-        .await?
-        .map_err(crate::error::internal)?;
+    let view = run_engine(&state, move || {
+        product_view(&engine, row, choices, &sold_out)
+    })
+    .await?
+    .map_err(crate::error::internal)?;
     if let Some(key) = key {
         state.versioned.insert(key, Arc::new(view.clone()));
     }

@@ -277,7 +277,9 @@ pub async fn pay_now(number: &str) -> Result<String, AppError> {
             Some(CheckoutSessionStatus::Complete) => return Ok(order_page),
             Some(CheckoutSessionStatus::Expired) | None => {}
         }
-        next_attempt(&state, &order).await.map_err(|_| unavailable())?;
+        next_attempt(&state, &order)
+            .await
+            .map_err(|_| unavailable())?;
     }
     let order = crate::orders::ssr::order_by_id(&state.pool, &order.id)
         .await?
@@ -290,7 +292,9 @@ pub async fn pay_now(number: &str) -> Result<String, AppError> {
                 .await?
                 .filter(|again| again.payment_attempt != order.payment_attempt)
                 .ok_or_else(unavailable)?;
-            start_payment(&state, &again).await.map_err(|_| unavailable())
+            start_payment(&state, &again)
+                .await
+                .map_err(|_| unavailable())
         }
     }
 }
@@ -306,15 +310,16 @@ pub async fn switch_to_invoice(number: &str) -> Result<String, AppError> {
             order.number
         )));
     }
-    if let (Some(id), Some(settings)) = (&order.stripe_session_id, state.settings.stripe.as_ref())
-    {
+    if let (Some(id), Some(settings)) = (&order.stripe_session_id, state.settings.stripe.as_ref()) {
         let id: CheckoutSessionId = id.parse().map_err(crate::error::internal)?;
-        if let Err(error) = call(settings, CheckoutSession::expire(&settings.client(), &id)).await
-        {
+        if let Err(error) = call(settings, CheckoutSession::expire(&settings.client(), &id)).await {
             // Stripe refuses to expire a session that is not open: completed (paid) or expired.
-            let session = call(settings, CheckoutSession::retrieve(&settings.client(), &id, &[]))
-                .await
-                .map_err(|_| unavailable())?;
+            let session = call(
+                settings,
+                CheckoutSession::retrieve(&settings.client(), &id, &[]),
+            )
+            .await
+            .map_err(|_| unavailable())?;
             match session.status {
                 Some(CheckoutSessionStatus::Expired) => {}
                 Some(CheckoutSessionStatus::Complete) => {
@@ -363,17 +368,14 @@ pub async fn stripe_webhook(
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let event = match Webhook::construct_event(
-        &body,
-        signature,
-        settings.webhook_secret.expose_secret(),
-    ) {
-        Ok(event) => event,
-        Err(error) => {
-            tracing::warn!(error = %error, "refused a Stripe webhook");
-            return StatusCode::BAD_REQUEST;
-        }
-    };
+    let event =
+        match Webhook::construct_event(&body, signature, settings.webhook_secret.expose_secret()) {
+            Ok(event) => event,
+            Err(error) => {
+                tracing::warn!(error = %error, "refused a Stripe webhook");
+                return StatusCode::BAD_REQUEST;
+            }
+        };
     match handle_event(&state, event).await {
         Ok(()) => StatusCode::OK,
         Err(error) => {
@@ -386,8 +388,10 @@ pub async fn stripe_webhook(
 
 async fn handle_event(state: &AppState, event: stripe::Event) -> Result<(), AppError> {
     let (kind, session) = match (event.type_, event.data.object) {
-        (kind @ (EventType::CheckoutSessionCompleted | EventType::CheckoutSessionExpired),
-            EventObject::CheckoutSession(session)) => (kind, session),
+        (
+            kind @ (EventType::CheckoutSessionCompleted | EventType::CheckoutSessionExpired),
+            EventObject::CheckoutSession(session),
+        ) => (kind, session),
         (other, _) => {
             tracing::debug!(kind = %other, "ignored Stripe event");
             return Ok(());
@@ -529,7 +533,14 @@ pub async fn release_overdue(state: &AppState) -> Result<usize, AppError> {
         {
             continue;
         }
-        if change_status(&state.pool, &id, OrderStatus::Placed, OrderStatus::Cancelled).await? {
+        if change_status(
+            &state.pool,
+            &id,
+            OrderStatus::Placed,
+            OrderStatus::Cancelled,
+        )
+        .await?
+        {
             released += 1;
             tracing::info!(order = %number, "unpaid card order cancelled; its stock is released");
         }

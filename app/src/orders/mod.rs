@@ -5,13 +5,15 @@ mod page;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-pub use page::{LookupPage, OrderDetails, OrderLines, OrderPage, OrderSummary, ReorderButton, Timeline};
+pub use page::{
+    LookupPage, OrderDetails, OrderLines, OrderPage, OrderSummary, ReorderButton, Timeline,
+};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use crate::address::normalize_order_number as normalize_number;
 use crate::address::Address;
+pub use crate::address::normalize_order_number as normalize_number;
 use crate::error::AppError;
 
 /// Where an order is; stored as its `as_str` in `orders.status` and `order_events.status`.
@@ -98,7 +100,10 @@ pub enum Payment {
     Invoice,
     /// Card, not paid yet: the stock is held until `due_at` (unix ms); `started` says whether a
     /// Stripe Checkout Session exists (if not, starting it failed and "Pay now" retries).
-    CardAwaiting { due_at: Option<i64>, started: bool },
+    CardAwaiting {
+        due_at: Option<i64>,
+        started: bool,
+    },
     Card,
 }
 
@@ -128,7 +133,9 @@ impl OrderView {
     /// The page heading, following where the order is.
     pub fn heading(&self) -> &'static str {
         match (self.status, &self.payment) {
-            (OrderStatus::Placed, Payment::CardAwaiting { .. }) => "Your order is waiting for payment",
+            (OrderStatus::Placed, Payment::CardAwaiting { .. }) => {
+                "Your order is waiting for payment"
+            }
             (OrderStatus::Placed, _) => "Thank you — your order is placed",
             (OrderStatus::Paid, _) => "Thank you — your order is paid",
             (OrderStatus::InProduction, _) => "Your order is being made",
@@ -219,5 +226,4 @@ mod tests {
         assert_eq!(steps.iter().filter(|s| s.reached).count(), 2);
         assert_eq!(steps.len(), 5);
     }
-
 }

@@ -208,7 +208,11 @@ pub async fn view(pool: &AnyPool, order: &OrderRow) -> Result<OrderView, AppErro
 }
 
 /// Whether this visitor may see the order: it is theirs, or their session placed or looked it up.
-pub async fn visible_to(pool: &AnyPool, order: &OrderRow, session: &Session) -> Result<bool, AppError> {
+pub async fn visible_to(
+    pool: &AnyPool,
+    order: &OrderRow,
+    session: &Session,
+) -> Result<bool, AppError> {
     if let (Some(owner), Some(customer)) = (&order.customer_id, &session.customer)
         && (owner == &customer.id || customer.is_merchandiser())
     {

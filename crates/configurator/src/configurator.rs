@@ -601,17 +601,19 @@ impl Configurator {
         // minimum still answers whenever it happens to respect the limits, rather than the
         // buyer being told there is no valid product.
         let exact = || {
-            self.compiled.optimum(&allowed, true).filter(|(cost, values)| {
-                price_limit.is_none_or(|p| *cost <= p)
-                    && linear.iter().all(|(weights, max)| {
-                        values
-                            .iter()
-                            .enumerate()
-                            .map(|(v, &a)| weights[v][a as usize])
-                            .sum::<i64>()
-                            <= *max
-                    })
-            })
+            self.compiled
+                .optimum(&allowed, true)
+                .filter(|(cost, values)| {
+                    price_limit.is_none_or(|p| *cost <= p)
+                        && linear.iter().all(|(weights, max)| {
+                            values
+                                .iter()
+                                .enumerate()
+                                .map(|(v, &a)| weights[v][a as usize])
+                                .sum::<i64>()
+                                <= *max
+                        })
+                })
         };
         let best = if linear.is_empty() && price_limit.is_none() {
             exact()
