@@ -57,7 +57,9 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<AnyPool, Connect
         }
         Backend::Postgres => url.to_owned(),
     };
-    let scrub = |error: sqlx::Error| ConnectError::Connect(scrub_secret(&error.to_string(), &url));
+    let scrub = |error: sqlx::Error| {
+        ConnectError::Connect(redact_url(&url), scrub_secret(&error.to_string(), &url))
+    };
     let options = AnyConnectOptions::from_str(&url).map_err(scrub)?;
     let pool = AnyPoolOptions::new()
         .max_connections(max_connections)
@@ -153,8 +155,8 @@ pub enum ConnectError {
     UnsupportedUrl(String),
     #[error("creating the database folder {0}: {1}")]
     Folder(String, std::io::Error),
-    #[error("connecting to the database: {0}")]
-    Connect(String),
+    #[error("connecting to the database at {0}: {1}")]
+    Connect(String, String),
     #[error("migrating the database: {0}")]
     Migrate(String),
 }

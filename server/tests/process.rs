@@ -102,3 +102,77 @@ fn the_binary_logs_json_with_request_ids_and_exits_cleanly_on_sigterm() {
     assert!(status.success(), "clean exit: {status:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+mod common;
+
+use common::process::{ServerProcess, free_port};
+
+#[tokio::test]
+async fn the_binary_makes_no_demo_data_unless_asked_and_never_logs_the_demo_password() {
+    let database = common::TestDatabase::fresh().await;
+    let plain = ServerProcess::start(free_port(), &[("DATABASE_URL", &database.url)]);
+    let home = reqwest::get(plain.url("/")).await.unwrap().text().await.unwrap();
+    assert!(!home.contains("Made-to-order bicycle"), "no demo catalogue by default");
+    assert!(
+        !plain.lines().iter().any(|l| l.contains("Demo merchandiser")),
+        "no demo merchandiser by default"
+    );
+    drop(plain);
+    let pool = app::db::connect(&database.url, 1).await.unwrap();
+    let merchandisers: i64 =
+        sqlx::query_scalar("select count(*) from customers where role = 'merchandiser'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(merchandisers, 0);
+    pool.close().await;
+
+    // Asked for, with a generated password: shown once on the terminal, in no log line.
+    let demo = ServerProcess::start(
+        free_port(),
+        &[("DATABASE_URL", &database.url), ("ATELIER_DEMO", "1")],
+    );
+    let banner = demo.wait_for_line("Demo merchandiser", std::time::Duration::from_secs(30));
+    let password = banner
+        .split(" / ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the banner shows the password")
+        .to_owned();
+    assert!(password.len() >= 16, "{banner}");
+    reqwest::get(demo.url("/")).await.unwrap();
+    let logs: Vec<String> = demo
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with('{'))
+        .collect();
+    assert!(!logs.is_empty(), "JSON log lines");
+    assert!(
+        logs.iter().all(|l| !l.contains(&password)),
+        "the password is in a log line"
+    );
+}
+
+#[test]
+fn a_bad_database_url_is_reported_without_its_password() {
+    for url in [
+        "postgres://shop:s3cret-hunter2@127.0.0.1:1/atelier",
+        "mysql://shop:s3cret-hunter2@127.0.0.1/atelier",
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+            .env("DATABASE_URL", url)
+            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+            .env("ATELIER_LOG_FORMAT", "json")
+            .output()
+            .expect("run the server binary");
+        assert!(!output.status.success(), "{url} must not start");
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(printed.contains("could not start"), "{printed}");
+        assert!(!printed.contains("hunter2"), "the password leaked: {printed}");
+        assert!(printed.contains("127.0.0.1"), "the rest of the URL helps: {printed}");
+    }
+}
