@@ -67,6 +67,7 @@ pub fn key(scope: &str, parts: &[&str]) -> String {
 
 /// Counts one attempt against `key` and returns how many the current window holds, this one
 /// included; a window that has passed starts over. Atomic on both backends.
+#[tracing::instrument(skip_all)]
 pub async fn hit(pool: &AnyPool, key: &str, limit: &Limit) -> Result<i64, AppError> {
     let now = now_ms();
     let hits: i64 = sqlx::query_scalar(
@@ -116,6 +117,7 @@ pub fn slow_down(hits: i64, limit: &Limit) -> std::time::Duration {
 }
 
 /// Deletes windows that have passed; safe to run on every app server at once.
+#[tracing::instrument(skip_all)]
 pub async fn delete_expired(pool: &AnyPool) -> Result<u64, AppError> {
     Ok(
         sqlx::query("delete from rate_limits where window_start < $1")

@@ -68,6 +68,7 @@ fn request_token() -> Option<String> {
 }
 
 /// The visitor's session, if the request carries a live one.
+#[tracing::instrument(skip_all)]
 pub async fn current() -> Result<Option<Session>, AppError> {
     let Some(token) = request_token() else {
         return Ok(None);
@@ -113,6 +114,7 @@ pub async fn ensure() -> Result<Session, AppError> {
 /// logs in or registers, the orders their guest session placed or looked up move with them:
 /// the grants go to the new session and unclaimed orders join the account. Only the grant
 /// decides, never a matching email.
+#[tracing::instrument(skip_all)]
 pub async fn create(customer_id: Option<&str>) -> Result<Session, AppError> {
     let state = app_state()?;
     let token = hex::encode(rand::rngs::OsRng.r#gen::<[u8; 32]>());
@@ -165,6 +167,7 @@ pub async fn create(customer_id: Option<&str>) -> Result<Session, AppError> {
 }
 
 /// Logs out: the session row goes, the cookie is cleared.
+#[tracing::instrument(skip_all)]
 pub async fn end() -> Result<(), AppError> {
     let state = app_state()?;
     if let Some(token) = request_token() {
@@ -196,6 +199,7 @@ fn set_cookie(state: &AppState, token: &str, max_age_s: i64) {
 /// Deletes expired sessions, guest carts no live session holds that nobody touched for the
 /// guest lifetime, and grants of sessions that are gone. Every statement is idempotent, so all
 /// app servers may run it at once.
+#[tracing::instrument(skip_all)]
 pub async fn delete_expired(pool: &sqlx::AnyPool) -> Result<u64, AppError> {
     let now = now_ms();
     let mut deleted = sqlx::query("delete from sessions where expires_at <= $1")
@@ -266,6 +270,7 @@ pub fn client_address() -> String {
 
 /// The cart this visitor is filling: the customer's own cart when logged in, else the guest
 /// session's. Created on first use when `create_missing`.
+#[tracing::instrument(skip_all)]
 pub async fn cart_id(session: &Session, create_missing: bool) -> Result<Option<String>, AppError> {
     let state = app_state()?;
     if let Some(customer) = &session.customer {
@@ -310,6 +315,7 @@ pub async fn cart_id(session: &Session, create_missing: bool) -> Result<Option<S
 }
 
 /// At login, the lines of the guest cart move into the customer's cart.
+#[tracing::instrument(skip_all)]
 pub async fn merge_guest_cart(
     guest_cart: Option<String>,
     customer_id: &str,

@@ -65,6 +65,7 @@ pub fn keys<'a>(lines: impl IntoIterator<Item = StockLine<'a>>) -> BTreeMap<Stoc
 /// Takes stock with conditional updates (`… and quantity >= wanted`): two buyers can never both
 /// get the last one, on SQLite or PostgreSQL. On a shortage nothing is taken (the caller rolls
 /// the transaction back) and the shortage says how many are left.
+#[tracing::instrument(skip_all)]
 pub async fn take(
     tx: &mut Transaction<'static, Any>,
     wanted: &BTreeMap<StockKey, i64>,
@@ -139,6 +140,7 @@ async fn left_in(
 }
 
 /// Gives back what `wanted` took (an order cancelled, a payment hold released).
+#[tracing::instrument(skip_all)]
 pub async fn give_back(
     tx: &mut Transaction<'static, Any>,
     wanted: &BTreeMap<StockKey, i64>,
@@ -172,6 +174,7 @@ pub async fn give_back(
 }
 
 /// Gives back the stock an order took, from its lines.
+#[tracing::instrument(skip_all)]
 pub async fn give_back_order(
     tx: &mut Transaction<'static, Any>,
     order_id: &str,
@@ -202,6 +205,7 @@ pub async fn give_back_order(
 
 /// How many are left of each tracked option of a product ((group, option) → quantity), and the
 /// product's own stock when it is a simple product.
+#[tracing::instrument(skip_all)]
 pub async fn levels(
     pool: &AnyPool,
     product_id: &str,

@@ -111,10 +111,21 @@ use common::process::{ServerProcess, free_port};
 async fn the_binary_makes_no_demo_data_unless_asked_and_never_logs_the_demo_password() {
     let database = common::TestDatabase::fresh().await;
     let plain = ServerProcess::start(free_port(), &[("DATABASE_URL", &database.url)]);
-    let home = reqwest::get(plain.url("/")).await.unwrap().text().await.unwrap();
-    assert!(!home.contains("Made-to-order bicycle"), "no demo catalogue by default");
+    let home = reqwest::get(plain.url("/"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(
-        !plain.lines().iter().any(|l| l.contains("Demo merchandiser")),
+        !home.contains("Made-to-order bicycle"),
+        "no demo catalogue by default"
+    );
+    assert!(
+        !plain
+            .lines()
+            .iter()
+            .any(|l| l.contains("Demo merchandiser")),
         "no demo merchandiser by default"
     );
     drop(plain);
@@ -172,7 +183,13 @@ fn a_bad_database_url_is_reported_without_its_password() {
             String::from_utf8_lossy(&output.stderr)
         );
         assert!(printed.contains("could not start"), "{printed}");
-        assert!(!printed.contains("hunter2"), "the password leaked: {printed}");
-        assert!(printed.contains("127.0.0.1"), "the rest of the URL helps: {printed}");
+        assert!(
+            !printed.contains("hunter2"),
+            "the password leaked: {printed}"
+        );
+        assert!(
+            printed.contains("127.0.0.1"),
+            "the rest of the URL helps: {printed}"
+        );
     }
 }

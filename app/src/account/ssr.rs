@@ -305,6 +305,7 @@ pub async fn login(email: &str, password: &str) -> Result<Customer, AppError> {
         .ok_or_else(|| crate::error::internal("session without customer after login"))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn account() -> Result<AccountView, AppError> {
     let state = app_state()?;
     let customer = session::require_customer().await?;

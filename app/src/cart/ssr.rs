@@ -30,6 +30,7 @@ pub async fn lines(pool: &AnyPool, cart_id: &str) -> Result<Vec<CartLineRow>, Ap
 
 /// How many of `configuration` can be ordered today, if stock limits it, and the stock row that
 /// does ("Frame: Carbon race"), or the product itself for a simple product.
+#[tracing::instrument(skip_all)]
 pub async fn stock_limit(
     state: &AppState,
     product: &crate::catalogue::ssr::ProductRow,
@@ -69,6 +70,7 @@ fn check_stock(wanted: i64, limit: &Option<(i64, String)>) -> Result<(), AppErro
 }
 
 /// Prices every line of a cart against today's rules and stock.
+#[tracing::instrument(skip_all)]
 pub async fn view(state: &AppState, cart_id: &str) -> Result<CartView, AppError> {
     let mut view = CartView {
         notice: sqlx::query_scalar::<_, Option<String>>("select notice from carts where id = $1")
@@ -112,6 +114,7 @@ pub async fn view(state: &AppState, cart_id: &str) -> Result<CartView, AppError>
     Ok(view)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn current_cart() -> Result<CartView, AppError> {
     let state = app_state()?;
     let Some(session) = session::current().await? else {
@@ -123,6 +126,7 @@ pub async fn current_cart() -> Result<CartView, AppError> {
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn add(
     slug: &str,
     configuration: BTreeMap<String, String>,
@@ -213,6 +217,7 @@ async fn own_cart() -> Result<String, AppError> {
         .ok_or_else(|| AppError::NotFound("Your cart is empty.".into()))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn update_quantity(line: &str, quantity: &str) -> Result<(), AppError> {
     let state = app_state()?;
     let quantity = parse_quantity(Some(quantity))?;
@@ -252,6 +257,7 @@ pub async fn update_quantity(line: &str, quantity: &str) -> Result<(), AppError>
     touch(&state.pool, &cart_id).await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn remove(line: &str) -> Result<(), AppError> {
     let state = app_state()?;
     let cart_id = own_cart().await?;

@@ -65,6 +65,7 @@ pub async fn sold_out(
 
 /// The product's compiled rule set, compiled on the blocking pool the first time a rule
 /// version is used.
+#[tracing::instrument(skip_all)]
 pub async fn configurator(
     state: &AppState,
     product: &ProductRow,
@@ -124,6 +125,7 @@ pub struct Priced {
 
 /// Checks a complete configuration against today's rules and stock and prices it on the server.
 /// Errors name the group at fault so forms can show them next to the right control.
+#[tracing::instrument(skip_all)]
 pub async fn price_configuration(
     state: &AppState,
     product: &ProductRow,
@@ -198,6 +200,7 @@ pub fn summary(engine: &Configurator, configuration: &Choices) -> String {
         .join(" · ")
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn catalogue() -> Result<Vec<CategoryView>, AppError> {
     let state = app_state()?;
     let categories: Vec<(String, String, String)> =
@@ -233,6 +236,7 @@ pub async fn catalogue() -> Result<Vec<CategoryView>, AppError> {
 
 /// The lowest price of any valid configuration today (without the base price), once per rule
 /// version and set of sold-out options.
+#[tracing::instrument(skip_all)]
 async fn lowest_price(state: &AppState, row: &ProductRow) -> Result<i64, AppError> {
     let sold_out = sold_out(&state.pool, &row.id).await?;
     let key = versioned_key("lowest", row, &sold_out);
@@ -252,6 +256,7 @@ async fn lowest_price(state: &AppState, row: &ProductRow) -> Result<i64, AppErro
     Ok(lowest)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn product(
     slug: &str,
     choices: BTreeMap<String, String>,

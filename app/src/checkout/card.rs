@@ -105,6 +105,7 @@ impl From<CallError> for PaymentProblem {
 
 /// Creates (or, for a retry of the same attempt, gets back) the Checkout Session of an unpaid
 /// card order and returns the URL to send the buyer to.
+#[tracing::instrument(skip_all)]
 pub async fn start_payment(state: &AppState, order: &OrderRow) -> Result<String, PaymentProblem> {
     let settings = settings(state)?;
     let lines: Vec<(String, String, i64, i64)> = sqlx::query_as(
@@ -244,6 +245,7 @@ fn unavailable() -> AppError {
 }
 
 /// "Pay now": where to send the buyer to pay an unpaid card order.
+#[tracing::instrument(skip_all)]
 pub async fn pay_now(number: &str) -> Result<String, AppError> {
     let state = app_state()?;
     let order = visible_order(number).await?;
@@ -301,6 +303,7 @@ pub async fn pay_now(number: &str) -> Result<String, AppError> {
 
 /// "Pay by invoice instead": the open Checkout Session is expired at Stripe first, so the
 /// order can never be paid twice. Returns the order number.
+#[tracing::instrument(skip_all)]
 pub async fn switch_to_invoice(number: &str) -> Result<String, AppError> {
     let state = app_state()?;
     let order = visible_order(number).await?;
@@ -500,6 +503,7 @@ async fn order_for_session(
 /// Releases the stock of card orders whose payment time is over. Each order is claimed with a
 /// conditional update, so several app servers running this at once release it once; its open
 /// Checkout Session is expired at Stripe first, so it cannot be paid after the release.
+#[tracing::instrument(skip_all)]
 pub async fn release_overdue(state: &AppState) -> Result<usize, AppError> {
     let now = now_ms();
     let due: Vec<(String, String, Option<String>)> = sqlx::query_as(

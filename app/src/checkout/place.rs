@@ -41,6 +41,7 @@ fn empty_cart() -> AppError {
     AppError::validation("Your cart is empty.")
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn place(
     state: &AppState,
     session: &Session,
@@ -212,6 +213,7 @@ async fn order_for_key(
 }
 
 /// Prices every cart line with today's rules (engine work, before the transaction).
+#[tracing::instrument(skip_all)]
 async fn price_cart(state: &AppState, cart_id: &str) -> Result<Vec<PricedLine>, AppError> {
     let mut priced = Vec::new();
     for line in crate::cart::ssr::lines(&state.pool, cart_id).await? {

@@ -54,6 +54,7 @@ pub struct OrderRow {
 pub const ORDER_COLUMNS: &str = "id, number, customer_id, email, full_name, address, city, postal_code, country, \
      payment_method, status, total, currency, stripe_session_id, stripe_session_url, stripe_expires_at, payment_attempt, payment_due_at, created_at";
 
+#[tracing::instrument(skip_all)]
 pub async fn order_by_number(pool: &AnyPool, number: &str) -> Result<Option<OrderRow>, AppError> {
     Ok(sqlx::query_as::<_, OrderRow>(&format!(
         "select {ORDER_COLUMNS} from orders where number = $1"
@@ -63,6 +64,7 @@ pub async fn order_by_number(pool: &AnyPool, number: &str) -> Result<Option<Orde
     .await?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn order_by_id(pool: &AnyPool, id: &str) -> Result<Option<OrderRow>, AppError> {
     Ok(
         sqlx::query_as::<_, OrderRow>(&format!("select {ORDER_COLUMNS} from orders where id = $1"))
@@ -124,6 +126,7 @@ pub async fn record_event(
 
 /// Moves an order from `from` to `to` if it is still at `from` (a conditional update, so two
 /// people or two webhook deliveries cannot both move it). Returns whether it moved.
+#[tracing::instrument(skip_all)]
 pub async fn change_status(
     pool: &AnyPool,
     order_id: &str,
@@ -166,6 +169,7 @@ pub async fn change_status_in(
     Ok(moved)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn view(pool: &AnyPool, order: &OrderRow) -> Result<OrderView, AppError> {
     let events: Vec<(String, i64)> = sqlx::query_as(
         "select status, created_at from order_events where order_id = $1 order by created_at, id",
@@ -236,6 +240,7 @@ fn order_not_found() -> AppError {
 
 /// The visitor's own order by number; someone else's order looks exactly like one that does not
 /// exist.
+#[tracing::instrument(skip_all)]
 pub async fn visible_order(number: &str) -> Result<OrderRow, AppError> {
     let state = app_state()?;
     let session = session::current().await?.ok_or_else(order_not_found)?;
@@ -249,6 +254,7 @@ pub async fn visible_order(number: &str) -> Result<OrderRow, AppError> {
 }
 
 /// The order page's data.
+#[tracing::instrument(skip_all)]
 pub async fn order_for_visitor(number: &str) -> Result<OrderView, AppError> {
     let state = app_state()?;
     let order = visible_order(number).await?;
@@ -259,6 +265,7 @@ pub const LOOKUP_FAILED: &str = "We could not find an order with that number and
 
 /// Finds an order by number and email. A wrong number and a wrong email give the same answer,
 /// and failures count against both the client and the order number.
+#[tracing::instrument(skip_all)]
 pub async fn lookup(number: &str, email: &str) -> Result<String, AppError> {
     let state = app_state()?;
     let number = normalize_number(number);
@@ -321,6 +328,7 @@ pub async fn lookup(number: &str, email: &str) -> Result<String, AppError> {
 
 /// Refills the cart from an order. Lines that cannot be added as they were (no longer sold,
 /// rules or stock changed) are skipped; the cart shows which and why.
+#[tracing::instrument(skip_all)]
 pub async fn reorder(number: &str) -> Result<(), AppError> {
     let state = app_state()?;
     let order = visible_order(number).await?;
