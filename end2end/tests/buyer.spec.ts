@@ -189,6 +189,31 @@ test('paying by card goes through Stripe and comes back paid', async ({ page }) 
   await expect(reachedStep(timeline(page), 'Paid')).toBeVisible();
 });
 
+test('a card payment abandoned on Stripe can be paid later from the order page', async ({ page }) => {
+  const product = await openProduct(page, 'bike-lock');
+  await addToCart(page, product);
+  const email = uniqueEmail('later');
+  await checkout(page, { email, fullName: 'Lea Later', city: 'Vienna', postalCode: '1010', country: 'AT' }, 'Card');
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await expect(page).toHaveURL(new RegExp(`^${STRIPE_URL.replace(/\./g, '\\.')}/pay/`));
+  // The buyer changes their mind on Stripe's page: back at the shop, the order waits.
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page).toHaveURL(new RegExp(`^${SHOP_URL.replace(/\./g, '\\.')}/orders/`));
+  await expect(page.getByRole('heading', { level: 1, name: 'Your order is waiting for payment' })).toBeVisible();
+  await expect(page.getByText(/reserved until/)).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Pay by invoice instead' })).toBeVisible();
+  const number = await readOrderNumber(page);
+  await page.getByRole('button', { name: 'Pay now' }).click();
+  await expect(page).toHaveURL(new RegExp(`^${STRIPE_URL.replace(/\./g, '\\.')}/pay/`));
+  await page.getByRole('button', { name: 'Pay' }).click();
+  await expect(page).toHaveURL(new RegExp(`/orders/${number}`));
+  await expect(async () => {
+    await page.reload();
+    await expect(reachedStep(timeline(page), 'Paid')).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await expect(page.getByRole('button', { name: 'Pay now' })).toHaveCount(0);
+});
+
 test('an unavailable option says why and can be made available', async ({ page }) => {
   const notAvailable = /^\s*Not available:\s*(.+?)\s+—\s+(\S.*)$/m;
   await openProduct(page, 'bicycle');

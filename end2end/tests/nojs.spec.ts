@@ -48,3 +48,24 @@ test('without JavaScript a guest configures, orders by invoice and gets an order
   await expect(page.getByText(number).first()).toBeVisible();
   await expectReached(timeline(page), ['Placed']);
 });
+
+test('without JavaScript a checkout with a mistake comes back filled in, with no personal data in the URL', async ({ page }) => {
+  markNoJs(page);
+  await openProductFromHome(page, BICYCLE);
+  await addToCart(page, BICYCLE);
+  const email = uniqueEmail('typo').replace('@example.test', '@example');
+  await checkout(page, { email, fullName: 'Tilda Typo', address: 'Geheimweg 7' }, 'Invoice');
+  await page.getByRole('button', { name: 'Place order' }).click();
+  await expect(page).toHaveURL(/\/checkout\?/);
+  await expect(page.getByText('Enter an email address like name@example.com.').first()).toBeVisible();
+  for (const privateText of ['Tilda', 'Typo', 'Geheimweg', encodeURIComponent(email), email]) {
+    expect(page.url()).not.toContain(privateText);
+  }
+  await expect(page.getByLabel('Email', { exact: true })).toHaveValue(email);
+  await expect(page.getByLabel('Full name', { exact: true })).toHaveValue('Tilda Typo');
+  await expect(page.getByLabel('Address', { exact: true })).toHaveValue('Geheimweg 7');
+  // Corrected, the same form places the order.
+  await page.getByLabel('Email', { exact: true }).fill(uniqueEmail('fixed'));
+  const number = await placeOrderAndReadNumber(page);
+  expect(number).toMatch(/^[2-9A-HJ-NP-Z]{4}-[2-9A-HJ-NP-Z]{4}$/);
+});

@@ -65,7 +65,7 @@ async fn a_guest_orders_a_configured_bicycle_by_invoice_and_gets_a_readable_orde
     let (status, confirmation) = guest.page(&format!("/orders/{number}")).await;
     assert_eq!(status, StatusCode::OK);
     let text = visible_text(&confirmation);
-    assert!(text.contains(&format!("Order number {number}")), "{text}");
+    assert!(text.contains(&format!("Order number: {number}")), "{text}");
     assert!(text.contains("Placed"));
     let total: i64 = sqlx::query_scalar("select total from orders where number = $1")
         .bind(&number)
@@ -577,7 +577,7 @@ async fn without_javascript_forms_answer_with_the_next_page() {
     let next = location(&response).unwrap();
     assert!(next.starts_with("/orders/"), "{next}");
     let (_, page) = buyer.page(&next).await;
-    assert!(visible_text(&page).contains("Order number"));
+    assert!(visible_text(&page).contains("Order number:"));
 }
 
 #[tokio::test]

@@ -20,8 +20,8 @@ pub fn Timeline(steps: Vec<TimelineStep>) -> impl IntoView {
                     view! {
                         <li data-reached=step.reached.to_string() class:reached=step.reached class:cancelled=cancelled>
                             <span class="dot" aria-hidden="true"></span>
-                            {step.status.label()}
-                            {step.at.map(|at| view! { <time class="when">{format_time(at)}</time> })}
+                            <span class="step">{step.status.label()}</span>
+                            {step.at.map(|at| view! { " " <time class="when">{format_time(at)}</time> })}
                             {(!step.reached).then(|| view! { <span class="sr-only">" (not yet)"</span> })}
                         </li>
                     }
@@ -80,8 +80,8 @@ pub fn OrderLines(order: OrderView) -> impl IntoView {
 pub fn OrderDetails(order: OrderView) -> impl IntoView {
     let payment = order.payment.label();
     view! {
+        <p class="order-number">"Order number: " <strong>{order.number.clone()}</strong></p>
         <dl class="order-facts">
-            <div><dt>"Order number"</dt><dd class="order-number"><strong>{order.number.clone()}</strong></dd></div>
             <div><dt>"Placed"</dt><dd>{format_time(order.placed_at)}</dd></div>
             <div><dt>"Status"</dt><dd data-testid="order-status">{order.status.label()}</dd></div>
             <div><dt>"Payment"</dt><dd>{payment}</dd></div>
