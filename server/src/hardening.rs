@@ -5,6 +5,7 @@
 //! no-JavaScript forms moved out of the URL into a short-lived cookie, HTTP statuses for
 //! server-function errors, and a deadline on page rendering.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
@@ -24,7 +25,7 @@ use tower_http::trace::TraceLayer;
 
 use app::components::{FORM_DRAFT_COOKIE, FormDraft};
 use app::error::AppError;
-use app::state::AppState;
+use app::state::{AppState, Settings};
 
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -38,13 +39,47 @@ pub struct RandomRequestId;
 
 impl MakeRequestId for RandomRequestId {
     fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
-        let id = hex::encode(rand::rngs::OsRng.r#gen::<[u8; 8]>());
+        // The thread's CSPRNG (seeded from the OS): no system call per request.
+        let id = hex::encode(rand::thread_rng().r#gen::<[u8; 8]>());
         HeaderValue::from_str(&id).ok().map(RequestId::new)
     }
 }
 
-/// Wraps the router in every layer, outermost first in the list below.
-pub fn layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
+/// What the middlewares read: a cheap `Arc` clone per request (the whole `AppState`, with the
+/// Leptos options in it, costs far more to clone and drop than a health check).
+#[derive(Clone)]
+struct Shared(Arc<SharedInner>);
+
+struct SharedInner {
+    settings: Arc<Settings>,
+    hash_files: bool,
+}
+
+/// The layers of pages, server functions and assets: render deadline, server-function statuses,
+/// form drafts, CSRF, cache headers, a readable 413 and compression (innermost first).
+pub fn site_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
+    let shared = Shared(Arc::new(SharedInner {
+        settings: state.settings.clone(),
+        hash_files: state.leptos_options.hash_files,
+    }));
+    router
+        .layer(middleware::from_fn(render_deadline))
+        .layer(middleware::from_fn(server_fn_status))
+        .layer(middleware::from_fn_with_state(shared.clone(), form_drafts))
+        .layer(middleware::from_fn_with_state(shared.clone(), csrf))
+        .layer(middleware::from_fn_with_state(shared, cache_control))
+        .layer(middleware::from_fn(readable_413))
+        .layer(
+            CompressionLayer::new()
+                .br(true)
+                .gzip(true)
+                .quality(CompressionLevel::Precise(4)),
+        )
+}
+
+/// The layers every response gets, health checks included: security headers (HSTS on https),
+/// a CSP for what sets none, and the request id with its trace span.
+pub fn common_layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
     let mut headers = vec![
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
@@ -64,26 +99,13 @@ pub fn layers(router: Router<AppState>, state: &AppState) -> Router<AppState> {
             "max-age=31536000; includeSubDomains",
         ));
     }
-    let mut router = router
-        .layer(middleware::from_fn(render_deadline))
-        .layer(middleware::from_fn(server_fn_status))
-        .layer(middleware::from_fn_with_state(state.clone(), form_drafts))
-        .layer(middleware::from_fn_with_state(state.clone(), csrf))
-        .layer(middleware::from_fn_with_state(state.clone(), cache_control))
-        .layer(middleware::from_fn(readable_413))
-        .layer(
-            CompressionLayer::new()
-                .br(true)
-                .gzip(true)
-                .quality(CompressionLevel::Precise(4)),
-        )
-        // Pages set their own CSP (with a script nonce); everything else allows nothing.
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
-            ),
-        ));
+    // Pages set their own CSP (with a script nonce); everything else allows nothing.
+    let mut router = router.layer(SetResponseHeaderLayer::if_not_present(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'",
+        ),
+    ));
     for (name, value) in headers {
         router = router.layer(SetResponseHeaderLayer::overriding(
             name,
@@ -128,14 +150,14 @@ async fn drop_client_request_id(mut request: Request, next: Next) -> Response {
 
 /// `Cache-Control` by what is served: hashed assets for good, illustrations for a day, pages
 /// and server functions never from a shared cache (they show the visitor's own cart and name).
-async fn cache_control(State(state): State<AppState>, request: Request, next: Next) -> Response {
+async fn cache_control(State(shared): State<Shared>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let mut response = next.run(request).await;
     if response.headers().contains_key(header::CACHE_CONTROL) {
         return response;
     }
     let value = if path.starts_with("/pkg/") {
-        if state.leptos_options.hash_files && response.status().is_success() {
+        if shared.0.hash_files && response.status().is_success() {
             "public, max-age=31536000, immutable"
         } else {
             "no-cache"
@@ -192,7 +214,7 @@ pub fn same_origin(origin: &str, site: &url::Url) -> bool {
 /// Refuses cross-site state-changing requests. Browsers say where a request comes from with
 /// `Sec-Fetch-Site` and `Origin`; `Origin`, when sent, must be `SITE_URL`'s origin, and a request
 /// that says neither is refused too. The Stripe webhook is exempt: its signature authenticates it.
-async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Response {
+async fn csrf(State(shared): State<Shared>, request: Request, next: Next) -> Response {
     let safe = matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
@@ -205,7 +227,7 @@ async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Re
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
     let allowed = match (fetch_site, origin) {
         (Some(site), _) if site != "same-origin" => false,
-        (_, Some(origin)) => same_origin(origin, &state.settings.site_url),
+        (_, Some(origin)) => same_origin(origin, &shared.0.settings.site_url),
         (Some(_), None) => true,
         (None, None) => false,
     };
@@ -225,7 +247,7 @@ async fn csrf(State(state): State<AppState>, request: Request, next: Next) -> Re
 /// URL (leptos's `__err`). What was typed (email, name, address) must not ride along in a URL:
 /// it is taken out of the error and sent back in a short-lived HttpOnly cookie instead, from
 /// which the page fills the form again.
-async fn form_drafts(State(state): State<AppState>, request: Request, next: Next) -> Response {
+async fn form_drafts(State(shared): State<Shared>, request: Request, next: Next) -> Response {
     if !request.uri().path().starts_with("/api/") {
         return next.run(request).await;
     }
@@ -251,7 +273,7 @@ async fn form_drafts(State(state): State<AppState>, request: Request, next: Next
             .path("/")
             .http_only(true)
             .same_site(cookie::SameSite::Lax)
-            .secure(state.settings.secure_cookies())
+            .secure(shared.0.settings.secure_cookies())
             .max_age(cookie::time::Duration::minutes(10))
             .build();
         if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {

@@ -163,9 +163,13 @@ pub fn router(state: AppState) -> Router {
             post(app::checkout::card::stripe_webhook),
         )
         .layer(RequestBodyLimitLayer::new(hardening::WEBHOOK_BODY_LIMIT));
-    let site = Router::new()
+    // Health checks hold only the pool: they answer thousands of times a second, and cloning the
+    // whole `AppState` per request would be most of their cost.
+    let health = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .with_state(state.pool.clone());
+    let site = Router::new()
         // Built assets, with the .br / .gz files written next to them when there are some.
         .nest_service(
             "/pkg",
@@ -177,7 +181,8 @@ pub fn router(state: AppState) -> Router {
             _,
         >(context, shell))
         .layer(RequestBodyLimitLayer::new(hardening::FORM_BODY_LIMIT));
-    hardening::layers(site.merge(webhook), &state).with_state(state)
+    let app = hardening::site_layers(site.merge(webhook), &state).merge(health);
+    hardening::common_layers(app, &state).with_state(state)
 }
 
 /// Liveness: the process answers.
@@ -186,10 +191,10 @@ async fn healthz() -> &'static str {
 }
 
 /// Readiness: the database answers too.
-async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+async fn readyz(State(pool): State<sqlx::AnyPool>) -> (StatusCode, &'static str) {
     let ping = tokio::time::timeout(
         std::time::Duration::from_secs(2),
-        sqlx::query_scalar::<_, i64>("select 1").fetch_one(&state.pool),
+        sqlx::query_scalar::<_, i64>("select 1").fetch_one(&pool),
     )
     .await;
     match ping {
