@@ -48,7 +48,7 @@ async fn the_merchandiser_advances_an_order_and_the_customer_sees_each_step() {
             "back to the list"
         );
         let (_, page) = buyer.page(&format!("/orders/{number}")).await;
-        assert!(page.contains(&format!("<li data-reached=\"true\" class=\"reached\"><span class=\"dot\" aria-hidden=\"true\"></span>{}", labels[step])), "step {} reached", labels[step]);
+        assert!(page.contains(&format!("<li data-reached=\"true\" class=\"reached\"><span class=\"dot\" aria-hidden=\"true\"></span><span class=\"step\">{}</span>", labels[step])), "step {} reached", labels[step]);
         assert!(visible_text(&page).contains(&format!("Status {}", labels[step])));
     }
 }
