@@ -19,7 +19,7 @@ where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
-    let query = use_query_map();
+    let from_url = url_error(S::PATH);
     let draft = form_draft(S::PATH);
     // Rendered after a plain form post, the action already holds the error from the URL; the
     // values typed come from the draft cookie (an error from a hydrated call carries its own).
@@ -32,18 +32,9 @@ where
         }
         error
     };
-    Signal::derive(move || {
-        if let Some(result) = action.value().get() {
-            return result.err().map(with_draft.clone());
-        }
-        let query = query.read();
-        if query.get_str("__path") == Some(S::PATH) {
-            query.get_str("__err").map(|encoded| {
-                with_draft.clone()(ServerFnUrlError::<AppError>::decode_err(encoded))
-            })
-        } else {
-            None
-        }
+    Signal::derive(move || match action.value().get() {
+        Some(result) => result.err().map(with_draft.clone()),
+        None => from_url.get().map(with_draft.clone()),
     })
 }
 
@@ -96,8 +87,8 @@ fn form_draft(path: &'static str) -> BTreeMap<String, String> {
     .into_inner()
 }
 
-/// The error a plain form post to the server function at `path` left in the URL (no draft
-/// values: such forms carry only hidden fields).
+/// The error a plain form post to the server function at `path` left in the URL, without the
+/// typed values (those come from the draft cookie; see `action_error`).
 pub fn url_error(path: &'static str) -> Signal<Option<AppError>> {
     let query = use_query_map();
     Signal::derive(move || {

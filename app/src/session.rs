@@ -253,8 +253,7 @@ pub async fn require_merchandiser() -> Result<Customer, AppError> {
 /// The client's address: the connection's peer, or what a trusted proxy says it forwarded
 /// (never a header from anyone else; see `client`).
 pub fn client_address() -> String {
-    let trusted = use_context::<AppState>()
-        .map(|state| state.settings.trusted_proxies.clone())
+    let trusted = with_context::<AppState, _>(|state| state.settings.trusted_proxies.clone())
         .unwrap_or_default();
     use_context::<http::request::Parts>()
         .and_then(|parts| {

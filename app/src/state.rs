@@ -158,19 +158,26 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Runs CPU-heavy engine work on the blocking pool, at most `limits.engine` at a time, inside
-/// the caller's tracing span. Waits up to 10 s for a slot, then answers "busy".
+/// Runs CPU-heavy engine work on the blocking pool, at most `limits.engine` at a time. Waits up
+/// to 10 s for a slot, then answers "busy".
 pub async fn run_engine<T: Send + 'static>(
     state: &AppState,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
-    let permit = tokio::time::timeout(
-        Duration::from_secs(10),
-        state.limits.engine.clone().acquire_owned(),
-    )
-    .await
-    .map_err(|_| AppError::Busy)?
-    .map_err(|_| AppError::Busy)?;
+    run_bounded(&state.limits.engine, Duration::from_secs(10), work).await
+}
+
+/// Runs `work` on the blocking pool once one of `slots` is free, inside the caller's tracing
+/// span; after waiting `wait` for a slot it answers "busy" (503) without doing anything.
+pub async fn run_bounded<T: Send + 'static>(
+    slots: &Arc<Semaphore>,
+    wait: Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let permit = tokio::time::timeout(wait, slots.clone().acquire_owned())
+        .await
+        .map_err(|_| AppError::Busy)?
+        .map_err(|_| AppError::Busy)?;
     let span = tracing::Span::current();
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
@@ -180,10 +187,8 @@ pub async fn run_engine<T: Send + 'static>(
     .map_err(crate::error::internal)
 }
 
-/// The request id given by the hardening middleware, carried into errors and logs.
-#[derive(Clone, Debug)]
-pub struct RequestId(pub String);
-
+/// The request id the server's middleware gave this request (`x-request-id`), carried into
+/// errors and logs.
 pub fn current_request_id() -> String {
     leptos::prelude::use_context::<http::request::Parts>()
         .and_then(|parts| {

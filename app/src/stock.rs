@@ -203,8 +203,8 @@ pub async fn give_back_order(
     give_back(tx, &wanted).await
 }
 
-/// How many are left of each tracked option of a product ((group, option) → quantity), and the
-/// product's own stock when it is a simple product.
+/// How many are left of each tracked option of a product: (group, option) → quantity. Options
+/// without a row are made to order.
 #[tracing::instrument(skip_all)]
 pub async fn levels(
     pool: &AnyPool,

@@ -35,20 +35,12 @@ async fn with_hashing_slot<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, AppError> {
     let state = app_state()?;
-    let permit = tokio::time::timeout(
+    crate::state::run_bounded(
+        &state.limits.hashing,
         std::time::Duration::from_secs(2),
-        state.limits.hashing.clone().acquire_owned(),
+        work,
     )
     .await
-    .map_err(|_| AppError::Busy)?
-    .map_err(|_| AppError::Busy)?;
-    let span = tracing::Span::current();
-    tokio::task::spawn_blocking(move || {
-        let _permit = permit;
-        span.in_scope(work)
-    })
-    .await
-    .map_err(crate::error::internal)
 }
 
 /// argon2's working memory (19 MiB per hash with the default parameters), kept and reused:

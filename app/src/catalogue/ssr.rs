@@ -296,7 +296,6 @@ fn product_view(
     mut choices: BTreeMap<String, String>,
     sold_out: &BTreeSet<(String, String)>,
 ) -> Result<ProductView, String> {
-    let sold_out = sold_out.clone();
     let rules = engine.rules();
     let mut problem = None;
 
@@ -316,7 +315,7 @@ fn product_view(
         );
     }
     let mut assessment = engine
-        .assess(&choices, &sold_out)
+        .assess(&choices, sold_out)
         .map_err(|e| e.to_string())?;
     if !assessment.consistent {
         problem = Some(
@@ -324,15 +323,15 @@ fn product_view(
         );
         choices.clear();
         assessment = engine
-            .assess(&choices, &sold_out)
+            .assess(&choices, sold_out)
             .map_err(|e| e.to_string())?;
     }
     let completion = engine
-        .cheapest_completion(&choices, &sold_out, &[])
+        .cheapest_completion(&choices, sold_out, &[])
         .map_err(|e| e.to_string())?;
     let in_stock = completion.is_some() && row.stock.is_none_or(|stock| stock > 0);
     let configuration = completion.unwrap_or_default();
-    let (price, lines) = match engine.quote(&configuration, &sold_out) {
+    let (price, lines) = match engine.quote(&configuration, sold_out) {
         Ok(quote) => {
             let mut lines = vec![QuoteLine {
                 label: "Base price".into(),

@@ -51,8 +51,8 @@ pub enum PaymentProblem {
     Database(String),
 }
 
-impl From<AppError> for PaymentProblem {
-    fn from(error: AppError) -> Self {
+impl From<sqlx::Error> for PaymentProblem {
+    fn from(error: sqlx::Error) -> Self {
         PaymentProblem::Database(error.to_string())
     }
 }
@@ -113,8 +113,7 @@ pub async fn start_payment(state: &AppState, order: &OrderRow) -> Result<String,
     )
     .bind(&order.id)
     .fetch_all(&state.pool)
-    .await
-    .map_err(|e| PaymentProblem::Database(e.to_string()))?;
+    .await?;
     let site = state.settings.site_base();
     let order_url = format!("{site}/orders/{}", order.number);
     let expires_at = attempt_expiry(state, order).await?;
@@ -183,8 +182,7 @@ pub async fn start_payment(state: &AppState, order: &OrderRow) -> Result<String,
     .bind(now_ms())
     .bind(&order.id)
     .execute(&state.pool)
-    .await
-    .map_err(|e| PaymentProblem::Database(e.to_string()))?;
+    .await?;
     Ok(url)
 }
 
@@ -201,7 +199,6 @@ async fn attempt_expiry(state: &AppState, order: &OrderRow) -> Result<i64, Payme
         now_s + MIN_SESSION_LIFETIME_S,
         now_s + MAX_SESSION_LIFETIME_S,
     );
-    let database = |e: sqlx::Error| PaymentProblem::Database(e.to_string());
     sqlx::query(
         "update orders set stripe_expires_at = $1
          where id = $2 and payment_attempt = $3 and stripe_expires_at is null",
@@ -210,15 +207,13 @@ async fn attempt_expiry(state: &AppState, order: &OrderRow) -> Result<i64, Payme
     .bind(&order.id)
     .bind(order.payment_attempt)
     .execute(&state.pool)
-    .await
-    .map_err(database)?;
+    .await?;
     // Another request may have fixed it first: theirs counts.
     let fixed: Option<i64> =
         sqlx::query_scalar("select stripe_expires_at from orders where id = $1")
             .bind(&order.id)
             .fetch_one(&state.pool)
-            .await
-            .map_err(database)?;
+            .await?;
     Ok(fixed.unwrap_or(expires_at))
 }
 
@@ -232,8 +227,7 @@ async fn next_attempt(state: &AppState, order: &OrderRow) -> Result<(), PaymentP
     .bind(&order.id)
     .bind(order.payment_attempt)
     .execute(&state.pool)
-    .await
-    .map_err(|e| PaymentProblem::Database(e.to_string()))?;
+    .await?;
     Ok(())
 }
 

@@ -199,8 +199,7 @@ pub async fn place_order(
     let session = crate::session::current()
         .await?
         .ok_or_else(|| AppError::validation("Your cart is empty."))?;
-    let placed = place::place(&state, &session, &delivery, checkout_key.as_deref()).await?;
-    let order = placed.order;
+    let order = place::place(&state, &session, &delivery, checkout_key.as_deref()).await?;
     if order.awaiting_card_payment() {
         // The order exists and holds its stock whatever Stripe does now: if the session cannot
         // be created, the order page says so and offers "Pay now" and "Pay by invoice".

@@ -31,44 +31,32 @@ struct PricedLine {
     rule_version: i64,
 }
 
-pub struct Placed {
-    pub order: OrderRow,
-    /// The form had been posted before: this is the order that post made.
-    pub repeated: bool,
-}
-
 fn empty_cart() -> AppError {
     AppError::validation("Your cart is empty.")
 }
 
 #[tracing::instrument(skip_all)]
+/// Places the visitor's cart as an order, or returns the order this checkout form (its key)
+/// already made.
 pub async fn place(
     state: &AppState,
     session: &Session,
     delivery: &Delivery,
     checkout_key: Option<&str>,
-) -> Result<Placed, AppError> {
+) -> Result<OrderRow, AppError> {
     let checkout_key = checkout_key.map(str::trim).filter(|key| !key.is_empty());
-    if let Some(key) = checkout_key
-        && let Some(order) = order_for_key(state, session, key).await?
-    {
-        return Ok(Placed {
-            order,
-            repeated: true,
-        });
-    }
-    // An empty cart may be this very form's doing: a post of it committed since the check above.
-    let repeat_or_empty = || async {
-        if let Some(key) = checkout_key
-            && let Some(order) = order_for_key(state, session, key).await?
-        {
-            return Ok(Placed {
-                order,
-                repeated: true,
-            });
+    // The order a post of this very form made, if one did (checked again wherever a post of it
+    // may have committed since).
+    let repeat = || async {
+        match checkout_key {
+            Some(key) => order_for_key(state, session, key).await,
+            None => Ok(None),
         }
-        Err(empty_cart())
     };
+    if let Some(order) = repeat().await? {
+        return Ok(order);
+    }
+    let repeat_or_empty = || async { repeat().await?.ok_or_else(empty_cart) };
     let Some(cart_id) = session::cart_id(session, false).await? else {
         return repeat_or_empty().await;
     };
@@ -93,18 +81,11 @@ pub async fn place(
                 .bind(key)
                 .fetch_optional(&mut *tx)
                 .await?;
-        if let Some(id) = existing {
+        if existing.is_some() {
             tx.rollback().await?;
-            let order = order_by_id(&state.pool, &id)
+            return repeat()
                 .await?
-                .ok_or_else(|| crate::error::internal("order of a checkout key vanished"))?;
-            if !visible_to(&state.pool, &order, session).await? {
-                return Err(form_used());
-            }
-            return Ok(Placed {
-                order,
-                repeated: true,
-            });
+                .ok_or_else(|| crate::error::internal("order of a checkout key vanished"));
         }
     }
     // The cart emptied must be the cart priced: same lines, same quantities.
@@ -165,15 +146,7 @@ pub async fn place(
         Ok(()) => {}
         // PostgreSQL: a post of the same form on another app server won the unique key.
         Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
-            if let Some(key) = checkout_key
-                && let Some(order) = order_for_key(state, session, key).await?
-            {
-                return Ok(Placed {
-                    order,
-                    repeated: true,
-                });
-            }
-            return Err(form_used());
+            return repeat().await?.ok_or_else(form_used);
         }
         Err(error) => return Err(error.into()),
     }
@@ -181,10 +154,7 @@ pub async fn place(
         .await?
         .ok_or_else(|| crate::error::internal("order vanished after insert"))?;
     tracing::info!(order = %order.number, total = order.total, payment = %order.payment_method, "order placed");
-    Ok(Placed {
-        order,
-        repeated: false,
-    })
+    Ok(order)
 }
 
 fn form_used() -> AppError {
