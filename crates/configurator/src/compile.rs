@@ -977,6 +977,77 @@ impl Compiled {
         Some((total, assignment))
     }
 
+    /// For every option, the lowest total cost (as [`Compiled::optimum`] counts it) of a valid
+    /// configuration that contains it and uses only allowed options, indexed like
+    /// `offsets().at(v, a)`: `None` for an option on no such configuration; `None` altogether
+    /// when there is no such configuration.
+    ///
+    /// All options in two passes rather than one optimisation each: bottom up, the cheapest
+    /// sub-configuration below every node (`inside`, the min-sum pass of `optimum`); top down,
+    /// the cheapest rest of a configuration around every node (`outside`: its parent's outside
+    /// plus the parent arc's weight and its sibling sub-trees' insides, the cheapest over all
+    /// parent arcs). An arc then lies on a cheapest configuration costing outside + weight +
+    /// its children's insides, and an option's best price is the least of its arcs'.
+    pub fn best_cost_per_value(&self, allowed: &[bool]) -> Option<Vec<Option<i64>>> {
+        // no valid sub-configuration; every real sum stays within i64 (see
+        // `Problem::cost_magnitude`), so it is never reached by adding
+        const NO: i64 = i64::MAX;
+        if !self.satisfiable {
+            return None;
+        }
+        let n = self.node_var.len();
+        let kids = |a: usize| &self.kids[self.arc_kids[a] as usize..self.arc_kids[a + 1] as usize];
+        // the arc's weight plus its children's insides, NO when a child has none
+        let below = |a: usize, inside: &[i64]| {
+            kids(a).iter().try_fold(self.arc_w[a], |sum, &k| {
+                let i = inside[k as usize];
+                (i != NO).then(|| sum + i)
+            })
+        };
+        let mut inside = vec![NO; n];
+        for nd in 0..n {
+            for a in self.node_arcs[nd] as usize..self.node_arcs[nd + 1] as usize {
+                if allowed[self.arc_flat[a] as usize]
+                    && let Some(cost) = below(a, &inside)
+                {
+                    inside[nd] = inside[nd].min(cost);
+                }
+            }
+        }
+        if self.roots.iter().any(|&r| inside[r as usize] == NO) {
+            return None;
+        }
+        let roots: i64 = self.roots.iter().map(|&r| inside[r as usize]).sum();
+        let mut outside = vec![NO; n];
+        for &r in &self.roots {
+            outside[r as usize] = self.problem.constant + roots - inside[r as usize];
+        }
+        let mut best = vec![NO; self.offsets.total()];
+        // children come before their parents in node order
+        for nd in (0..n).rev() {
+            if outside[nd] == NO {
+                continue;
+            }
+            for a in self.node_arcs[nd] as usize..self.node_arcs[nd + 1] as usize {
+                if !allowed[self.arc_flat[a] as usize] {
+                    continue;
+                }
+                let Some(cost) = below(a, &inside) else {
+                    continue;
+                };
+                let through = outside[nd] + cost;
+                let slot = &mut best[self.arc_flat[a] as usize];
+                *slot = (*slot).min(through);
+                for &k in kids(a) {
+                    let around = through - inside[k as usize];
+                    let o = &mut outside[k as usize];
+                    *o = (*o).min(around);
+                }
+            }
+        }
+        Some(best.into_iter().map(|b| (b != NO).then_some(b)).collect())
+    }
+
     /// Lowest and highest total cost over valid configurations using only allowed options.
     pub fn cost_bounds(&self, allowed: &[bool]) -> Option<(i64, i64)> {
         let lo = self.optimum(allowed, true)?.0;

@@ -174,21 +174,27 @@ impl Configurator {
         let chosen = self.resolve(choices)?;
         let stock = self.stock(unavailable);
         let c = &self.compiled;
-        let all = c.propagate_allowed(&self.allowed(&stock, &chosen));
+        // best prices under all the choices: None when they admit no configuration
+        let all = c.best_cost_per_value(&self.allowed(&stock, &chosen));
+        let consistent = all.is_some();
         let mut groups = Vec::with_capacity(self.rules.groups.len());
         for (gi, g) in self.rules.groups.iter().enumerate() {
             let v = gi as Var;
             let own = chosen.iter().find(|(x, _)| *x == v).map(|&(_, a)| a);
             let others: Vec<(Var, Val)> = chosen.iter().copied().filter(|(x, _)| *x != v).collect();
-            let support = if own.is_some() {
-                c.propagate_allowed(&self.allowed(&stock, &others))
+            // a chosen group's own choice is released, so its options show the alternatives
+            let released;
+            let prices = if own.is_some() {
+                released = c.best_cost_per_value(&self.allowed(&stock, &others));
+                &released
             } else {
-                all.clone()
+                &all
             };
             let d = c.problem().domain(v) as Val;
-            let available: Vec<bool> = (0..d)
-                .map(|a| support.consistent && support.flat[c.offsets().at(v, a)])
+            let best_price: Vec<Option<i64>> = (0..d)
+                .map(|a| prices.as_ref().and_then(|p| p[c.offsets().at(v, a)]))
                 .collect();
+            let available: Vec<bool> = best_price.iter().map(Option::is_some).collect();
             let forced = if own.is_none() && available.iter().filter(|&&x| x).count() == 1 && d > 1
             {
                 available
@@ -212,6 +218,7 @@ impl Configurator {
                     OptionState {
                         option: self.option_id(v, a).to_string(),
                         available: ok,
+                        best_price: best_price[a as usize],
                         reason,
                         repair,
                     }
@@ -224,15 +231,15 @@ impl Configurator {
                 options,
             });
         }
-        let bounds = if all.consistent {
+        let bounds = if consistent {
             c.cost_bounds(&self.allowed(&stock, &chosen))
         } else {
             None
         };
-        let complete = all.consistent && self.completed(&chosen, &stock).is_some();
+        let complete = consistent && self.completed(&chosen, &stock).is_some();
         Ok(Assessment {
             groups,
-            consistent: all.consistent,
+            consistent,
             price_so_far: self.price_so_far(&chosen),
             min_price: bounds.map(|b| b.0),
             max_price: bounds.map(|b| b.1),
@@ -632,6 +639,22 @@ impl Configurator {
                 })
                 .collect::<BTreeMap<_, _>>()
         }))
+    }
+
+    /// Working days until the configuration can be delivered: the longest lead time of its
+    /// options (0 for none; empty optional groups and names the rule set does not know add
+    /// nothing).
+    pub fn lead_days(&self, configuration: &Choices) -> u32 {
+        configuration
+            .iter()
+            .filter_map(|(g, o)| {
+                let v = *self.names.group.get(g)?;
+                let a = *self.names.option[v as usize].get(o)?;
+                self.rules.groups[v as usize].options.get(a as usize)
+            })
+            .map(|o| o.lead_days)
+            .max()
+            .unwrap_or(0)
     }
 
     /// Rule-set validation for merchandisers.

@@ -1,15 +1,19 @@
 //! Synthetic rule sets shaped like the large car range (≈270 groups, one of 324 options, ≈330
-//! tables of arity up to 12, ≈226,000 allowed tuples), and writers for XCSP / WCSP files.
+//! tables of arity up to 12, ≈226,000 allowed tuples), and writers for XCSP / WCSP files and
+//! for the shop's own rule-set JSON.
 //!
 //! Tables are projections of a few thousand planted configurations onto chains of a random
 //! group tree, like real product lines: a model (the 324-option group) constrains everything
 //! below it, and every planted configuration is valid, so instances are never empty.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write;
 
-use crate::model::{CURRENT_VERSION, Condition, Group, OptionDef, Rule, RuleSet};
-use crate::problem::{Constraint, CostFn, Problem, Val, Var, Variable};
+use crate::model::{
+    CURRENT_VERSION, Condition, Group, NONE_OPTION, OptionDef, PriceEntry, PriceTable, Rule,
+    RuleSet,
+};
+use crate::problem::{Constraint, CostFn, Literal, Problem, Val, Var, Variable};
 use crate::rng::Rng;
 
 /// Shape of a synthetic instance.
@@ -156,6 +160,7 @@ pub fn chain(groups: usize) -> RuleSet {
         id: id.into(),
         name: id.to_uppercase(),
         price,
+        lead_days: 0,
         attributes: Default::default(),
     };
     let a_in = |i: usize| Condition {
@@ -182,6 +187,198 @@ pub fn chain(groups: usize) -> RuleSet {
             })
             .collect(),
         price_tables: Vec::new(),
+    }
+}
+
+/// The problem as a product rule set with exactly the same valid configurations and prices:
+/// a required group per variable (id and name the variable's name), an option per value (id and
+/// name its label, price the value's own price), a `table` rule per table, an `excludes` rule
+/// per forbidden combination, a `capacity` rule per capacity sum (its weights as attributes
+/// named after the rule), and a price table per cost function.
+///
+/// A WCSP soft table becomes a price table whose unconditional entry is the table's default
+/// cost and whose other entries, one per listed tuple whose cost differs from it, add the
+/// difference; so an instance whose prices are mostly per option (the Renault files) stays as
+/// compact as its price file. A value labelled `none` (the shop's name for an empty optional
+/// group) is renamed `none_` (with more underscores if that is taken too); rule and price-table
+/// ids that repeat get a `#2`, `#3` … suffix, since a rule set needs them unique.
+pub fn to_rule_set(problem: &Problem) -> RuleSet {
+    let labels: Vec<Vec<String>> = problem
+        .vars
+        .iter()
+        .map(|v| {
+            v.values
+                .iter()
+                .map(|l| {
+                    if l != NONE_OPTION {
+                        return l.clone();
+                    }
+                    let mut renamed = format!("{NONE_OPTION}_");
+                    while v.values.contains(&renamed) {
+                        renamed.push('_');
+                    }
+                    renamed
+                })
+                .collect()
+        })
+        .collect();
+    let groups = problem
+        .vars
+        .iter()
+        .enumerate()
+        .map(|(v, var)| Group {
+            id: var.name.clone(),
+            name: var.name.clone(),
+            optional: false,
+            default: None,
+            options: labels[v]
+                .iter()
+                .enumerate()
+                .map(|(a, l)| OptionDef {
+                    id: l.clone(),
+                    name: l.clone(),
+                    price: problem.unary[v][a],
+                    lead_days: 0,
+                    attributes: BTreeMap::new(),
+                })
+                .collect(),
+        })
+        .collect::<Vec<Group>>();
+    let mut taken = HashSet::new();
+    let mut unique = |name: &str| {
+        let mut id = name.to_string();
+        let mut k = 1;
+        while !taken.insert(id.clone()) {
+            k += 1;
+            id = format!("{name}#{k}");
+        }
+        id
+    };
+    let group = |v: Var| problem.vars[v as usize].name.clone();
+    let label = |v: Var, a: Val| labels[v as usize][a as usize].clone();
+    let condition = |l: &Literal| Condition {
+        group: group(l.var),
+        any_of: (0..l.holds.len())
+            .filter(|&a| l.holds[a])
+            .map(|a| label(l.var, a as Val))
+            .collect(),
+    };
+    let mut groups = groups;
+    let mut rules = Vec::with_capacity(problem.constraints.len());
+    for c in &problem.constraints {
+        let id = unique(c.name());
+        rules.push(match c {
+            Constraint::Table { scope, tuples, .. } => Rule::Table {
+                id,
+                groups: scope.iter().map(|&v| group(v)).collect(),
+                allowed: tuples
+                    .iter()
+                    .map(|t| scope.iter().zip(t).map(|(&v, &a)| label(v, a)).collect())
+                    .collect(),
+                message: None,
+            },
+            Constraint::Forbid { literals, .. } => Rule::Excludes {
+                id,
+                all: literals.iter().map(condition).collect(),
+                message: None,
+            },
+            Constraint::Capacity {
+                terms,
+                limit_var,
+                limit,
+                ..
+            } => {
+                let limit_attribute = format!("{id} limit");
+                for (v, weights) in terms {
+                    for (o, &w) in groups[*v as usize].options.iter_mut().zip(weights) {
+                        if w != 0 {
+                            *o.attributes.entry(id.clone()).or_insert(0) += w;
+                        }
+                    }
+                }
+                for (o, &l) in groups[*limit_var as usize].options.iter_mut().zip(limit) {
+                    o.attributes.insert(limit_attribute.clone(), l);
+                }
+                Rule::Capacity {
+                    attribute: id.clone(),
+                    limit_group: group(*limit_var),
+                    limit_attribute,
+                    id,
+                    message: None,
+                }
+            }
+        });
+    }
+    let mut price_tables = Vec::with_capacity(problem.costs.len() + 1);
+    if problem.constant != 0 {
+        price_tables.push(PriceTable {
+            id: unique("base"),
+            name: "Base".into(),
+            entries: vec![PriceEntry {
+                when: Vec::new(),
+                amount: problem.constant,
+            }],
+        });
+    }
+    for f in &problem.costs {
+        let (name, entries) = match f {
+            CostFn::Table {
+                name,
+                scope,
+                costs,
+                default,
+            } => {
+                let mut rows: Vec<(&Vec<Val>, i64)> = costs
+                    .iter()
+                    .filter(|&(_, &c)| c != *default)
+                    .map(|(t, &c)| (t, c.saturating_sub(*default)))
+                    .collect();
+                // a HashMap's order changes from run to run; the rule set should not
+                rows.sort_unstable();
+                let mut entries = Vec::with_capacity(rows.len() + 1);
+                if *default != 0 {
+                    entries.push(PriceEntry {
+                        when: Vec::new(),
+                        amount: *default,
+                    });
+                }
+                entries.extend(rows.into_iter().map(|(t, amount)| {
+                    PriceEntry {
+                        when: scope
+                            .iter()
+                            .zip(t)
+                            .map(|(&v, &a)| Condition {
+                                group: group(v),
+                                any_of: vec![label(v, a)],
+                            })
+                            .collect(),
+                        amount,
+                    }
+                }));
+                (name, entries)
+            }
+            CostFn::Entries { name, entries, .. } => (
+                name,
+                entries
+                    .iter()
+                    .map(|(lits, amount)| PriceEntry {
+                        when: lits.iter().map(condition).collect(),
+                        amount: *amount,
+                    })
+                    .collect(),
+            ),
+        };
+        price_tables.push(PriceTable {
+            id: unique(name),
+            name: name.clone(),
+            entries,
+        });
+    }
+    RuleSet {
+        version: CURRENT_VERSION,
+        groups,
+        rules,
+        price_tables,
     }
 }
 

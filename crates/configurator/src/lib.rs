@@ -25,4 +25,4 @@ pub use model::{
     RuleSet, Violation,
 };
 pub use problem::{Constraint, CostFn, Literal, Offsets, Problem, Val, Var, Variable};
-pub use xcsp::{ImportError, import_csp, import_prices};
+pub use xcsp::{ImportError, import_csp, import_prices, import_rule_set};

@@ -44,9 +44,17 @@ pub struct OptionDef {
     /// Price in minor units.
     #[serde(default)]
     pub price: i64,
+    /// Working days to make or source this option; a configuration's lead time is the longest
+    /// of its options' ([`crate::Configurator::lead_days`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub lead_days: u32,
     /// Numeric attributes (weight, power draw, capacity …) used by capacity rules and limits.
     #[serde(default)]
     pub attributes: BTreeMap<String, i64>,
+}
+
+fn is_zero(days: &u32) -> bool {
+    *days == 0
 }
 
 /// A rule of the rule set.
@@ -154,12 +162,16 @@ pub struct GroupState {
     pub options: Vec<OptionState>,
 }
 
-/// For a group the buyer already chose, `available` tells whether switching to this option keeps
-/// the *other* choices valid.
+/// For a group the buyer already chose, `available` and `best_price` are about switching to this
+/// option while keeping the *other* choices.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OptionState {
     pub option: String,
     pub available: bool,
+    /// The lowest total price of a valid, in-stock configuration with this option and the
+    /// choices (as [`Quote::total`] counts it); `None` exactly when the option is unavailable.
+    #[serde(default)]
+    pub best_price: Option<i64>,
     pub reason: Option<Explanation>,
     pub repair: Option<Repair>,
 }

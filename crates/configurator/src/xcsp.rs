@@ -17,6 +17,7 @@ use std::fmt;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 
+use crate::model::RuleSet;
 use crate::problem::{Constraint, CostFn, Problem, Val, Var, Variable};
 
 /// Most values one domain may list (values are indexed by [`Val`]).
@@ -814,6 +815,18 @@ fn cost(
             },
         )
     })
+}
+
+/// Reads an XCSP 2.1 instance, and optionally its WCSP price file, as a product rule set with
+/// the same valid configurations and prices (see [`crate::generate::to_rule_set`] for the
+/// mapping: groups named after variables, options after values, tables as `table` rules,
+/// prices as option prices and price tables).
+pub fn import_rule_set(csp_xml: &str, prices_xml: Option<&str>) -> Result<RuleSet, ImportError> {
+    let mut problem = import_csp(csp_xml)?;
+    if let Some(prices) = prices_xml {
+        import_prices(&mut problem, prices)?;
+    }
+    Ok(crate::generate::to_rule_set(&problem))
 }
 
 /// Adds the soft relations of a WCSP price file to `problem` (variables matched by name). A

@@ -778,6 +778,7 @@ fn rule_set_of(p: &Problem) -> RuleSet {
                         id: l.clone(),
                         name: format!("{} = {l}", var.name),
                         price: p.unary[v][a],
+                        lead_days: 0,
                         attributes: [("weight".to_string(), a as i64)].into_iter().collect(),
                     })
                     .collect(),

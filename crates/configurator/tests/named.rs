@@ -101,6 +101,7 @@ fn heavy(groups: usize) -> RuleSet {
         id: format!("o{j}"),
         name: format!("Option {j}"),
         price: j,
+        lead_days: 0,
         attributes: [
             ("weight".to_string(), j + 1),
             ("max_load".to_string(), 1_000),
@@ -713,4 +714,80 @@ fn assessment_serialises_for_the_browser() {
     let json = serde_json::to_string(&a).unwrap();
     let back: Assessment = serde_json::from_str(&json).unwrap();
     assert_eq!(back, a);
+}
+
+#[test]
+fn every_option_shows_its_best_price_with_the_other_choices() {
+    let e = engine();
+    let a = e
+        .assess(&choices(&[("frame", "carbon")]), &BTreeSet::new())
+        .unwrap();
+    let best = |g: &str, o: &str| option(&a, g, o).best_price;
+    // the chosen group's own choice is released: the cheapest bike with each frame
+    assert_eq!(best("frame", "alu"), Some(40000 + 20000 + 5000));
+    assert_eq!(best("frame", "steel"), Some(30000 + 20000 + 5000));
+    assert_eq!(best("frame", "carbon"), Some(120000 + 20000 + 5000));
+    // open groups keep the carbon frame: trail wheels need discs, which carry a surcharge
+    assert_eq!(best("wheels", "w28"), Some(120000 + 20000 + 5000));
+    assert_eq!(best("wheels", "w29"), Some(120000 + 25000 + 15000 + 3000));
+    assert_eq!(best("wheels", "deep"), Some(120000 + 90000 + 5000));
+    assert_eq!(best("brakes", "disc"), Some(120000 + 20000 + 15000 + 3000));
+    // no rack on carbon, and panniers need a rack: unavailable, so no price
+    assert_eq!(best("rack", "light"), None);
+    assert_eq!(best("rack", "none"), Some(120000 + 20000 + 5000));
+    assert_eq!(best("bags", "panniers"), None);
+    assert_eq!(
+        best("bags", "frame_bag"),
+        Some(120000 + 20000 + 5000 + 5000)
+    );
+    for g in &a.groups {
+        for o in &g.options {
+            assert_eq!(
+                o.best_price.is_some(),
+                o.available,
+                "{}={}",
+                g.group,
+                o.option
+            );
+        }
+    }
+    // out of stock counts as unavailable: the cheapest frame is then aluminium with discs
+    let a = e
+        .assess(
+            &Choices::new(),
+            &stock(&[("frame", "steel"), ("brakes", "rim")]),
+        )
+        .unwrap();
+    assert_eq!(option(&a, "frame", "steel").best_price, None);
+    assert_eq!(
+        option(&a, "frame", "alu").best_price,
+        Some(40000 + 20000 + 15000)
+    );
+    assert_eq!(a.min_price, Some(40000 + 20000 + 15000));
+}
+
+#[test]
+fn an_option_state_without_a_best_price_still_parses() {
+    let old = r#"{"option":"alu","available":true,"reason":null,"repair":null}"#;
+    let state: OptionState = serde_json::from_str(old).expect("old JSON parses");
+    assert_eq!(state.best_price, None);
+    assert!(state.available);
+}
+
+#[test]
+fn lead_time_is_the_longest_of_the_chosen_options() {
+    let mut rules = bike();
+    rules.groups[0].options[2].lead_days = 15; // carbon frame
+    rules.groups[1].options[2].lead_days = 10; // deep-section wheels
+    let e = Configurator::compile(&rules).unwrap();
+    let race = choices(&[("frame", "carbon"), ("wheels", "deep"), ("brakes", "disc")]);
+    assert_eq!(e.lead_days(&race), 15);
+    let alu = choices(&[("frame", "alu"), ("wheels", "deep"), ("rack", "none")]);
+    assert_eq!(e.lead_days(&alu), 10);
+    assert_eq!(e.lead_days(&choices(&[("brakes", "rim")])), 0);
+    assert_eq!(e.lead_days(&Choices::new()), 0);
+    // zero days are left out of the JSON, and a rule set without them reads as zero
+    let json = serde_json::to_string(&rules).unwrap();
+    assert_eq!(json.matches("lead_days").count(), 2);
+    assert_eq!(bike().groups[0].options[0].lead_days, 0);
 }

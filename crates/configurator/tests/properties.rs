@@ -47,6 +47,7 @@ fn random_rules(seed: u64) -> RuleSet {
                         id: format!("o{j}"),
                         name: format!("Option {i}.{j}"),
                         price: rng.below(5) as i64 * 10,
+                        lead_days: 0,
                         attributes: [
                             ("weight".to_string(), rng.below(4) as i64),
                             ("cap".to_string(), 2 + rng.below(6) as i64),
@@ -309,6 +310,16 @@ fn engine_agrees_with_brute_force_on_random_rule_sets() {
                         "availability of {}={} seed {seed}",
                         gs.group, os.option
                     );
+                    let cheapest = valid_configs
+                        .iter()
+                        .filter(|c| extends(c, &with) && in_stock(c, &stock))
+                        .map(|c| price(&rs, c))
+                        .min();
+                    assert_eq!(
+                        os.best_price, cheapest,
+                        "best price of {}={} seed {seed}",
+                        gs.group, os.option
+                    );
                     if os.available {
                         continue;
                     }
@@ -436,4 +447,67 @@ fn engine_agrees_with_brute_force_on_random_rule_sets() {
         checked_repairs > 50,
         "too few repairs exercised: {checked_repairs}"
     );
+}
+
+/// Every option's best price, from the one-pass computation, against the cheapest brute-force
+/// configuration with that option, on rule sets with price tables (surcharges and discounts),
+/// optional groups, several choices and several options out of stock at once.
+#[test]
+fn best_price_of_every_option_is_the_cheapest_valid_configuration_with_it() {
+    let mut priced = 0;
+    for seed in 1_000..1_600u64 {
+        let mut rs = random_rules(seed);
+        if seed % 2 == 1 {
+            // an unconditional entry: a base price every configuration pays
+            rs.price_tables.push(PriceTable {
+                id: "base".into(),
+                name: "Base".into(),
+                entries: vec![PriceEntry {
+                    when: Vec::new(),
+                    amount: 7,
+                }],
+            });
+        }
+        let cfg = Configurator::compile(&rs).expect("random rule sets are well formed");
+        let valid_configs: Vec<Choices> = all_configs(&rs)
+            .into_iter()
+            .filter(|c| valid(&rs, c))
+            .collect();
+        let mut rng = Rng::new(seed);
+        for _ in 0..3 {
+            let mut choices = Choices::new();
+            let mut stock = BTreeSet::new();
+            for g in &rs.groups {
+                let o = options_of(g);
+                if rng.chance(0.3) {
+                    choices.insert(g.id.clone(), o[rng.below(o.len())].clone());
+                }
+                if rng.chance(0.2) {
+                    let out = &g.options[rng.below(g.options.len())];
+                    stock.insert((g.id.clone(), out.id.clone()));
+                }
+            }
+            let a = cfg.assess(&choices, &stock).unwrap();
+            for gs in &a.groups {
+                let mut with = choices.clone();
+                with.remove(&gs.group);
+                for os in &gs.options {
+                    with.insert(gs.group.clone(), os.option.clone());
+                    let cheapest = valid_configs
+                        .iter()
+                        .filter(|c| extends(c, &with) && in_stock(c, &stock))
+                        .map(|c| price(&rs, c))
+                        .min();
+                    assert_eq!(
+                        os.best_price, cheapest,
+                        "best price of {}={} with {choices:?}, stock {stock:?}, seed {seed}",
+                        gs.group, os.option
+                    );
+                    assert_eq!(os.available, cheapest.is_some());
+                    priced += usize::from(cheapest.is_some());
+                }
+            }
+        }
+    }
+    assert!(priced > 2_000, "too few priced options exercised: {priced}");
 }

@@ -108,3 +108,36 @@ fn cheapest_completion_on_medium_matches_the_exact_minimum() {
         choices[v] = Some(live[rng.below(live.len())]);
     }
 }
+
+/// Every option's best price on medium (one pass for all) equals the exact minimum with the
+/// option forced (one optimisation per option), and is there exactly when propagation offers it.
+#[test]
+fn best_price_per_option_on_medium_matches_one_optimisation_per_option() {
+    let Some(c) = compiled("medium.xml", Some("mediumPrices.xml")) else {
+        return;
+    };
+    let p = c.problem();
+    let mut rng = Rng::new(5);
+    let mut choices: Vec<Option<Val>> = vec![None; p.vars.len()];
+    for _ in 0..4 {
+        let allowed = c.allowed_from(&choices);
+        let best = c.best_cost_per_value(&allowed).expect("consistent");
+        let s = c.propagate(&choices);
+        for (x, var) in p.vars.iter().enumerate() {
+            for a in 0..var.values.len() as Val {
+                let i = c.offsets().at(x as u32, a);
+                let mut only = allowed.clone();
+                (0..var.values.len() as Val)
+                    .filter(|&b| b != a)
+                    .for_each(|b| only[c.offsets().at(x as u32, b)] = false);
+                assert_eq!(best[i], c.optimum(&only, true).map(|o| o.0), "{x}={a}");
+                assert_eq!(best[i].is_some(), s.flat[i], "{x}={a}");
+            }
+        }
+        let v = rng.below(p.vars.len());
+        let live: Vec<Val> = (0..p.domain(v as u32) as Val)
+            .filter(|&a| s.flat[c.offsets().at(v as u32, a)])
+            .collect();
+        choices[v] = Some(live[rng.below(live.len())]);
+    }
+}

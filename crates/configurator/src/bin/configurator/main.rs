@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
-use configurator::generate::{Shape, chain, generate, to_wcsp_prices, to_xcsp};
+use configurator::generate::{Shape, chain, generate, to_rule_set, to_wcsp_prices, to_xcsp};
 use configurator::recommend::{cross_validate, parse_sales};
 use configurator::rng::Rng;
 use configurator::{Compiled, Configurator, Problem, RuleSet, Val, import_csp, import_prices};
@@ -95,6 +95,10 @@ struct BenchArgs {
     /// Seed of the pseudo-random choices (same seed, same run).
     #[arg(long, value_name = "S", default_value_t = 1)]
     seed: u64,
+    /// Also time the storefront's whole `assess` (availability, best prices, explanations and
+    /// repairs of every unavailable option) on this many clicks at most (0 for none).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    assess_clicks: usize,
 }
 
 #[derive(Debug, Args)]
@@ -320,6 +324,76 @@ fn sessions(
     Ok(out)
 }
 
+/// Times, after each click of the sessions, the diagram passes `assess` makes for availability:
+/// one under all the choices and one per chosen group with its own choice released; as complete
+/// propagations (what `assess` did before it priced options) and as best-price passes (what it
+/// does now, availability included).
+fn time_assess_passes(c: &Compiled, all: &[Vec<(u32, Val)>]) -> (Vec<f64>, Vec<f64>) {
+    let (mut propagation, mut prices) = (Vec::new(), Vec::new());
+    for session in all {
+        let mut choices = vec![None; c.problem().vars.len()];
+        for &(v, x) in session {
+            choices[v as usize] = Some(x);
+            let mut restrictions = vec![c.allowed_from(&choices)];
+            for &(w, _) in session
+                .iter()
+                .filter(|(w, _)| choices[*w as usize].is_some())
+            {
+                let mut others = choices.clone();
+                others[w as usize] = None;
+                restrictions.push(c.allowed_from(&others));
+            }
+            let t = Instant::now();
+            let supports: Vec<_> = restrictions
+                .iter()
+                .map(|r| c.propagate_allowed(r))
+                .collect();
+            propagation.push(ms(t));
+            let t = Instant::now();
+            let best: Vec<_> = restrictions
+                .iter()
+                .map(|r| c.best_cost_per_value(r))
+                .collect();
+            prices.push(ms(t));
+            if !supports[0].consistent || best[0].is_none() {
+                break; // a sold configuration the rule set rejects
+            }
+        }
+    }
+    (propagation, prices)
+}
+
+/// Times `Configurator::assess` after each click of the sessions, on at most `clicks` clicks,
+/// over the problem as a rule set (groups and options named after variables and values).
+fn time_assess(c: &Compiled, all: &[Vec<(u32, Val)>], clicks: usize) -> Result<Vec<f64>, String> {
+    let mut times = Vec::new();
+    if clicks == 0 {
+        return Ok(times);
+    }
+    let engine = Configurator::compile_within(&to_rule_set(c.problem()), u64::MAX)
+        .map_err(|e| e.to_string())?;
+    let rules = engine.rules();
+    let none = std::collections::BTreeSet::new();
+    for session in all {
+        let mut choices = configurator::Choices::new();
+        for &(v, x) in session {
+            if times.len() >= clicks {
+                return Ok(times);
+            }
+            let g = &rules.groups[v as usize];
+            let o = g.options.get(x as usize).map_or("none", |o| o.id.as_str());
+            choices.insert(g.id.clone(), o.to_string());
+            let t = Instant::now();
+            let assessment = engine.assess(&choices, &none).map_err(|e| e.to_string())?;
+            times.push(ms(t));
+            if !assessment.consistent {
+                break; // a sold configuration the rule set rejects
+            }
+        }
+    }
+    Ok(times)
+}
+
 fn bench(a: &BenchArgs) -> Result<Value, String> {
     let path = a.instance.as_str();
     let t = Instant::now();
@@ -381,6 +455,8 @@ fn bench(a: &BenchArgs) -> Result<Value, String> {
             }
         }
     }
+    let assess = time_assess(&c, &all, a.assess_clicks)?;
+    let (mut passes_propagation, mut passes_prices) = time_assess_passes(&c, &all);
     let mut baseline = Vec::new();
     let bs = a.baseline_sessions;
     let bsteps = a.baseline_steps;
@@ -432,6 +508,13 @@ fn bench(a: &BenchArgs) -> Result<Value, String> {
         "cheapest_calls": cheapest.len(),
         "cheapest_dp_p50_ms": round3(percentile(&mut cheapest_dp, 0.5)),
         "cheapest_dp_p95_ms": round3(percentile(&mut cheapest_dp, 0.95)),
+        "assess_propagation_p50_ms": round3(percentile(&mut passes_propagation, 0.5)),
+        "assess_propagation_p95_ms": round3(percentile(&mut passes_propagation, 0.95)),
+        "assess_prices_p50_ms": round3(percentile(&mut passes_prices, 0.5)),
+        "assess_prices_p95_ms": round3(percentile(&mut passes_prices, 0.95)),
+        "assess_clicks": assess.len(),
+        "assess_p50_ms": round3(percentile(&mut assess.clone(), 0.5)),
+        "assess_p95_ms": round3(percentile(&mut assess.clone(), 0.95)),
         "baseline_steps": baseline.len(),
         "baseline_step_p50_ms": round3(percentile(&mut baseline, 0.5)),
         "baseline_step_p95_ms": round3(base_p95),
