@@ -14,6 +14,7 @@ use crate::model::{
     Names, OptionState, Quote, QuoteLine, Repair, Rule, RuleSet, Violation, lower,
 };
 use crate::problem::{CostFn, Val, Var};
+use crate::recommend::NamedRecommender;
 
 /// Consistency checks a repair search may spend per option before it settles for a greedy repair.
 const REPAIR_CHECKS: usize = 2_000;
@@ -639,6 +640,26 @@ impl Configurator {
                 })
                 .collect::<BTreeMap<_, _>>()
         }))
+    }
+
+    /// "Popular with your choices" learned from past orders of this rule version (each a
+    /// complete configuration; orders that no longer resolve against these rules, or are no
+    /// longer valid, are skipped).
+    pub fn train_recommender(&self, sold: &[Choices]) -> NamedRecommender {
+        let rows = sold
+            .iter()
+            .filter_map(|config| {
+                let chosen = self.resolve(config).ok()?;
+                self.completed(&chosen, &[])
+            })
+            .collect();
+        let p = self.compiled.problem();
+        let vocabulary = p
+            .vars
+            .iter()
+            .map(|v| (v.name.clone(), v.values.clone()))
+            .collect();
+        NamedRecommender::train(vocabulary, p, rows)
     }
 
     /// Working days until the configuration can be delivered: the longest lead time of its

@@ -25,4 +25,5 @@ pub use model::{
     RuleSet, Violation,
 };
 pub use problem::{Constraint, CostFn, Literal, Offsets, Problem, Val, Var, Variable};
+pub use recommend::NamedRecommender;
 pub use xcsp::{ImportError, import_csp, import_prices, import_rule_set};

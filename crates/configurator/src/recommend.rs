@@ -1,13 +1,18 @@
 //! Recommendation learned from sales: for the next group, the option a buyer with the same
 //! choices most likely takes (naive Bayes over sold configurations), among the options complete
-//! propagation still allows; plus the cross-validation that measures it.
+//! propagation still allows; plus the cross-validation that measures it, and
+//! [`NamedRecommender`], the same in shop words, trained on the server and shipped as JSON.
+
+use serde::{Deserialize, Serialize};
 
 use crate::compile::Compiled;
+use crate::configurator::Configurator;
+use crate::model::Choices;
 use crate::problem::{Problem, Val, Var};
 use crate::rng::Rng;
 
 /// Sold configurations over some of a problem's variables.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sales {
     pub vars: Vec<Var>,
     pub rows: Vec<Vec<Val>>,
@@ -60,7 +65,7 @@ pub fn parse_sales(problem: &Problem, text: &str) -> Result<Sales, String> {
 }
 
 /// Frequencies learned from sales.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Recommender {
     /// Position of each problem variable in the sales columns.
     column: Vec<Option<usize>>,
@@ -156,6 +161,139 @@ impl Recommender {
             let f = |x: Val| i.map_or(0.0, |i| self.single[i][x as usize]);
             f(a).total_cmp(&f(b)).then(b.cmp(&a))
         })
+    }
+}
+
+/// "Popular with your choices", learned from one rule version's past orders: the sold
+/// configurations and their frequencies, with the group and option ids they were trained
+/// under, so a model trained on another version of the rules answers nothing rather than
+/// something wrong. Trained by [`Configurator::train_recommender`]; serde JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NamedRecommender {
+    /// Per group (in rule-set order): its id and its option ids (`"none"` last when optional).
+    vocabulary: Vec<(String, Vec<String>)>,
+    sales: Sales,
+    model: Recommender,
+}
+
+impl NamedRecommender {
+    pub(crate) fn train(
+        vocabulary: Vec<(String, Vec<String>)>,
+        problem: &Problem,
+        rows: Vec<Vec<Val>>,
+    ) -> NamedRecommender {
+        let sales = Sales {
+            vars: (0..problem.vars.len() as Var).collect(),
+            rows,
+        };
+        let all: Vec<usize> = (0..sales.rows.len()).collect();
+        let model = Recommender::train(problem, &sales, &all);
+        NamedRecommender {
+            vocabulary,
+            sales,
+            model,
+        }
+    }
+
+    /// Number of sold configurations it learned from.
+    pub fn sales(&self) -> usize {
+        self.sales.rows.len()
+    }
+
+    /// The option of `group`, among `candidates`, that most buyers took who chose as the buyer
+    /// did (the sales agreeing with the choices, a choice no sale shares being passed over;
+    /// naive Bayes over all sales when none of those took a candidate). `None` when no sale has
+    /// any of the candidates in that group, when the group or every candidate is unknown, or
+    /// when the recommender was trained on other rules than the engine's.
+    pub fn popular(
+        &self,
+        engine: &Configurator,
+        choices: &Choices,
+        group: &str,
+        candidates: &[String],
+    ) -> Option<String> {
+        if !self.fits(engine) {
+            return None;
+        }
+        let (var, options) = self
+            .vocabulary
+            .iter()
+            .enumerate()
+            .find(|(_, (g, _))| g == group)
+            .map(|(v, (_, o))| (v, o))?;
+        let candidates: Vec<Val> = candidates
+            .iter()
+            .filter_map(|c| options.iter().position(|o| o == c))
+            .map(|a| a as Val)
+            .collect();
+        // no history: nobody bought any of the candidates in this group
+        if candidates
+            .iter()
+            .all(|&a| self.model.single[var][a as usize] == 0.0)
+        {
+            return None;
+        }
+        let chosen: Vec<(Var, Val)> = choices
+            .iter()
+            .filter(|(g, _)| g.as_str() != group)
+            .filter_map(|(g, o)| {
+                let v = self.vocabulary.iter().position(|(x, _)| x == g)?;
+                let a = self.vocabulary[v].1.iter().position(|x| x == o)?;
+                Some((v as Var, a as Val))
+            })
+            .collect();
+        let mut similar: Vec<usize> = (0..self.sales.rows.len()).collect();
+        for &(v, a) in &chosen {
+            let narrowed: Vec<usize> = similar
+                .iter()
+                .copied()
+                .filter(|&r| self.sales.rows[r][v as usize] == a)
+                .collect();
+            if !narrowed.is_empty() {
+                similar = narrowed;
+            }
+        }
+        let best = self.model.recommend_similar(
+            &self.sales,
+            &similar,
+            var as Var,
+            &candidates,
+            &chosen,
+        )?;
+        Some(options[best as usize].clone())
+    }
+
+    /// Trained under the engine's groups and options, and whole (a model read from JSON could
+    /// be cut or edited: every index it holds must be in range before it is used).
+    fn fits(&self, engine: &Configurator) -> bool {
+        let p = engine.compiled().problem();
+        let k = p.vars.len();
+        let domains: Vec<usize> = (0..k).map(|v| p.domain(v as Var)).collect();
+        let m = &self.model;
+        self.vocabulary.len() == k
+            && self
+                .vocabulary
+                .iter()
+                .zip(&p.vars)
+                .all(|((g, o), var)| *g == var.name && *o == var.values)
+            && self.sales.vars.iter().copied().eq(0..k as Var)
+            && self
+                .sales
+                .rows
+                .iter()
+                .all(|r| r.len() == k && r.iter().zip(&domains).all(|(&a, &d)| (a as usize) < d))
+            && m.domains == domains
+            && m.column.len() == k
+            && m.column.iter().enumerate().all(|(v, c)| *c == Some(v))
+            && m.single.iter().map(Vec::len).eq(domains.iter().copied())
+            && m.pair.len() == k
+            && m.pair.iter().enumerate().all(|(i, row)| {
+                row.len() == k
+                    && row
+                        .iter()
+                        .enumerate()
+                        .all(|(j, t)| t.len() == domains[i] * domains[j])
+            })
     }
 }
 

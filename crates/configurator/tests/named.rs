@@ -791,3 +791,125 @@ fn lead_time_is_the_longest_of_the_chosen_options() {
     assert_eq!(json.matches("lead_days").count(), 2);
     assert_eq!(bike().groups[0].options[0].lead_days, 0);
 }
+
+fn strings(xs: &[&str]) -> Vec<String> {
+    xs.iter().map(|x| x.to_string()).collect()
+}
+
+#[test]
+fn recommender_trained_on_orders_suggests_what_similar_buyers_took() {
+    let e = engine();
+    let sold = [
+        choices(&[
+            ("frame", "steel"),
+            ("wheels", "w28"),
+            ("brakes", "disc"),
+            ("rack", "heavy"),
+            ("bags", "panniers"),
+        ]),
+        choices(&[
+            ("frame", "steel"),
+            ("wheels", "w29"),
+            ("brakes", "disc"),
+            ("rack", "heavy"),
+            ("bags", "panniers"),
+        ]),
+        choices(&[
+            ("frame", "steel"),
+            ("wheels", "w28"),
+            ("brakes", "disc"),
+            ("rack", "light"),
+            ("bags", "panniers"),
+        ]),
+        choices(&[("frame", "carbon"), ("wheels", "deep"), ("brakes", "rim")]),
+        // no longer valid (no rack on carbon) and no longer known: both skipped
+        choices(&[
+            ("frame", "carbon"),
+            ("wheels", "w28"),
+            ("brakes", "rim"),
+            ("rack", "light"),
+        ]),
+        choices(&[("frame", "titanium"), ("wheels", "w28"), ("brakes", "rim")]),
+    ];
+    let r = e.train_recommender(&sold);
+    assert_eq!(r.sales(), 4);
+    let all_brakes = strings(&["rim", "disc"]);
+    // steel buyers all took discs and mostly the heavy rack; the carbon buyer took rim brakes
+    let steel = choices(&[("frame", "steel")]);
+    assert_eq!(
+        r.popular(&e, &steel, "brakes", &all_brakes).as_deref(),
+        Some("disc")
+    );
+    let racks = strings(&["light", "heavy", "none"]);
+    assert_eq!(
+        r.popular(&e, &steel, "rack", &racks).as_deref(),
+        Some("heavy")
+    );
+    let carbon = choices(&[("frame", "carbon")]);
+    assert_eq!(
+        r.popular(&e, &carbon, "brakes", &all_brakes).as_deref(),
+        Some("rim")
+    );
+    // only among the candidates offered
+    assert_eq!(
+        r.popular(&e, &steel, "brakes", &strings(&["rim"]))
+            .as_deref(),
+        Some("rim")
+    );
+    // nobody bought a frame bag: no history to go on
+    assert_eq!(
+        r.popular(&e, &steel, "bags", &strings(&["frame_bag"])),
+        None
+    );
+    assert_eq!(
+        r.popular(&e, &steel, "rack", &strings(&["light", "none"]))
+            .as_deref(),
+        Some("light")
+    );
+    // shipped to the browser as JSON, it answers the same
+    let shipped: configurator::NamedRecommender =
+        serde_json::from_str(&serde_json::to_string(&r).unwrap()).unwrap();
+    assert_eq!(shipped, r);
+    assert_eq!(
+        shipped.popular(&e, &steel, "rack", &racks).as_deref(),
+        Some("heavy")
+    );
+}
+
+#[test]
+fn recommender_without_history_recommends_nothing() {
+    let e = engine();
+    let r = e.train_recommender(&[]);
+    assert_eq!(r.sales(), 0);
+    let brakes = strings(&["rim", "disc"]);
+    assert_eq!(r.popular(&e, &Choices::new(), "brakes", &brakes), None);
+    // trained under other rules (another version of the product): no history for these
+    let trained = e.train_recommender(&[choices(&[
+        ("frame", "steel"),
+        ("wheels", "w28"),
+        ("brakes", "disc"),
+    ])]);
+    let mut rules = bike();
+    rules.groups[2].options.push(configurator::OptionDef {
+        id: "hydraulic".into(),
+        name: "Hydraulic discs".into(),
+        price: 20000,
+        lead_days: 0,
+        attributes: Default::default(),
+    });
+    let next = Configurator::compile(&rules).unwrap();
+    assert_eq!(
+        trained
+            .popular(&e, &Choices::new(), "brakes", &brakes)
+            .as_deref(),
+        Some("disc")
+    );
+    assert_eq!(
+        trained.popular(&next, &Choices::new(), "brakes", &brakes),
+        None
+    );
+    assert_eq!(
+        trained.popular(&e, &Choices::new(), "saddle", &brakes),
+        None
+    );
+}
