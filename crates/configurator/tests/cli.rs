@@ -23,7 +23,14 @@ fn stderr(o: &Output) -> String {
 fn help_lists_every_subcommand() {
     let o = configurator(&["--help"]);
     assert!(o.status.success());
-    for sub in ["count", "bench", "validate", "recommend", "generate"] {
+    for sub in [
+        "count",
+        "bench",
+        "validate",
+        "recommend",
+        "rule-set",
+        "generate",
+    ] {
         assert!(
             stdout(&o).contains(sub),
             "{sub} missing from:\n{}",
@@ -108,4 +115,20 @@ fn generate_writes_a_chain_rule_set_that_counts_back() {
     let o = configurator(&["count", out]);
     assert!(stdout(&o).contains("\"1001\""), "{}", stdout(&o));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn rule_set_prints_the_synthetic_instance_as_a_rule_set_json() {
+    let o = configurator(&["rule-set", "--large", "2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rules: configurator::RuleSet =
+        serde_json::from_str(&stdout(&o)).expect("a rule set on stdout");
+    assert_eq!(rules.groups.len(), 270);
+    let o = configurator(&["rule-set"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = configurator(&["rule-set", "m.xml", "--large", "2"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let o = configurator(&["rule-set", "no-such.xml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no-such.xml"), "{}", stderr(&o));
 }

@@ -1,5 +1,5 @@
-//! `configurator` command-line tool: `count`, `bench`, `validate`, `recommend`, `generate`, each
-//! printing one JSON object on stdout.
+//! `configurator` command-line tool: `count`, `bench`, `validate`, `recommend`, `rule-set`,
+//! `generate`, each printing one JSON object on stdout.
 //!
 //! clap (derive) parses the arguments: a wrong argument is reported by clap with the usage and
 //! exit code 2; a failure while running is `{"error": …}` on stderr and exit code 1.
@@ -13,7 +13,9 @@ use clap::{Args, Parser, Subcommand};
 use configurator::generate::{Shape, chain, generate, to_rule_set, to_wcsp_prices, to_xcsp};
 use configurator::recommend::{cross_validate, parse_sales};
 use configurator::rng::Rng;
-use configurator::{Compiled, Configurator, Problem, RuleSet, Val, import_csp, import_prices};
+use configurator::{
+    Compiled, Configurator, Problem, RuleSet, Val, import_csp, import_prices, import_rule_set,
+};
 use serde_json::{Value, json};
 
 /// Atelier's configurator engine on the command line: counts, validates, benchmarks and
@@ -60,6 +62,19 @@ enum Command {
         /// Seed of the pseudo-random fold split and replay order.
         #[arg(long, value_name = "S", default_value_t = 1)]
         seed: u64,
+    },
+    /// Prints an XCSP 2.1 instance (with its WCSP prices) or the synthetic large instance as the
+    /// shop's rule-set JSON, e.g. to load it into a benchmark database.
+    RuleSet {
+        /// XCSP 2.1 instance.
+        #[arg(value_name = "INSTANCE.xml", required_unless_present = "large")]
+        instance: Option<String>,
+        /// Its WCSP price file.
+        #[arg(long, value_name = "PRICES.xml", requires = "instance")]
+        prices: Option<String>,
+        /// Instead, the synthetic instance `generate --seed SEED` writes (with its prices).
+        #[arg(long, value_name = "SEED", conflicts_with = "instance")]
+        large: Option<u64>,
     },
     /// Writes a synthetic instance shaped like the large car range (XCSP, optionally with a WCSP
     /// price file), or with --chain a rule set whose groups form one long chain (JSON).
@@ -206,6 +221,22 @@ fn run(command: Command) -> Result<Value, String> {
             None => generate_synthetic(&g),
         },
         Command::Bench(b) => bench(&b),
+        Command::RuleSet {
+            instance,
+            prices,
+            large,
+        } => {
+            let rules = match (instance, large) {
+                (_, Some(seed)) => to_rule_set(&generate(&Shape::large(seed))),
+                (Some(path), None) => {
+                    let prices = prices.as_deref().map(read).transpose()?;
+                    import_rule_set(&read(&path)?, prices.as_deref())
+                        .map_err(|e| format!("{path}: {e}"))?
+                }
+                (None, None) => return Err("give an instance or --large SEED".into()),
+            };
+            serde_json::to_value(&rules).map_err(|e| e.to_string())
+        }
     }
 }
 
