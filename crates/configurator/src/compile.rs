@@ -634,6 +634,30 @@ impl Builder {
     }
 }
 
+/// The diagram's arrays, borrowed (see [`Compiled`] for their meaning).
+pub(crate) struct Diagram<'a> {
+    pub node_var: &'a [u32],
+    pub node_arcs: &'a [u32],
+    pub arc_val: &'a [Val],
+    pub arc_w: &'a [i64],
+    pub arc_kids: &'a [u32],
+    pub kids: &'a [u32],
+    pub roots: &'a [u32],
+    pub satisfiable: bool,
+}
+
+/// The diagram's arrays, read back.
+pub(crate) struct OwnedDiagram {
+    pub node_var: Vec<u32>,
+    pub node_arcs: Vec<u32>,
+    pub arc_val: Vec<Val>,
+    pub arc_w: Vec<i64>,
+    pub arc_kids: Vec<u32>,
+    pub kids: Vec<u32>,
+    pub roots: Vec<u32>,
+    pub satisfiable: bool,
+}
+
 /// Compiling stopped at its step limit (see [`Compiled::with_step_limit`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("compiling needs more than {limit} search steps")]
@@ -757,6 +781,114 @@ impl Compiled {
             kids,
             roots,
             satisfiable,
+        })
+    }
+
+    /// The diagram's arrays, for the compact form (`crate::compact`).
+    pub(crate) fn diagram(&self) -> Diagram<'_> {
+        Diagram {
+            node_var: &self.node_var,
+            node_arcs: &self.node_arcs,
+            arc_val: &self.arc_val,
+            arc_w: &self.arc_w,
+            arc_kids: &self.arc_kids,
+            kids: &self.kids,
+            roots: &self.roots,
+            satisfiable: self.satisfiable,
+        }
+    }
+
+    /// A compiled problem from a diagram read back from the compact form, without the search.
+    /// The arrays come from outside, so everything every pass relies on is checked: indices in
+    /// range, children before their parents, one root per pseudo-tree root, and weights whose
+    /// sums along any configuration stay within the problem's own cost bound (so no pass can
+    /// overflow). A diagram that passes these checks cannot make a pass panic; that it is the
+    /// diagram of this problem is what the compact form's checksum vouches for.
+    pub(crate) fn from_diagram(
+        problem: Problem,
+        d: OwnedDiagram,
+    ) -> Result<Compiled, &'static str> {
+        let engine = Engine::new(&problem);
+        let offsets = Offsets::of(&problem);
+        let (nodes, arcs) = (d.node_var.len(), d.arc_val.len());
+        let bound = problem
+            .cost_magnitude()
+            .ok_or("the problem's prices overflow")?;
+        if d.node_arcs.len() != nodes + 1
+            || d.node_arcs.first() != Some(&0)
+            || d.node_arcs.last() != Some(&(arcs as u32))
+            || d.node_arcs.windows(2).any(|w| w[0] > w[1])
+        {
+            return Err("node arc ranges");
+        }
+        if d.arc_w.len() != arcs
+            || d.arc_kids.len() != arcs + 1
+            || d.arc_kids.first() != Some(&0)
+            || d.arc_kids.last() != Some(&(d.kids.len() as u32))
+            || d.arc_kids.windows(2).any(|w| w[0] > w[1])
+        {
+            return Err("arc child ranges");
+        }
+        let mut arc_flat = Vec::with_capacity(arcs);
+        // the largest absolute weight sum below each node
+        let mut heaviest = vec![0u64; nodes];
+        for nd in 0..nodes {
+            let x = d.node_var[nd];
+            if x as usize >= problem.vars.len() {
+                return Err("node variable");
+            }
+            for a in d.node_arcs[nd] as usize..d.node_arcs[nd + 1] as usize {
+                if d.arc_val[a] as usize >= problem.domain(x) {
+                    return Err("arc value");
+                }
+                arc_flat.push(offsets.at(x, d.arc_val[a]) as u32);
+                let mut sum = d.arc_w[a].unsigned_abs();
+                for &k in &d.kids[d.arc_kids[a] as usize..d.arc_kids[a + 1] as usize] {
+                    if k as usize >= nd {
+                        return Err("a child after its parent");
+                    }
+                    sum = sum.saturating_add(heaviest[k as usize]);
+                }
+                heaviest[nd] = heaviest[nd].max(sum);
+            }
+        }
+        let mut total = problem.constant.unsigned_abs();
+        let mut root_vars: Vec<u32> = Vec::with_capacity(d.roots.len());
+        for &r in &d.roots {
+            let r = r as usize;
+            if r >= nodes {
+                return Err("root");
+            }
+            total = total.saturating_add(heaviest[r]);
+            root_vars.push(d.node_var[r]);
+        }
+        let mut tree_roots = engine.tree.roots.clone();
+        root_vars.sort_unstable();
+        tree_roots.sort_unstable();
+        let roots_fit = if d.satisfiable {
+            root_vars == tree_roots
+        } else {
+            root_vars.is_empty()
+        };
+        if !roots_fit {
+            return Err("roots");
+        }
+        if total > bound.unsigned_abs() {
+            return Err("weights beyond the problem's prices");
+        }
+        Ok(Compiled {
+            problem,
+            offsets,
+            engine,
+            node_var: d.node_var,
+            node_arcs: d.node_arcs,
+            arc_val: d.arc_val,
+            arc_flat,
+            arc_w: d.arc_w,
+            arc_kids: d.arc_kids,
+            kids: d.kids,
+            roots: d.roots,
+            satisfiable: d.satisfiable,
         })
     }
 

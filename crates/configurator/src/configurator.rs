@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use num_bigint::BigUint;
 use serde::{Deserialize, Serialize};
 
+use crate::compact::CompactError;
 use crate::compile::Compiled;
 use crate::explain::{quickxplain, smallest_repair};
 use crate::model::{
@@ -73,6 +74,25 @@ impl Configurator {
             .map_err(|e| ModelError::TooComplex { steps: e.limit })?;
         Ok(Configurator {
             rules: rules.clone(),
+            compiled,
+            names,
+        })
+    }
+
+    /// The compact compiled form: the rule set with its diagram (see [`crate::compact`]), which
+    /// [`Configurator::from_bytes`] loads without compiling again.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        crate::compact::encode(&self.rules, &self.compiled)
+    }
+
+    /// Loads a compact compiled form written by [`Configurator::to_bytes`]. Truncated, corrupt
+    /// or foreign bytes are a [`CompactError`], never a panic.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Configurator, CompactError> {
+        let (rules, diagram) = crate::compact::decode(bytes)?;
+        let (problem, names) = lower(&rules).map_err(|e| CompactError::Rules(e.to_string()))?;
+        let compiled = Compiled::from_diagram(problem, diagram).map_err(CompactError::Corrupt)?;
+        Ok(Configurator {
+            rules,
             compiled,
             names,
         })

@@ -5,6 +5,7 @@
 //! Start with [`RuleSet`] (serde JSON) and [`Configurator::compile`]; XCSP 2.1 instances go
 //! through [`import_csp`] / [`import_prices`] and [`Compiled`].
 
+pub mod compact;
 pub mod compile;
 pub mod configurator;
 pub mod explain;
@@ -17,6 +18,7 @@ pub mod rng;
 pub mod validate;
 pub mod xcsp;
 
+pub use compact::CompactError;
 pub use compile::{Compiled, DiagramStats, PseudoTree, Supports, TooComplex};
 pub use configurator::{COMPILE_STEPS, Configurator, OptionFinding, ValidationReport};
 pub use model::{

@@ -63,6 +63,18 @@ enum Command {
         #[arg(long, value_name = "S", default_value_t = 1)]
         seed: u64,
     },
+    /// Times loading a JSON rule set as the browser would: parsing and compiling it.
+    Load {
+        /// JSON rule set.
+        #[arg(value_name = "RULES.json")]
+        rules: String,
+        /// Repetitions (the median is printed).
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        repeat: usize,
+        /// Also write the compact compiled form here and time loading it.
+        #[arg(long, value_name = "OUT.bin")]
+        bytes: Option<String>,
+    },
     /// Prints an XCSP 2.1 instance (with its WCSP prices) or the synthetic large instance as the
     /// shop's rule-set JSON, e.g. to load it into a benchmark database.
     RuleSet {
@@ -162,6 +174,10 @@ fn main() -> ExitCode {
     }
 }
 
+fn read_bytes(path: &str) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))
+}
+
 fn read(path: &str) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))
 }
@@ -221,6 +237,11 @@ fn run(command: Command) -> Result<Value, String> {
             None => generate_synthetic(&g),
         },
         Command::Bench(b) => bench(&b),
+        Command::Load {
+            rules,
+            repeat,
+            bytes,
+        } => load_rule_set(&rules, repeat.max(1), bytes.as_deref()),
         Command::RuleSet {
             instance,
             prices,
@@ -238,6 +259,70 @@ fn run(command: Command) -> Result<Value, String> {
             serde_json::to_value(&rules).map_err(|e| e.to_string())
         }
     }
+}
+
+fn median(mut xs: Vec<f64>) -> Option<f64> {
+    percentile(&mut xs, 0.5)
+}
+
+fn load_rule_set(path: &str, repeat: usize, out: Option<&str>) -> Result<Value, String> {
+    let text = read(path)?;
+    let (mut parse, mut compile, mut setup) = (Vec::new(), Vec::new(), Vec::new());
+    let mut engine = None;
+    for _ in 0..repeat {
+        let t = Instant::now();
+        let rules: RuleSet = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+        parse.push(ms(t));
+        let t = Instant::now();
+        let e = Configurator::compile_within(&rules, u64::MAX).map_err(|e| e.to_string())?;
+        compile.push(ms(t));
+        // the part of compiling that is not the diagram search: ordering, tries, checks
+        let problem = e.compiled().problem().clone();
+        let t = Instant::now();
+        let _ = Compiled::with_step_limit(problem, 0);
+        setup.push(ms(t));
+        engine = Some(e);
+    }
+    let engine = engine.ok_or("nothing loaded")?;
+    let mut compact = json!(null);
+    if let Some(out) = out {
+        let t = Instant::now();
+        let bytes = engine.to_bytes();
+        let write_ms = ms(t);
+        std::fs::write(out, &bytes).map_err(|e| format!("cannot write {out}: {e}"))?;
+        let bytes = read_bytes(out)?;
+        let mut load = Vec::new();
+        let mut loaded = None;
+        for _ in 0..repeat {
+            let t = Instant::now();
+            loaded = Some(Configurator::from_bytes(&bytes).map_err(|e| e.to_string())?);
+            load.push(ms(t));
+        }
+        let loaded = loaded.ok_or("nothing loaded")?;
+        if loaded.count() != engine.count()
+            || loaded.compiled().stats() != engine.compiled().stats()
+        {
+            return Err("the compact form loads a different diagram".into());
+        }
+        compact = json!({
+            "file": out,
+            "bytes": bytes.len(),
+            "to_bytes_ms": round3(Some(write_ms)),
+            "from_bytes_ms": round3(median(load)),
+        });
+    }
+    Ok(json!({
+        "compact": compact,
+        "rules": path,
+        "target": std::env::consts::ARCH,
+        "json_bytes": text.len(),
+        "parse_ms": round3(median(parse)),
+        "compile_ms": round3(median(compile)),
+        "compile_setup_ms": round3(median(setup)),
+        "diagram": engine.compiled().stats(),
+        "solutions": engine.count().to_string(),
+        "peak_rss_mb": round3(peak_rss_mb()),
+    }))
 }
 
 fn generate_synthetic(g: &GenerateArgs) -> Result<Value, String> {
