@@ -51,7 +51,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <HashedStylesheet id="leptos" options=options.clone() />
-                <HydrationScripts options />
+                {islands_on_page().then(|| view! { <HydrationScripts options islands=true /> })}
                 <MetaTags />
             </head>
             <body>
@@ -59,6 +59,25 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Whether the page being rendered has islands (interactive parts that run as wasm). Pages
+/// without any load no wasm at all: the browser gets their HTML and CSS and nothing else.
+fn islands_on_page() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        let path = use_context::<http::request::Parts>()
+            .map(|parts| parts.uri.path().to_owned())
+            .unwrap_or_default();
+        let interactive = path.starts_with("/products/");
+        if !interactive && let Some(context) = Owner::current_shared_context() {
+            // Nothing will hydrate, so no resource data needs to travel with the HTML.
+            context.set_is_hydrating(false);
+        }
+        interactive
+    }
+    #[cfg(not(feature = "ssr"))]
+    false
 }
 
 #[cfg(feature = "ssr")]

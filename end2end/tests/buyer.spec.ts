@@ -22,7 +22,8 @@
  *               "€1,234.00", "1,234.00" or "1234.00") and a button "Pay"; after it the browser
  *               lands on the shop's success URL /orders/{number} (the webhook may arrive just
  *               before or after: the test reloads until "Paid" is reached, up to 20 s).
- * Hydration: once the wasm has hydrated a page, <body> carries the attribute data-hydrated.
+ * Hydration: only islands hydrate. The product form carries data-configurator="server" until
+ *   the engine runs in the browser, then data-configurator="local"; other pages load no wasm.
  * Home "/": each product is a link whose accessible name contains the product's name; the
  *   bicycle's name is "Made-to-order bicycle". Slugs: bicycle, workstation, standing-desk,
  *   keyboard (the last may be a simple product).
@@ -32,7 +33,9 @@
  *   The group's own container (the largest element holding that select and no other select)
  *   also lists its unavailable options, each an element whose text starts
  *   "Not available: <option name> — <reason>" and that holds a button or link
- *   "Make available" (the option may be absent from the select until then). At least one of
+ *   "Make available" (the option may be absent from the select until then); with JS it first
+ *   shows a group "Make <option> available" listing "<Group>: <from> → <to>" per change and
+ *   "New price: €…", applied by "Apply these changes"; "Undo" goes back one change. At least one of
  *   the products bicycle, workstation, standing-desk, keyboard (searched in that order) shows
  *   such a line with its default configuration. "Make available" makes that option the
  *   group's choice (changing others as the rules need) and its line disappears.
@@ -222,7 +225,7 @@ test('an unavailable option says why and can be made available', async ({ page }
 
   // Rim brakes rule out what needs disc brakes; each such option says why and offers the fix.
   const brakes = page.getByLabel('Brakes', { exact: true });
-  await brakes.selectOption({ label: 'Rim calipers' });
+  await brakes.selectOption('rim');
   await priceUpdated(page);
   await expect(brakes).toHaveValue('rim');
   const item = page
@@ -245,8 +248,21 @@ test('an unavailable option says why and can be made available', async ({ page }
     .evaluate((el) => ((el as HTMLSelectElement).labels?.[0]?.textContent ?? '').trim());
   expect(groupName).not.toBe('');
   const select = page.getByLabel(groupName, { exact: true });
+  const priceBefore = await readPrice(page);
   await item.getByRole('link', { name: 'Make available' }).click();
+
+  // First it shows exactly which of the buyer's choices change and the new price; nothing
+  // changes until the buyer confirms.
+  const preview = page.getByRole('group', { name: `Make ${option} available` });
+  await expect(preview).toBeVisible();
+  await expect(preview.getByRole('listitem').filter({ hasText: /^\s*Brakes: Rim calipers → / })).toHaveCount(1);
+  await expect(preview.getByText(/^New price: €/)).toBeVisible();
+  const previewPrice = minorUnits(await preview.getByText(/^New price: €/).innerText());
+  await expect(brakes).toHaveValue('rim');
+  expect(await readPrice(page)).toBe(priceBefore);
+  await preview.getByRole('button', { name: 'Apply these changes' }).click();
   await priceUpdated(page);
+  expect(await readPrice(page)).toBe(previewPrice);
 
   // The option is now the group's choice, the brakes changed to fit, and the line is gone.
   await expect
@@ -256,6 +272,12 @@ test('an unavailable option says why and can be made available', async ({ page }
   await expect(page.getByText(new RegExp(`^\\s*Not available: ${escapeRegExp(option)}\\s+—`))).toHaveCount(0);
   await expect(priceLocator(page)).toHaveText(/\d/);
   await expect(page.getByRole('button', { name: 'Add to cart' })).toBeEnabled();
+
+  // "Undo" goes back one change: rim brakes again, the option unavailable again.
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(brakes).toHaveValue('rim');
+  expect(await readPrice(page)).toBe(priceBefore);
+  await expect(page.getByText(new RegExp(`^\\s*Not available: ${escapeRegExp(option)}\\s+—`))).toHaveCount(1);
 });
 
 test('the cart changes quantity and removes a line', async ({ page }) => {

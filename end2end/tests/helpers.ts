@@ -13,9 +13,14 @@ export function uniqueEmail(tag: string): string {
   return `e2e-${tag}-${stamp}@example.test`;
 }
 
-/** Waits until the wasm has hydrated the page (the app sets `data-hydrated` on <body>). */
+/**
+ * Waits until the page's islands are live. Only the product form is an island: it says
+ * data-configurator="local" once the engine runs in the browser. Other pages are plain HTML.
+ */
 export async function waitForHydration(page: Page): Promise<void> {
-  await expect(page.locator('body[data-hydrated]')).toBeAttached();
+  if ((await page.locator('form[data-configurator]').count()) > 0) {
+    await expect(page.locator('form[data-configurator="local"]')).toBeAttached();
+  }
 }
 
 const withoutJs = new WeakSet<Page>();

@@ -1,14 +1,12 @@
-//! Browser entry point: hydrates the server-rendered page, then marks `<body data-hydrated>` so
-//! browser tests (and people reading the DOM) can tell when the interactive parts are live.
+//! Browser entry point. The app renders on the server as plain HTML; only its islands (the
+//! product configurator) hydrate, so only their code ships as wasm. The loader script calls
+//! `hydrate` and then hydrates each island; each island marks itself live when it is ready.
+
+// The islands are exported by the app crate; linking it is what puts them in the bundle.
+use app as _;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    if let Some(body) = web_sys::window()
-        .and_then(|window| window.document())
-        .and_then(|document| document.body())
-    {
-        let _ = body.set_attribute("data-hydrated", "");
-    }
+    leptos::mount::hydrate_islands();
 }

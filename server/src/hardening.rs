@@ -352,7 +352,7 @@ const RENDER_ATTEMPTS: u32 = 3;
 pub async fn render_deadline(request: Request, next: Next) -> Response {
     let path = request.uri().path();
     let is_page = request.method() == Method::GET
-        && !["/api/", "/pkg/", "/webhooks/", "/images/"]
+        && !["/api/", "/pkg/", "/webhooks/", "/images/", "/rules/"]
             .iter()
             .any(|p| path.starts_with(p))
         && !matches!(path, "/healthz" | "/readyz");

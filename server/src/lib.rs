@@ -3,6 +3,9 @@
 //! precompressed assets), starts the housekeeping jobs and serves until asked to stop. `start`
 //! is what `main` and the integration tests both call.
 
+// The product page's view type (the configurator island inside a suspense) is deep.
+#![recursion_limit = "256"]
+
 pub mod config;
 pub mod demo;
 pub mod hardening;
@@ -174,6 +177,11 @@ pub fn router(state: AppState) -> Router {
         .nest_service(
             "/pkg",
             ServeDir::new(pkg).precompressed_br().precompressed_gzip(),
+        )
+        // The rules a product page's configurator loads, by version: cached for good.
+        .route(
+            "/rules/{product}/{file}",
+            get(app::catalogue::ssr::rules_data),
         )
         .leptos_routes_with_context(&state, routes, context.clone(), shell_fn)
         .fallback(leptos_axum::file_and_error_handler_with_context::<

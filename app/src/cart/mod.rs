@@ -70,10 +70,27 @@ pub async fn add_to_cart(
     slug: String,
     configuration: Option<BTreeMap<String, String>>,
     quantity: Option<String>,
+    /// The rule version the page's configurator used, and the price it showed (minor units).
+    rule_version: Option<String>,
+    quote: Option<String>,
 ) -> Result<(), AppError> {
     use crate::limits::{MAX_ID, check_configuration, check_len};
     check_len("slug", &slug, MAX_ID)?;
     check_len("quantity", quantity.as_deref().unwrap_or_default(), 10)?;
+    let number = |name: &str, text: Option<String>| -> Result<Option<i64>, AppError> {
+        check_len(name, text.as_deref().unwrap_or_default(), 20)?;
+        match text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            None => Ok(None),
+            Some(text) => text
+                .parse()
+                .map(Some)
+                .map_err(|_| AppError::field(name, "This form is out of date: reload the page.")),
+        }
+    };
+    let seen = ssr::Seen {
+        rule_version: number("rule_version", rule_version)?,
+        quote: number("quote", quote)?,
+    };
     check_configuration(
         "configuration",
         configuration.as_ref().unwrap_or(&BTreeMap::new()),
@@ -82,6 +99,7 @@ pub async fn add_to_cart(
         &slug,
         configuration.unwrap_or_default(),
         quantity.as_deref(),
+        seen,
     )
     .await?;
     leptos_axum::redirect("/cart");

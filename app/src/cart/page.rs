@@ -49,7 +49,7 @@ pub fn CartPage() -> impl IntoView {
                                                 <li class="cart-line">
                                                     <div class="cart-line-main">
                                                         <h2>
-                                                            <a href=product_href(&line.slug, &line.configuration)>{line.product_name.clone()}</a>
+                                                            <a href=product_href(&line.slug, &line.configuration, None)>{line.product_name.clone()}</a>
                                                         </h2>
                                                         <p class="summary">{line.summary.clone()}</p>
                                                         {line.problem.clone().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}

@@ -8,6 +8,7 @@ use super::{CartLineView, CartView, MAX_QUANTITY, parse_quantity};
 use crate::catalogue::ssr::{price_configuration, product_by_id, product_by_slug};
 use crate::db::{new_id, now_ms};
 use crate::error::AppError;
+use crate::money::format_price;
 use crate::session;
 use crate::state::{AppState, app_state};
 
@@ -126,18 +127,58 @@ pub async fn current_cart() -> Result<CartView, AppError> {
     }
 }
 
+/// What the buyer's page showed when they added: the rule version its engine used and the price
+/// it quoted. Either differing from today's refuses the add, so nothing is added at a price the
+/// buyer did not see.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Seen {
+    pub rule_version: Option<i64>,
+    pub quote: Option<i64>,
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn add(
     slug: &str,
     configuration: BTreeMap<String, String>,
     quantity: Option<&str>,
+    seen: Seen,
 ) -> Result<(), AppError> {
     let state = app_state()?;
     let quantity = parse_quantity(quantity)?;
     let product = product_by_slug(&state.pool, slug)
         .await?
         .ok_or_else(|| AppError::NotFound("We could not find that product.".into()))?;
-    price_configuration(&state, &product, &configuration).await?;
+    let priced = price_configuration(&state, &product, &configuration).await;
+    if seen
+        .rule_version
+        .is_some_and(|version| version != product.rule_version)
+    {
+        let now = match &priced {
+            Ok(priced) => format!(
+                "This configuration now costs {}{}.",
+                format_price(priced.unit_price),
+                seen.quote
+                    .filter(|quote| *quote != priced.unit_price)
+                    .map(|quote| format!(" (the page showed {})", format_price(quote)))
+                    .unwrap_or_default()
+            ),
+            Err(error) => error.to_string(),
+        };
+        return Err(AppError::Conflict(format!(
+            "The options for {} changed while you were choosing. {now} The page now shows today's options: please check your configuration and add it again.",
+            product.name
+        )));
+    }
+    let priced = priced?;
+    if let Some(quote) = seen.quote
+        && quote != priced.unit_price
+    {
+        return Err(AppError::Conflict(format!(
+            "The price of this configuration is now {} (the page showed {}). Please check it and add it again.",
+            format_price(priced.unit_price),
+            format_price(quote)
+        )));
+    }
     let limit = stock_limit(&state, &product, &configuration).await?;
     check_stock(quantity, &limit)?;
     let session = session::ensure().await?;

@@ -4,6 +4,8 @@
 //! to a valid product, says why the others are unavailable and links to the change that makes
 //! them available.
 
+pub mod assess;
+mod island;
 mod page;
 #[cfg(feature = "ssr")]
 pub mod ssr;
@@ -38,13 +40,22 @@ pub struct CategoryView {
 pub struct OptionView {
     pub id: String,
     pub name: String,
-    /// The option's own price (what it adds), for the label.
+    /// The option's own price (what it adds on its own).
     pub price: i64,
     pub available: bool,
+    /// What choosing it does to the price: the cheapest valid configuration with it, less the
+    /// price shown now. Only for options that can be chosen.
+    pub delta: Option<i64>,
     /// Why it is unavailable, in the buyer's words.
     pub reason: Option<String>,
     /// How to get it: the choices that make it available, and what that changes.
     pub fix: Option<Fix>,
+    /// How many are left, when few are.
+    pub left: Option<i64>,
+    /// Working days to make or source it.
+    pub lead_days: u32,
+    /// The option most buyers with the same choices took.
+    pub popular: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -72,12 +83,33 @@ pub struct QuoteLine {
     pub amount: i64,
 }
 
+/// What a product page knows about a product besides its rules, fresh with every page: the
+/// browser recomputes the page from these and the rules at `rules_url`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ProductView {
+pub struct ProductFacts {
+    pub id: String,
     pub slug: String,
     pub name: String,
     pub description: String,
     pub image: String,
+    pub base_price: i64,
+    /// Stock of a simple product; configurable products keep stock per option (`levels`).
+    pub stock: Option<i64>,
+    pub rule_version: i64,
+    /// Where the browser loads the rules from. The URL names the rule version and a hash of the
+    /// rules, so it is cached for good and a new version is a new URL.
+    pub rules_url: String,
+    /// Options whose stock is tracked: (group, option, how many are left).
+    pub levels: Vec<(String, String, i64)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProductView {
+    pub facts: ProductFacts,
+    /// What the buyer chose (the rest of `configuration` is the shop's suggestion).
+    pub choices: BTreeMap<String, String>,
+    /// "Keep it under": the most the buyer wants to pay, in minor units.
+    pub budget: Option<i64>,
     pub groups: Vec<GroupView>,
     /// The full configuration priced below (choices plus completion).
     pub configuration: BTreeMap<String, String>,
@@ -86,6 +118,8 @@ pub struct ProductView {
     pub min_price: Option<i64>,
     pub max_price: Option<i64>,
     pub in_stock: bool,
+    /// Working days until the configuration can ship (its slowest option).
+    pub lead_days: u32,
     /// Set when the buyer's choices cannot be completed (e.g. an option sold out meanwhile).
     pub problem: Option<String>,
 }
@@ -116,13 +150,14 @@ pub async fn catalogue() -> Result<HomeView, AppError> {
 pub async fn product(
     slug: String,
     choices: Option<BTreeMap<String, String>>,
+    budget: Option<i64>,
 ) -> Result<ProductView, AppError> {
     crate::limits::check_len("slug", &slug, crate::limits::MAX_ID)?;
     let choices = choices.unwrap_or_default();
     // A link with choices that are not this product's shows the product with a note; only
     // absurd ones are refused.
     crate::limits::check_configuration("choices", &choices)?;
-    ssr::product(&slug, choices).await
+    ssr::product(&slug, choices, budget.filter(|b| *b > 0)).await
 }
 
 /// The query string of a product page: `configuration[group]=option` for each choice, and,
@@ -134,6 +169,9 @@ struct ProductQuery {
     configuration: BTreeMap<String, String>,
     #[serde(default, skip_serializing)]
     suggested: BTreeMap<String, String>,
+    /// "Keep it under", in whole euros as typed (`1500` or `1500.50`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    budget: Option<String>,
 }
 
 /// Reads the buyer's choices from a product page URL's query string (`search`, with or without
@@ -154,12 +192,55 @@ pub fn choices_from_query(search: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The product page URL that shows `choices`.
-pub fn product_href(slug: &str, choices: &BTreeMap<String, String>) -> String {
+/// The buyer's budget from a product page URL, in minor units; none when absent or not a
+/// positive amount.
+pub fn budget_from_query(search: &str) -> Option<i64> {
+    let search = search.trim_start_matches('?');
+    let query: ProductQuery = serde_qs::Config::new(2, false)
+        .deserialize_str(search)
+        .unwrap_or_default();
+    query.budget.as_deref().and_then(parse_budget)
+}
+
+/// "1500", "1,500.50", "€1500" → minor units; none for anything else or amounts ≤ 0.
+pub fn parse_budget(text: &str) -> Option<i64> {
+    let text: String = text
+        .trim()
+        .trim_start_matches('€')
+        .chars()
+        .filter(|c| *c != ',' && !c.is_whitespace())
+        .collect();
+    if text.is_empty() || text.len() > 12 {
+        return None;
+    }
+    let (units, cents) = text.split_once('.').unwrap_or((&text, ""));
+    if units.is_empty() || !units.chars().all(|c| c.is_ascii_digit()) || cents.len() > 2 {
+        return None;
+    }
+    if !cents.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let cents = format!("{cents:0<2}");
+    let minor = units.parse::<i64>().ok()? * 100 + cents.parse::<i64>().ok()?;
+    (minor > 0).then_some(minor)
+}
+
+/// The budget as the form shows it: `150000` → "1500", `150050` → "1500.50".
+pub fn budget_text(minor: i64) -> String {
+    if minor % 100 == 0 {
+        (minor / 100).to_string()
+    } else {
+        format!("{}.{:02}", minor / 100, minor % 100)
+    }
+}
+
+/// The product page URL that shows `choices` (and the budget, if any).
+pub fn product_href(slug: &str, choices: &BTreeMap<String, String>, budget: Option<i64>) -> String {
     let slug = percent_encoding::utf8_percent_encode(slug, percent_encoding::NON_ALPHANUMERIC);
     let query = serde_qs::to_string(&ProductQuery {
         configuration: choices.clone(),
         suggested: BTreeMap::new(),
+        budget: budget.map(budget_text),
     })
     .unwrap_or_default();
     if query.is_empty() {
@@ -179,13 +260,30 @@ mod tests {
             ("frame".to_owned(), "steel tourer".to_owned()),
             ("brakes".to_owned(), "disc&co=1".to_owned()),
         ]);
-        let href = product_href("bicycle", &choices);
+        let href = product_href("bicycle", &choices, None);
         let search = href.split_once('?').unwrap().1;
         assert_eq!(choices_from_query(search), choices);
         assert_eq!(
-            product_href("bicycle", &BTreeMap::new()),
+            product_href("bicycle", &BTreeMap::new(), None),
             "/products/bicycle"
         );
+        let href = product_href("bicycle", &choices, Some(150050));
+        assert_eq!(
+            budget_from_query(href.split_once('?').unwrap().1),
+            Some(150050)
+        );
+    }
+
+    #[test]
+    fn budgets_are_positive_amounts_in_euros() {
+        assert_eq!(parse_budget("1500"), Some(150000));
+        assert_eq!(parse_budget(" €1,500.5 "), Some(150050));
+        assert_eq!(parse_budget("0.99"), Some(99));
+        for bad in ["", "0", "-5", "1.234", "abc", "1e5", "99999999999999"] {
+            assert_eq!(parse_budget(bad), None, "{bad}");
+        }
+        assert_eq!(budget_text(150000), "1500");
+        assert_eq!(budget_text(150050), "1500.50");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use configurator::{Choices, Configurator};
 use sqlx::AnyPool;
 
-use super::{CategoryView, Fix, GroupView, OptionView, ProductCard, ProductView, QuoteLine};
+use super::{CategoryView, ProductCard, ProductFacts, ProductView, QuoteLine};
 use crate::error::AppError;
 use crate::state::{AppState, app_state, run_engine};
 
@@ -256,29 +256,96 @@ async fn lowest_price(state: &AppState, row: &ProductRow) -> Result<i64, AppErro
     Ok(lowest)
 }
 
+/// What the product page needs besides the rules, read fresh: stock levels and the rules' URL.
+pub async fn facts(state: &AppState, row: &ProductRow) -> Result<ProductFacts, AppError> {
+    let levels = crate::stock::levels(&state.pool, &row.id).await?;
+    Ok(ProductFacts {
+        id: row.id.clone(),
+        slug: row.slug.clone(),
+        name: row.name.clone(),
+        description: row.description.clone(),
+        image: row.image.clone(),
+        base_price: row.base_price,
+        stock: row.stock,
+        rule_version: row.rule_version,
+        rules_url: rules_url(row),
+        levels: levels
+            .into_iter()
+            .map(|((group, option), left)| (group, option, left))
+            .collect(),
+    })
+}
+
+/// `/rules/{product}/{version}-{hash}.json`: the hash of the rules themselves makes the URL new
+/// whenever they change, even if a version number were ever reused.
+pub fn rules_url(row: &ProductRow) -> String {
+    format!("/rules/{}/{}", row.id, rules_file(row))
+}
+
+fn rules_file(row: &ProductRow) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(row.rule_set.as_bytes());
+    format!("{}-{}.json", row.rule_version, &hex::encode(digest)[..16])
+}
+
+/// The rules a product page loads into the browser's engine. Only the product's current rules
+/// are served, under the one name that fits them, so the answer can be cached for good.
+pub async fn rules_data(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::Path((product, file)): axum::extract::Path<(String, String)>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    use http::{HeaderValue, StatusCode, header};
+    if product.len() > crate::limits::MAX_ID || file.len() > crate::limits::MAX_ID {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let row = match product_by_id(&state.pool, &product).await {
+        Ok(Some(row)) if rules_file(&row) == file => row,
+        Ok(_) => return (StatusCode::NOT_FOUND, "These rules are not published.").into_response(),
+        Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    };
+    let body = format!("{{\"rules\":{}}}", row.rule_set);
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    response
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn product(
     slug: &str,
     choices: BTreeMap<String, String>,
+    budget: Option<i64>,
 ) -> Result<ProductView, AppError> {
     let state = app_state()?;
     let row = product_by_slug(&state.pool, slug)
         .await?
         .ok_or_else(|| AppError::NotFound("We could not find that product.".into()))?;
     let engine = configurator(&state, &row).await?;
-    let sold_out = sold_out(&state.pool, &row.id).await?;
+    let facts = facts(&state, &row).await?;
     // The page without choices is what most visitors see first: the same for everyone until
-    // the rules or the sold-out options change.
-    let key = choices
-        .is_empty()
-        .then(|| versioned_key("product", &row, &sold_out));
+    // the rules or the stock change.
+    let key = (choices.is_empty() && budget.is_none()).then(|| {
+        let mut key = versioned_key("product", &row, &BTreeSet::new());
+        for (group, option, left) in &facts.levels {
+            key.push_str(&format!(":{group}={option}@{left}"));
+        }
+        key
+    });
     if let Some(key) = &key
         && let Some(found) = state.versioned.get::<ProductView>(key)
     {
         return Ok((*found).clone());
     }
     let view = run_engine(&state, move || {
-        product_view(&engine, row, choices, &sold_out)
+        super::assess::assess(&engine, &facts, choices, budget)
     })
     .await?
     .map_err(crate::error::internal)?;
@@ -286,134 +353,4 @@ pub async fn product(
         state.versioned.insert(key, Arc::new(view.clone()));
     }
     Ok(view)
-}
-
-/// Assesses the choices, completes them with the cheapest valid configuration and prices it:
-/// pure engine work, run on the blocking pool.
-fn product_view(
-    engine: &Configurator,
-    row: ProductRow,
-    mut choices: BTreeMap<String, String>,
-    sold_out: &BTreeSet<(String, String)>,
-) -> Result<ProductView, String> {
-    let rules = engine.rules();
-    let mut problem = None;
-
-    // Choices come from the URL: anything that is not an option of this product is dropped
-    // with a note rather than failing the page.
-    let before = choices.len();
-    choices.retain(|group, option| {
-        rules.groups.iter().any(|g| {
-            &g.id == group
-                && (g.options.iter().any(|o| &o.id == option) || (g.optional && option == "none"))
-        })
-    });
-    if choices.len() != before {
-        problem = Some(
-            "Some choices in the link were not options of this product and were ignored."
-                .to_owned(),
-        );
-    }
-    let mut assessment = engine
-        .assess(&choices, sold_out)
-        .map_err(|e| e.to_string())?;
-    if !assessment.consistent {
-        problem = Some(
-            "Those choices cannot be combined (an option may have sold out meanwhile); we started again from the defaults.".to_owned(),
-        );
-        choices.clear();
-        assessment = engine
-            .assess(&choices, sold_out)
-            .map_err(|e| e.to_string())?;
-    }
-    let completion = engine
-        .cheapest_completion(&choices, sold_out, &[])
-        .map_err(|e| e.to_string())?;
-    let in_stock = completion.is_some() && row.stock.is_none_or(|stock| stock > 0);
-    let configuration = completion.unwrap_or_default();
-    let (price, lines) = match engine.quote(&configuration, sold_out) {
-        Ok(quote) => {
-            let mut lines = vec![QuoteLine {
-                label: "Base price".into(),
-                amount: row.base_price,
-            }];
-            lines.extend(quote.lines.into_iter().map(|l| QuoteLine {
-                label: l.label,
-                amount: l.amount,
-            }));
-            (row.base_price + quote.total, lines)
-        }
-        Err(_) => (
-            row.base_price + assessment.min_price.unwrap_or(0),
-            Vec::new(),
-        ),
-    };
-
-    let groups = assessment
-        .groups
-        .iter()
-        .filter_map(|state| {
-            let group = rules.groups.iter().find(|g| g.id == state.group)?;
-            let selected = state
-                .chosen
-                .clone()
-                .or_else(|| configuration.get(&group.id).cloned())
-                .unwrap_or_else(|| "none".to_owned());
-            let options = state
-                .options
-                .iter()
-                .map(|option_state| {
-                    let (name, price) = group
-                        .options
-                        .iter()
-                        .find(|o| o.id == option_state.option)
-                        .map(|o| (o.name.clone(), o.price))
-                        .unwrap_or_else(|| ("None".to_owned(), 0));
-                    let fix = option_state.repair.as_ref().map(|repair| {
-                        let mut fixed = choices.clone();
-                        for dropped in &repair.drop {
-                            fixed.remove(dropped);
-                        }
-                        fixed.insert(group.id.clone(), option_state.option.clone());
-                        Fix {
-                            choices: fixed,
-                            message: repair.message.clone(),
-                        }
-                    });
-                    OptionView {
-                        id: option_state.option.clone(),
-                        name,
-                        price,
-                        available: option_state.available,
-                        reason: option_state.reason.as_ref().map(|r| r.message.clone()),
-                        fix,
-                    }
-                })
-                .collect();
-            Some(GroupView {
-                id: group.id.clone(),
-                name: group.name.clone(),
-                optional: group.optional,
-                selected,
-                chosen: state.chosen.is_some(),
-                forced: state.forced.is_some(),
-                options,
-            })
-        })
-        .collect();
-
-    Ok(ProductView {
-        slug: row.slug,
-        name: row.name,
-        description: row.description,
-        image: row.image,
-        groups,
-        configuration,
-        price,
-        lines,
-        min_price: assessment.min_price.map(|p| p + row.base_price),
-        max_price: assessment.max_price.map(|p| p + row.base_price),
-        in_stock,
-        problem,
-    })
 }

@@ -346,8 +346,13 @@ pub async fn reorder(number: &str) -> Result<(), AppError> {
         };
         let configuration: BTreeMap<String, String> =
             serde_json::from_str(configuration).map_err(crate::error::internal)?;
-        if let Err(error) =
-            crate::cart::ssr::add(&product.slug, configuration, Some(&quantity.to_string())).await
+        if let Err(error) = crate::cart::ssr::add(
+            &product.slug,
+            configuration,
+            Some(&quantity.to_string()),
+            Default::default(),
+        )
+        .await
         {
             let reason = error.to_string();
             problems.push(if reason.contains(&product.name) {

@@ -1,0 +1,230 @@
+//! What the product page shows for a set of choices: availability with reasons and repairs, the
+//! price each option would lead to, the cheapest completion (within the buyer's budget) and its
+//! quote. Pure engine work over the product's facts, compiled into the server and into the
+//! browser's wasm alike, so the page computes in the browser exactly what the server would.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use configurator::{Choices, Configurator, Limit};
+
+use super::{Fix, GroupView, OptionView, ProductFacts, ProductView, QuoteLine};
+use crate::money::format_price;
+
+/// At or below this many left an option says "Only N left".
+pub const SCARCE: i64 = 5;
+
+/// The options a buyer cannot have today because none are left.
+pub fn sold_out(facts: &ProductFacts) -> BTreeSet<(String, String)> {
+    facts
+        .levels
+        .iter()
+        .filter(|(_, _, left)| *left <= 0)
+        .map(|(group, option, _)| (group.clone(), option.clone()))
+        .collect()
+}
+
+/// Assesses `choices` on the product: what the page shows.
+pub fn assess(
+    engine: &Configurator,
+    facts: &ProductFacts,
+    mut choices: Choices,
+    budget: Option<i64>,
+) -> Result<ProductView, String> {
+    let rules = engine.rules();
+    let sold_out = sold_out(facts);
+    let mut problem = None;
+
+    // Choices come from a URL: anything that is not an option of this product is dropped with a
+    // note rather than failing the page.
+    let before = choices.len();
+    choices.retain(|group, option| {
+        rules.groups.iter().any(|g| {
+            &g.id == group
+                && (g.options.iter().any(|o| &o.id == option) || (g.optional && option == "none"))
+        })
+    });
+    if choices.len() != before {
+        problem = Some(
+            "Some choices in the link were not options of this product and were ignored."
+                .to_owned(),
+        );
+    }
+    let mut assessment = engine
+        .assess(&choices, &sold_out)
+        .map_err(|e| e.to_string())?;
+    if !assessment.consistent {
+        problem = Some(
+            "Those choices cannot be combined (an option may have sold out meanwhile); we started again from the defaults.".to_owned(),
+        );
+        choices.clear();
+        assessment = engine
+            .assess(&choices, &sold_out)
+            .map_err(|e| e.to_string())?;
+    }
+    // The engine's totals leave out the product's base price; the budget is what the buyer pays.
+    let limit = budget.map(|budget| budget - facts.base_price);
+    let mut completion = match limit {
+        Some(limit) => engine
+            .cheapest_completion(&choices, &sold_out, &[Limit::MaxTotalPrice(limit)])
+            .map_err(|e| e.to_string())?,
+        None => None,
+    };
+    if completion.is_none() {
+        completion = engine
+            .cheapest_completion(&choices, &sold_out, &[])
+            .map_err(|e| e.to_string())?;
+        if let (Some(budget), Some(_)) = (budget, &completion) {
+            problem = Some(format!(
+                "Nothing with your choices is under your budget of {}; this is the cheapest.",
+                format_price(budget)
+            ));
+        }
+    }
+    let in_stock = completion.is_some() && facts.stock.is_none_or(|stock| stock > 0);
+    let configuration = completion.unwrap_or_default();
+    let (price, lines) = match engine.quote(&configuration, &sold_out) {
+        Ok(quote) => {
+            let mut lines = vec![QuoteLine {
+                label: "Base price".into(),
+                amount: facts.base_price,
+            }];
+            lines.extend(quote.lines.into_iter().map(|l| QuoteLine {
+                label: l.label,
+                amount: l.amount,
+            }));
+            (facts.base_price + quote.total, lines)
+        }
+        Err(_) => (
+            facts.base_price + assessment.min_price.unwrap_or(0),
+            Vec::new(),
+        ),
+    };
+    let levels: BTreeMap<(&str, &str), i64> = facts
+        .levels
+        .iter()
+        .map(|(group, option, left)| ((group.as_str(), option.as_str()), *left))
+        .collect();
+
+    let groups = assessment
+        .groups
+        .iter()
+        .filter_map(|state| {
+            let group = rules.groups.iter().find(|g| g.id == state.group)?;
+            let selected = state
+                .chosen
+                .clone()
+                .or_else(|| configuration.get(&group.id).cloned())
+                .unwrap_or_else(|| "none".to_owned());
+            let options = state
+                .options
+                .iter()
+                .map(|option_state| {
+                    let (name, own_price) = group
+                        .options
+                        .iter()
+                        .find(|o| o.id == option_state.option)
+                        .map(|o| (o.name.clone(), o.price))
+                        .unwrap_or_else(|| ("None".to_owned(), 0));
+                    let best = option_state.best_price.map(|p| p + facts.base_price);
+                    let mut available = option_state.available;
+                    let mut reason = option_state.reason.as_ref().map(|r| r.message.clone());
+                    let mut fix = option_state.repair.as_ref().map(|repair| {
+                        let mut fixed = choices.clone();
+                        for dropped in &repair.drop {
+                            fixed.remove(dropped);
+                        }
+                        fixed.insert(group.id.clone(), option_state.option.clone());
+                        Fix {
+                            choices: fixed,
+                            message: repair.message.clone(),
+                        }
+                    });
+                    if let (true, Some(budget), Some(best)) = (available, budget, best)
+                        && best > budget
+                        && option_state.option != selected
+                    {
+                        available = false;
+                        reason = Some(format!("Over your budget of {}", format_price(budget)));
+                        fix = None;
+                    }
+                    let left = levels
+                        .get(&(group.id.as_str(), option_state.option.as_str()))
+                        .copied()
+                        .filter(|left| *left <= SCARCE);
+                    OptionView {
+                        delta: available.then(|| best.map(|best| best - price)).flatten(),
+                        lead_days: group
+                            .options
+                            .iter()
+                            .find(|o| o.id == option_state.option)
+                            .map_or(0, |o| o.lead_days),
+                        id: option_state.option.clone(),
+                        name,
+                        price: own_price,
+                        available,
+                        reason,
+                        fix,
+                        left,
+                        popular: false,
+                    }
+                })
+                .collect();
+            Some(GroupView {
+                id: group.id.clone(),
+                name: group.name.clone(),
+                optional: group.optional,
+                selected,
+                chosen: state.chosen.is_some(),
+                forced: state.forced.is_some(),
+                options,
+            })
+        })
+        .collect();
+
+    Ok(ProductView {
+        lead_days: engine.lead_days(&configuration),
+        facts: facts.clone(),
+        choices,
+        budget,
+        groups,
+        configuration,
+        price,
+        lines,
+        min_price: assessment.min_price.map(|p| p + facts.base_price),
+        max_price: assessment.max_price.map(|p| p + facts.base_price),
+        in_stock,
+        problem,
+    })
+}
+
+/// What taking `fix` would do to the buyer's configuration: each group whose option changes,
+/// as (group name, from, to), and the new price.
+pub fn preview(before: &ProductView, after: &ProductView) -> (Vec<(String, String, String)>, i64) {
+    let name = |view: &ProductView, group: &GroupView| {
+        view.groups
+            .iter()
+            .find(|g| g.id == group.id)
+            .and_then(|g| g.options.iter().find(|o| o.id == g.selected))
+            .map(|o| o.name.clone())
+            .unwrap_or_else(|| "None".to_owned())
+    };
+    let changes = after
+        .groups
+        .iter()
+        .filter_map(|group| {
+            let old = before.groups.iter().find(|g| g.id == group.id)?;
+            (old.selected != group.selected)
+                .then(|| (group.name.clone(), name(before, old), name(after, group)))
+        })
+        .collect();
+    (changes, after.price)
+}
+
+/// "+€120.00", "−€40.00" or "included": what choosing an option does to the price.
+pub fn delta_label(delta: i64) -> String {
+    match delta {
+        0 => "included".to_owned(),
+        d if d > 0 => format!("+{}", format_price(d)),
+        d => format_price(d),
+    }
+}

@@ -1,0 +1,469 @@
+//! The configurator island: the product form, rendered on the server from the server's
+//! assessment and, once hydrated, recomputed in the browser by the engine compiled to wasm. The
+//! rules come from the versioned URL in the product's facts; every change is assessed locally
+//! (no request), and the URL follows the choices with `replaceState`. Until the rules are in,
+//! a change loads the page for the new choices from the server, as it does without JavaScript.
+
+use std::sync::Arc;
+
+use configurator::{Choices, Configurator};
+use leptos::prelude::*;
+
+use super::assess::{delta_label, preview};
+use super::{GroupView, OptionView, ProductView, budget_text, parse_budget, product_href};
+use crate::money::format_price;
+
+/// What the browser downloads from `ProductFacts::rules_url`.
+#[cfg(feature = "hydrate")]
+#[derive(serde::Deserialize)]
+struct RulesData {
+    rules: configurator::RuleSet,
+}
+
+/// A confirmed "Make available" waits here while the buyer reads what it changes.
+#[derive(Clone, Debug, PartialEq)]
+struct Pending {
+    group: String,
+    option: String,
+    choices: Choices,
+    changes: Vec<(String, String, String)>,
+    price: i64,
+}
+
+type Engine = Option<Arc<Configurator>>;
+
+#[island]
+pub fn Configure(
+    product: ProductView,
+    /// A message from the server about the last add to cart (stale page, stock gone).
+    notice: Option<String>,
+    /// What the buyer typed as quantity before that.
+    quantity: Option<String>,
+) -> impl IntoView {
+    let groups: Vec<String> = product.groups.iter().map(|g| g.id.clone()).collect();
+    let slug = product.facts.slug.clone();
+    let rules_url = product.facts.rules_url.clone();
+    let view = RwSignal::new(product);
+    let engine = RwSignal::new(Engine::None);
+    let history = RwSignal::new(Vec::<(Choices, Option<i64>)>::new());
+    let pending = RwSignal::new(Option::<Pending>::None);
+    let announcement = RwSignal::new(String::new());
+
+    // Loads the rules once the island is live in the browser (effects never run on the server).
+    Effect::new(move |_| {
+        let url = rules_url.clone();
+        leptos::task::spawn_local(async move {
+            if let Some(compiled) = load_engine(&url).await {
+                let current = view.get_untracked();
+                let local = super::assess::assess(
+                    &compiled,
+                    &current.facts,
+                    current.choices.clone(),
+                    current.budget,
+                );
+                if let Ok(local) = local {
+                    view.set(local);
+                    engine.set(Some(Arc::new(compiled)));
+                }
+            }
+        });
+    });
+
+    let slug_for_apply = slug.clone();
+    // Shows the page for new choices: computed here when the engine is in, else from the server.
+    let apply = Callback::new(
+        move |(choices, budget, remember): (Choices, Option<i64>, bool)| {
+            let href = product_href(&slug_for_apply, &choices, budget);
+            let Some(compiled) = engine.get_untracked() else {
+                let _ = window().location().assign(&href);
+                return;
+            };
+            let before = view.get_untracked();
+            let Ok(next) = super::assess::assess(&compiled, &before.facts, choices, budget) else {
+                let _ = window().location().assign(&href);
+                return;
+            };
+            if remember {
+                history.update(|h| h.push((before.choices.clone(), before.budget)));
+            }
+            announcement.set(format!(
+                "Price {}. {}",
+                format_price(next.price),
+                next.problem.clone().unwrap_or_default()
+            ));
+            pending.set(None);
+            view.set(next);
+            let _ = window().history().and_then(|h| {
+                h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&href))
+            });
+        },
+    );
+
+    let undo = move |_| {
+        if let Some((choices, budget)) = history.try_update(|h| h.pop()).flatten() {
+            apply.run((choices, budget, false));
+        }
+    };
+    let cheapest = move |_| {
+        let current = view.get_untracked();
+        if let Some(compiled) = engine.get_untracked()
+            && let Some(configuration) = cheapest_configuration(&compiled, &current)
+        {
+            apply.run((configuration, current.budget, true));
+        }
+    };
+    let clear = move |_| apply.run((Choices::new(), view.get_untracked().budget, true));
+    let on_budget = move |ev| {
+        let budget = parse_budget(&event_target_value(&ev));
+        let current = view.get_untracked();
+        if budget != current.budget {
+            apply.run((current.choices, budget, true));
+        }
+    };
+
+    let price = move || view.with(|v| v.price);
+    let range = move || {
+        view.with(|v| match (v.min_price, v.max_price) {
+            (Some(min), Some(max)) if min != max => Some(format!(
+                "Valid configurations from {} to {}",
+                format_price(min),
+                format_price(max)
+            )),
+            _ => None,
+        })
+    };
+    let lead = move || view.with(|v| ships_in(v.lead_days));
+    let in_stock = move || view.with(|v| v.in_stock);
+    let update_button = r#"<button type="submit" class="button secondary" formmethod="get" formaction="">Update price</button>"#;
+    let group_controls = groups
+        .into_iter()
+        .enumerate()
+        .map(|(index, id)| {
+            let group = Memo::new(move |_| {
+                view.with(|v| v.groups.get(index).cloned())
+                    .unwrap_or_else(|| placeholder(&id))
+            });
+            view! { <GroupControl group view engine pending apply slug=slug.clone() /> }
+        })
+        .collect_view();
+
+    view! {
+        <form
+            method="post"
+            action="/api/add_to_cart"
+            class="configure"
+            aria-label="Configuration"
+            data-configurator=move || if engine.with(Option::is_some) { "local" } else { "server" }
+        >
+            <input type="hidden" name="slug" value=slug.clone() />
+            <input type="hidden" name="rule_version" value=move || view.with(|v| v.facts.rule_version.to_string()) />
+            <input type="hidden" name="quote" value=move || price().to_string() />
+            {notice.map(|notice| view! { <div class="notice notice-error" role="alert">{notice}</div> })}
+            {move || view.with(|v| v.problem.clone()).map(|problem| view! { <div class="notice" role="status">{problem}</div> })}
+            <div class="budget-row">
+                <label for="budget">"Keep it under (€)"</label>
+                <input
+                    id="budget"
+                    name="budget"
+                    type="text"
+                    inputmode="decimal"
+                    autocomplete="off"
+                    placeholder="no limit"
+                    prop:value=move || view.with(|v| v.budget.map(budget_text).unwrap_or_default())
+                    on:change=on_budget
+                />
+            </div>
+            {group_controls}
+            <div class="configure-tools">
+                <button type="button" class="button secondary" on:click=cheapest disabled=move || engine.with(Option::is_none)>
+                    "Cheapest valid completion"
+                </button>
+                <button type="button" class="button secondary" on:click=clear disabled=move || view.with(|v| v.choices.is_empty())>
+                    "Clear my choices"
+                </button>
+                <button type="button" class="button secondary" on:click=undo disabled=move || history.with(Vec::is_empty)>
+                    "Undo"
+                </button>
+            </div>
+            <div class="price-box">
+                <span class="price-label">"Price"</span>
+                <output data-testid="price" class="price-total">{move || format_price(price())}</output>
+                {move || range().map(|range| view! { <p class="price-range">{range}</p> })}
+                <p class="lead-time" data-testid="lead-time">{lead}</p>
+                <details class="quote-lines">
+                    <summary>"Price breakdown"</summary>
+                    <table>
+                        <tbody>
+                            {move || {
+                                view.with(|v| v.lines.clone())
+                                    .into_iter()
+                                    .map(|line| view! {
+                                        <tr><th scope="row">{line.label}</th><td>{format_price(line.amount)}</td></tr>
+                                    })
+                                    .collect_view()
+                            }}
+                        </tbody>
+                    </table>
+                </details>
+            </div>
+            <p class="sr-only" aria-live="polite" role="status">{move || announcement.get()}</p>
+            <div class="quantity-row">
+                <label for="quantity">"Quantity"</label>
+                <input id="quantity" name="quantity" type="number" min="1" max="20" value=quantity.unwrap_or_else(|| "1".into()) inputmode="numeric" />
+            </div>
+            <div class="actions">
+                <noscript inner_html=update_button></noscript>
+                <button type="submit" class="button primary" disabled=move || !in_stock()>
+                    "Add to cart"
+                </button>
+            </div>
+            {move || (!in_stock()).then(|| view! { <p class="notice">"Sold out for now."</p> })}
+        </form>
+    }
+}
+
+/// "Ships in about 12 working days".
+pub fn ships_in(days: u32) -> String {
+    match days {
+        0 => "Ready to ship within 1 working day".to_owned(),
+        1 => "Ships in about 1 working day".to_owned(),
+        n => format!("Ships in about {n} working days"),
+    }
+}
+
+/// The cheapest valid configuration that keeps the buyer's choices (within the budget if one
+/// can be), every group then counting as chosen.
+fn cheapest_configuration(engine: &Configurator, view: &ProductView) -> Option<Choices> {
+    let sold_out = super::assess::sold_out(&view.facts);
+    let limits: Vec<configurator::Limit> = view
+        .budget
+        .map(|b| configurator::Limit::MaxTotalPrice(b - view.facts.base_price))
+        .into_iter()
+        .collect();
+    engine
+        .cheapest_completion(&view.choices, &sold_out, &limits)
+        .ok()
+        .flatten()
+        .or_else(|| {
+            engine
+                .cheapest_completion(&view.choices, &sold_out, &[])
+                .ok()
+                .flatten()
+        })
+}
+
+/// Fetches the rules and compiles them here. Any failure leaves the page as the server made
+/// it (the form and links keep working), so it is not an error the buyer needs to see.
+#[cfg(feature = "hydrate")]
+async fn load_engine(url: &str) -> Option<Configurator> {
+    use wasm_bindgen::JsCast;
+    let response = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(url))
+        .await
+        .ok()?
+        .dyn_into::<web_sys::Response>()
+        .ok()?;
+    if !response.ok() {
+        return None;
+    }
+    let text = wasm_bindgen_futures::JsFuture::from(response.text().ok()?)
+        .await
+        .ok()?
+        .as_string()?;
+    let data: RulesData = serde_json::from_str(&text).ok()?;
+    Configurator::compile(&data.rules).ok()
+}
+
+#[cfg(not(feature = "hydrate"))]
+async fn load_engine(_url: &str) -> Option<Configurator> {
+    None
+}
+
+fn placeholder(id: &str) -> GroupView {
+    GroupView {
+        id: id.to_owned(),
+        name: String::new(),
+        optional: false,
+        selected: String::new(),
+        chosen: false,
+        forced: false,
+        options: Vec::new(),
+    }
+}
+
+/// "Steel tourer (+€120.00, only 3 left)".
+fn option_label(option: &OptionView) -> String {
+    let mut notes = Vec::new();
+    if let Some(delta) = option.delta {
+        notes.push(delta_label(delta));
+    }
+    if let Some(left) = option.left {
+        notes.push(format!("only {left} left"));
+    }
+    if option.popular {
+        notes.push("popular with your choices".to_owned());
+    }
+    if notes.is_empty() {
+        option.name.clone()
+    } else {
+        format!("{} ({})", option.name, notes.join(", "))
+    }
+}
+
+#[component]
+fn GroupControl(
+    group: Memo<GroupView>,
+    view: RwSignal<ProductView>,
+    engine: RwSignal<Engine>,
+    pending: RwSignal<Option<Pending>>,
+    apply: Callback<(Choices, Option<i64>, bool)>,
+    slug: String,
+) -> impl IntoView {
+    let (id, name_attr, label) = group.with_untracked(|g| {
+        (
+            format!("group-{}", g.id),
+            format!("configuration[{}]", g.id),
+            g.name.clone(),
+        )
+    });
+    let on_change = move |ev| {
+        let value = event_target_value(&ev);
+        let current = view.get_untracked();
+        let mut next = current.choices.clone();
+        next.insert(group.with_untracked(|g| g.id.clone()), value);
+        apply.run((next, current.budget, true));
+    };
+    let hint = move || {
+        group.with(|g| {
+            if g.forced {
+                Some("Set by your other choices")
+            } else if !g.chosen {
+                Some("Suggested — you have not chosen this yet")
+            } else {
+                None
+            }
+        })
+    };
+    let options = move || {
+        group.with(|g| {
+            g.options
+                .iter()
+                .filter(|o| o.available || o.id == g.selected)
+                .map(|option| {
+                    let selected = option.id == g.selected;
+                    view! {
+                        <option value=option.id.clone() selected=selected prop:selected=selected>
+                            {option_label(option)}
+                        </option>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let suggested = move || {
+        group.with(|g| {
+            (!g.chosen).then(|| {
+                view! { <input type="hidden" name=format!("suggested[{}]", g.id) value=g.selected.clone() /> }
+            })
+        })
+    };
+    let unavailable = move || {
+        let g = group.get();
+        let budget = view.with_untracked(|v| v.budget);
+        let items: Vec<_> = g
+            .options
+            .iter()
+            .filter(|o| !o.available && o.id != g.selected)
+            .cloned()
+            .collect();
+        (!items.is_empty()).then(|| {
+            let group_id = g.id.clone();
+            view! {
+                <ul class="unavailable" aria-label=format!("Unavailable {} options", g.name)>
+                    {items
+                        .into_iter()
+                        .map(|option| {
+                            let reason = option.reason.clone().unwrap_or_else(|| "not possible with your choices".into());
+                            let fix = option.fix.clone().map(|fix| {
+                                let href = product_href(&slug, &fix.choices, budget);
+                                let (group_id, option_id) = (group_id.clone(), option.id.clone());
+                                let on_click = move |ev: leptos::ev::MouseEvent| {
+                                    let Some(compiled) = engine.get_untracked() else { return };
+                                    ev.prevent_default();
+                                    let current = view.get_untracked();
+                                    if let Ok(after) = super::assess::assess(&compiled, &current.facts, fix.choices.clone(), current.budget) {
+                                        let (changes, price) = preview(&current, &after);
+                                        pending.set(Some(Pending {
+                                            group: group_id.clone(),
+                                            option: option_id.clone(),
+                                            choices: fix.choices.clone(),
+                                            changes,
+                                            price,
+                                        }));
+                                    }
+                                };
+                                view! {
+                                    " "
+                                    <a class="fix" href=href on:click=on_click>"Make available"</a>
+                                    <span class="fix-note">{format!(" ({})", fix.message)}</span>
+                                }
+                            });
+                            view! {
+                                <li>
+                                    {format!("Not available: {} — {}", option.name, reason)}
+                                    {fix}
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            }
+        })
+    };
+    let preview_box = move || {
+        let this_group = group.with(|g| g.id.clone());
+        pending
+            .get()
+            .filter(|p| p.group == this_group)
+            .map(|p| {
+                let option_name = group.with_untracked(|g| {
+                    g.options
+                        .iter()
+                        .find(|o| o.id == p.option)
+                        .map(|o| o.name.clone())
+                        .unwrap_or_default()
+                });
+                let confirm = move |_| {
+                    if let Some(p) = pending.get_untracked() {
+                        apply.run((p.choices, view.get_untracked().budget, true));
+                    }
+                };
+                view! {
+                    <div class="fix-preview" role="group" aria-label=format!("Make {option_name} available")>
+                        <p>{format!("To choose {option_name}:")}</p>
+                        <ul>
+                            {p.changes
+                                .iter()
+                                .map(|(group, from, to)| view! { <li>{format!("{group}: {from} → {to}")}</li> })
+                                .collect_view()}
+                        </ul>
+                        <p>{format!("New price: {}", format_price(p.price))}</p>
+                        <button type="button" class="button primary" on:click=confirm>"Apply these changes"</button>
+                        " "
+                        <button type="button" class="button secondary" on:click=move |_| pending.set(None)>"Cancel"</button>
+                    </div>
+                }
+            })
+    };
+    view! {
+        <div class="group" class:suggested=move || group.with(|g| !g.chosen && !g.forced)>
+            <label for=id.clone()>{label}</label>
+            {suggested}
+            <select id=id name=name_attr on:change=on_change>
+                {options}
+            </select>
+            {move || hint().map(|hint| view! { <p class="hint">{hint}</p> })}
+            {unavailable}
+            {preview_box}
+        </div>
+    }
+}

@@ -1,0 +1,179 @@
+//! The configurator in the browser, seen from the server: the rules a product page loads come
+//! from a URL that names their version (cached for good, gone when the rules change), and an
+//! add to cart from a page whose engine used older rules or showed another price is refused
+//! with what changed, on SQLite and on PostgreSQL.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use reqwest::header::CACHE_CONTROL;
+
+/// Publishes new rules for a product the way a merchandiser's publish will: a new rule version
+/// with the option `option` of `group` at `price`.
+async fn publish_price(shop: &Shop, slug: &str, group: &str, option: &str, price: i64) {
+    let (rules,): (String,) = sqlx::query_as("select rule_set from products where slug = $1")
+        .bind(slug)
+        .fetch_one(shop.pool())
+        .await
+        .unwrap();
+    let mut rules: serde_json::Value = serde_json::from_str(&rules).unwrap();
+    let options = rules["groups"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|g| g["id"] == group)
+        .unwrap()["options"]
+        .as_array_mut()
+        .unwrap();
+    options.iter_mut().find(|o| o["id"] == option).unwrap()["price"] = price.into();
+    sqlx::query(
+        "update products set rule_set = $1, rule_version = rule_version + 1 where slug = $2",
+    )
+    .bind(rules.to_string())
+    .bind(slug)
+    .execute(shop.pool())
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_product_page_loads_its_rules_from_a_url_that_names_their_version() {
+    let shop = Shop::start().await;
+    let buyer = shop.visitor();
+    let view = buyer.product("bicycle", &[]).await;
+    let url = view["facts"]["rules_url"].as_str().unwrap().to_owned();
+    assert!(url.starts_with("/rules/"), "{url}");
+    let (_, page) = buyer.page("/products/bicycle").await;
+    assert!(page.contains(&url), "the page names its rules");
+
+    let response = buyer.get(&url).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.headers()[CACHE_CONTROL],
+        "public, max-age=31536000, immutable"
+    );
+    let data: serde_json::Value = response.json().await.unwrap();
+    let groups = data["rules"]["groups"].as_array().unwrap();
+    assert!(groups.iter().any(|g| g["id"] == "frame"));
+    // What the page computes from these rules is what the server computed.
+    let rules: configurator::RuleSet = serde_json::from_value(data["rules"].clone()).unwrap();
+    let engine = configurator::Configurator::compile(&rules).unwrap();
+    let facts: app::catalogue::ProductFacts =
+        serde_json::from_value(view["facts"].clone()).unwrap();
+    let local = app::catalogue::assess::assess(&engine, &facts, Default::default(), None).unwrap();
+    assert_eq!(serde_json::to_value(&local).unwrap(), view);
+
+    // New rules are a new URL; the old one is gone rather than stale.
+    publish_price(&shop, "bicycle", "frame", "titanium", 155_000).await;
+    let newer = buyer.product("bicycle", &[]).await;
+    let new_url = newer["facts"]["rules_url"].as_str().unwrap();
+    assert_ne!(new_url, url);
+    assert_eq!(buyer.get(new_url).await.status(), StatusCode::OK);
+    assert_eq!(buyer.get(&url).await.status(), StatusCode::NOT_FOUND);
+    for bad in [
+        "/rules/nope/1-0000000000000000.json",
+        "/rules/x/%2e%2e%2f%2e%2e%2fetc",
+    ] {
+        assert_eq!(
+            buyer.get(bad).await.status(),
+            StatusCode::NOT_FOUND,
+            "{bad}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_add_to_cart_from_a_page_on_older_rules_is_refused_with_what_changed() {
+    let shop = Shop::start().await;
+    let buyer = shop.visitor();
+    let view = buyer.product("bicycle", &[("frame", "titanium")]).await;
+    let configuration: std::collections::BTreeMap<String, String> =
+        serde_json::from_value(view["configuration"].clone()).unwrap();
+    let version = view["facts"]["rule_version"].as_i64().unwrap().to_string();
+    let quote = view["price"].as_i64().unwrap();
+
+    // The rules change while the page is open: titanium costs more now.
+    publish_price(&shop, "bicycle", "frame", "titanium", 160_000).await;
+    let (status, body) = buyer
+        .add_to_cart_json(
+            "bicycle",
+            &configuration,
+            &[("rule_version", &version), ("quote", &quote.to_string())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let message = error_message(&body);
+    assert!(
+        message.contains("changed while you were choosing"),
+        "{message}"
+    );
+    let now = buyer.product("bicycle", &[("frame", "titanium")]).await;
+    let now_price = now["price"].as_i64().unwrap();
+    assert_eq!(now_price, quote + 160_000 - 149_000);
+    assert!(
+        message.contains(&app::money::format_price(now_price))
+            && message.contains(&app::money::format_price(quote)),
+        "the message says the new and the old price: {message}"
+    );
+    assert!(buyer.cart().await["lines"].as_array().unwrap().is_empty());
+
+    // On today's rules but with the old price, it is still refused: nothing at an unseen price.
+    let current = now["facts"]["rule_version"].as_i64().unwrap().to_string();
+    let (status, body) = buyer
+        .add_to_cart_json(
+            "bicycle",
+            &configuration,
+            &[("rule_version", &current), ("quote", &quote.to_string())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(error_message(&body).contains("The price of this configuration is now"));
+    assert!(buyer.cart().await["lines"].as_array().unwrap().is_empty());
+
+    // Without JavaScript the refusal comes back to the product page, which shows today's rules.
+    let mut fields = product_form(
+        "bicycle",
+        &configuration,
+        &[("rule_version", &version), ("quote", &quote.to_string())],
+    );
+    fields.push(("quantity".into(), "1".into()));
+    let response = buyer
+        .submit("add_to_cart", "/products/bicycle", &pairs(&fields))
+        .await;
+    let back = location(&response).unwrap();
+    let back = back.trim_start_matches(&shop.url(""));
+    assert!(back.starts_with("/products/bicycle?"), "{back}");
+    let (_, page) = buyer.page(back).await;
+    assert!(
+        visible_text(&page).contains("changed while you were choosing"),
+        "the page says what happened"
+    );
+
+    // What the buyer now sees is added.
+    let (status, body) = buyer
+        .add_to_cart_json(
+            "bicycle",
+            &configuration,
+            &[
+                ("rule_version", &current),
+                ("quote", &now_price.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let cart = buyer.cart().await;
+    assert_eq!(cart["lines"][0]["unit_price"], now_price);
+}
+
+#[tokio::test]
+async fn a_form_from_an_old_page_with_nonsense_in_its_version_is_a_field_error() {
+    let shop = Shop::start().await;
+    let buyer = shop.visitor();
+    let configuration = buyer.default_configuration("bicycle").await;
+    let (status, body) = buyer
+        .add_to_cart_json("bicycle", &configuration, &[("rule_version", "v1")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(error_message(&body).contains("out of date"));
+}
