@@ -61,7 +61,12 @@ async fn a_product_page_loads_its_rules_from_a_url_that_names_their_version() {
     let engine = configurator::Configurator::compile(&rules).unwrap();
     let facts: app::catalogue::ProductFacts =
         serde_json::from_value(view["facts"].clone()).unwrap();
-    let local = app::catalogue::assess::assess(&engine, &facts, Default::default(), None).unwrap();
+    assert!(
+        data["popular"].is_null(),
+        "nothing sold yet, nothing popular"
+    );
+    let local =
+        app::catalogue::assess::assess(&engine, &facts, Default::default(), None, None).unwrap();
     assert_eq!(serde_json::to_value(&local).unwrap(), view);
 
     // New rules are a new URL; the old one is gone rather than stale.
@@ -176,4 +181,98 @@ async fn a_form_from_an_old_page_with_nonsense_in_its_version_is_a_field_error()
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(error_message(&body).contains("out of date"));
+}
+
+fn option<'a>(view: &'a serde_json::Value, group: &str, option: &str) -> &'a serde_json::Value {
+    view["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["id"] == group)
+        .unwrap()["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == option)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn popular_with_your_choices_is_learnt_from_the_shops_own_orders_and_shipped_with_the_rules()
+{
+    let shop = Shop::start().await;
+    let first = shop.visitor().product("bicycle", &[]).await;
+    let nothing_popular = first["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["options"].as_array().unwrap())
+        .all(|o| o["popular"] == false);
+    assert!(nothing_popular, "no badge without history");
+
+    // Three buyers take the aluminium frame (not what the shop suggests).
+    for n in 0..3 {
+        let buyer = shop.visitor();
+        let view = buyer.product("bicycle", &[("frame", "aluminium")]).await;
+        let configuration: std::collections::BTreeMap<String, String> =
+            serde_json::from_value(view["configuration"].clone()).unwrap();
+        let response = buyer.add_to_cart("bicycle", &configuration, 1).await;
+        assert_eq!(location(&response).as_deref(), Some("/cart"));
+        buyer
+            .checkout_by_invoice(&format!("popular{n}@example.com"))
+            .await;
+    }
+    let visitor = shop.visitor();
+    let view = visitor.product("bicycle", &[]).await;
+    assert_eq!(view["facts"]["sales"], 3);
+    assert_eq!(option(&view, "frame", "aluminium")["popular"], true);
+    assert_eq!(option(&view, "frame", "steel")["popular"], false);
+    let (_, page) = visitor.page("/products/bicycle").await;
+    assert!(
+        page.contains("popular with your choices"),
+        "the page says so"
+    );
+
+    // The browser gets the same model with the rules, and computes the same page from it.
+    let url = view["facts"]["rules_url"].as_str().unwrap();
+    let data: serde_json::Value = visitor.get(url).await.json().await.unwrap();
+    let data: app::catalogue::RulesData = serde_json::from_value(data).unwrap();
+    assert_eq!(data.popular.as_ref().map(|p| p.sales()), Some(3));
+    let engine = configurator::Configurator::compile(&data.rules).unwrap();
+    let facts: app::catalogue::ProductFacts =
+        serde_json::from_value(view["facts"].clone()).unwrap();
+    let local = app::catalogue::assess::assess(
+        &engine,
+        &facts,
+        Default::default(),
+        None,
+        data.popular.as_ref(),
+    )
+    .unwrap();
+    assert_eq!(serde_json::to_value(&local).unwrap(), view);
+}
+
+#[tokio::test]
+async fn the_lead_time_of_a_configuration_follows_it_into_the_cart_and_the_order() {
+    let shop = Shop::start().await;
+    let buyer = shop.visitor();
+    // Titanium frames take the longest of the demo bicycle's options: 20 working days.
+    let view = buyer.product("bicycle", &[("frame", "titanium")]).await;
+    assert_eq!(view["lead_days"], 20);
+    let configuration: std::collections::BTreeMap<String, String> =
+        serde_json::from_value(view["configuration"].clone()).unwrap();
+    buyer.add_to_cart("bicycle", &configuration, 1).await;
+    let cart = buyer.cart().await;
+    assert_eq!(cart["lines"][0]["lead_days"], 20);
+    let (_, page) = buyer.page("/cart").await;
+    assert!(visible_text(&page).contains("Ships in about 20 working days"));
+    let (_, page) = buyer.page("/checkout").await;
+    assert!(visible_text(&page).contains("Ships in about 20 working days"));
+    let number = buyer.checkout_by_invoice("lead@example.com").await;
+    let (_, page) = buyer.page(&format!("/orders/{number}")).await;
+    assert!(
+        visible_text(&page).contains("Ships in about 20 working days from the order date"),
+        "{}",
+        visible_text(&page)
+    );
 }

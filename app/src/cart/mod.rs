@@ -29,6 +29,8 @@ pub struct CartLineView {
     pub max_quantity: Option<i64>,
     /// Why this line cannot be ordered as it is (sold out, rules changed).
     pub problem: Option<String>,
+    /// Working days until this configuration can ship.
+    pub lead_days: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
@@ -42,6 +44,15 @@ pub struct CartView {
 impl CartView {
     pub fn orderable(&self) -> bool {
         !self.lines.is_empty() && self.lines.iter().all(|line| line.problem.is_none())
+    }
+
+    /// The whole order ships together, when its slowest line is ready.
+    pub fn lead_days(&self) -> u32 {
+        self.lines
+            .iter()
+            .map(|line| line.lead_days)
+            .max()
+            .unwrap_or(0)
     }
 }
 

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::{RemoveLine, UpdateQuantity};
-use crate::catalogue::product_href;
+use crate::catalogue::{product_href, ships_in};
 use crate::components::{ErrorBox, LoadError, action_error};
 use crate::money::format_price;
 
@@ -35,6 +35,7 @@ pub fn CartPage() -> impl IntoView {
                             .into_any(),
                         Ok(cart) => {
                             let orderable = cart.orderable();
+                            let lead_days = cart.lead_days();
                             view! {
                                 {cart.notice.clone().map(|notice| view! { <div class="notice" role="status" data-testid="cart-notice">{notice}</div> })}
                                 <ul class="cart-lines">
@@ -52,6 +53,7 @@ pub fn CartPage() -> impl IntoView {
                                                             <a href=product_href(&line.slug, &line.configuration, None)>{line.product_name.clone()}</a>
                                                         </h2>
                                                         <p class="summary">{line.summary.clone()}</p>
+                                                        <p class="lead-time">{ships_in(line.lead_days)}</p>
                                                         {line.problem.clone().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
                                                     </div>
                                                     <ActionForm action=update attr:class="inline-form">
@@ -87,6 +89,7 @@ pub fn CartPage() -> impl IntoView {
                                     <p>
                                         "Total " <strong data-testid="cart-total">{format_price(cart.total)}</strong>
                                     </p>
+                                    <p class="lead-time" data-testid="cart-lead-time">{ships_in(lead_days)}</p>
                                     <form method="get" action="/checkout">
                                         <button type="submit" class="button primary" disabled=!orderable>"Checkout"</button>
                                     </form>

@@ -87,10 +87,10 @@ pub async fn view(state: &AppState, cart_id: &str) -> Result<CartView, AppError>
         };
         let configuration: BTreeMap<String, String> =
             serde_json::from_str(&line.configuration).map_err(crate::error::internal)?;
-        let (unit_price, summary, mut problem) =
+        let (unit_price, summary, lead_days, mut problem) =
             match price_configuration(state, &product, &configuration).await {
-                Ok(priced) => (priced.unit_price, priced.summary, None),
-                Err(error) => (0, String::new(), Some(error.to_string())),
+                Ok(priced) => (priced.unit_price, priced.summary, priced.lead_days, None),
+                Err(error) => (0, String::new(), 0, Some(error.to_string())),
             };
         let limit = stock_limit(state, &product, &configuration).await?;
         if problem.is_none()
@@ -110,6 +110,7 @@ pub async fn view(state: &AppState, cart_id: &str) -> Result<CartView, AppError>
             line_total: unit_price * line.quantity,
             max_quantity: limit.map(|(left, _)| left.min(MAX_QUANTITY)),
             problem,
+            lead_days,
         });
     }
     Ok(view)

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use configurator::{Choices, Configurator, Limit};
+use configurator::{Choices, Configurator, Limit, NamedRecommender};
 
 use super::{Fix, GroupView, OptionView, ProductFacts, ProductView, QuoteLine};
 use crate::money::format_price;
@@ -29,6 +29,7 @@ pub fn assess(
     facts: &ProductFacts,
     mut choices: Choices,
     budget: Option<i64>,
+    popular: Option<&NamedRecommender>,
 ) -> Result<ProductView, String> {
     let rules = engine.rules();
     let sold_out = sold_out(facts);
@@ -115,6 +116,21 @@ pub fn assess(
                 .clone()
                 .or_else(|| configuration.get(&group.id).cloned())
                 .unwrap_or_else(|| "none".to_owned());
+            // What most buyers with the same other choices took here, among what is on offer.
+            let popular = popular.and_then(|model| {
+                let candidates: Vec<String> = state
+                    .options
+                    .iter()
+                    .filter(|o| o.available)
+                    .map(|o| o.option.clone())
+                    .collect();
+                if candidates.len() < 2 {
+                    return None;
+                }
+                let mut others = choices.clone();
+                others.remove(&group.id);
+                model.popular(engine, &others, &group.id, &candidates)
+            });
             let options = state
                 .options
                 .iter()
@@ -165,7 +181,7 @@ pub fn assess(
                         reason,
                         fix,
                         left,
-                        popular: false,
+                        popular: available && popular.as_ref() == Some(&option_state.option),
                     }
                 })
                 .collect();

@@ -10,15 +10,10 @@ use configurator::{Choices, Configurator};
 use leptos::prelude::*;
 
 use super::assess::{delta_label, preview};
-use super::{GroupView, OptionView, ProductView, budget_text, parse_budget, product_href};
+use super::{
+    GroupView, OptionView, ProductView, budget_text, parse_budget, product_href, ships_in,
+};
 use crate::money::format_price;
-
-/// What the browser downloads from `ProductFacts::rules_url`.
-#[cfg(feature = "hydrate")]
-#[derive(serde::Deserialize)]
-struct RulesData {
-    rules: configurator::RuleSet,
-}
 
 /// A confirmed "Make available" waits here while the buyer reads what it changes.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,7 +25,31 @@ struct Pending {
     price: i64,
 }
 
-type Engine = Option<Arc<Configurator>>;
+/// The engine compiled in the browser, with what it learnt of popular choices.
+#[derive(Clone)]
+struct Local {
+    engine: Arc<Configurator>,
+    popular: Option<Arc<configurator::NamedRecommender>>,
+}
+
+impl Local {
+    fn assess(
+        &self,
+        facts: &super::ProductFacts,
+        choices: Choices,
+        budget: Option<i64>,
+    ) -> Result<ProductView, String> {
+        super::assess::assess(
+            &self.engine,
+            facts,
+            choices,
+            budget,
+            self.popular.as_deref(),
+        )
+    }
+}
+
+type Engine = Option<Local>;
 
 #[island]
 pub fn Configure(
@@ -55,15 +74,11 @@ pub fn Configure(
         leptos::task::spawn_local(async move {
             if let Some(compiled) = load_engine(&url).await {
                 let current = view.get_untracked();
-                let local = super::assess::assess(
-                    &compiled,
-                    &current.facts,
-                    current.choices.clone(),
-                    current.budget,
-                );
-                if let Ok(local) = local {
+                if let Ok(local) =
+                    compiled.assess(&current.facts, current.choices.clone(), current.budget)
+                {
                     view.set(local);
-                    engine.set(Some(Arc::new(compiled)));
+                    engine.set(Some(compiled));
                 }
             }
         });
@@ -79,7 +94,7 @@ pub fn Configure(
                 return;
             };
             let before = view.get_untracked();
-            let Ok(next) = super::assess::assess(&compiled, &before.facts, choices, budget) else {
+            let Ok(next) = compiled.assess(&before.facts, choices, budget) else {
                 let _ = window().location().assign(&href);
                 return;
             };
@@ -107,7 +122,7 @@ pub fn Configure(
     let cheapest = move |_| {
         let current = view.get_untracked();
         if let Some(compiled) = engine.get_untracked()
-            && let Some(configuration) = cheapest_configuration(&compiled, &current)
+            && let Some(configuration) = cheapest_configuration(&compiled.engine, &current)
         {
             apply.run((configuration, current.budget, true));
         }
@@ -222,15 +237,6 @@ pub fn Configure(
     }
 }
 
-/// "Ships in about 12 working days".
-pub fn ships_in(days: u32) -> String {
-    match days {
-        0 => "Ready to ship within 1 working day".to_owned(),
-        1 => "Ships in about 1 working day".to_owned(),
-        n => format!("Ships in about {n} working days"),
-    }
-}
-
 /// The cheapest valid configuration that keeps the buyer's choices (within the budget if one
 /// can be), every group then counting as chosen.
 fn cheapest_configuration(engine: &Configurator, view: &ProductView) -> Option<Choices> {
@@ -255,7 +261,7 @@ fn cheapest_configuration(engine: &Configurator, view: &ProductView) -> Option<C
 /// Fetches the rules and compiles them here. Any failure leaves the page as the server made
 /// it (the form and links keep working), so it is not an error the buyer needs to see.
 #[cfg(feature = "hydrate")]
-async fn load_engine(url: &str) -> Option<Configurator> {
+async fn load_engine(url: &str) -> Option<Local> {
     use wasm_bindgen::JsCast;
     let response = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(url))
         .await
@@ -269,12 +275,15 @@ async fn load_engine(url: &str) -> Option<Configurator> {
         .await
         .ok()?
         .as_string()?;
-    let data: RulesData = serde_json::from_str(&text).ok()?;
-    Configurator::compile(&data.rules).ok()
+    let data: super::RulesData = serde_json::from_str(&text).ok()?;
+    Some(Local {
+        engine: Arc::new(Configurator::compile(&data.rules).ok()?),
+        popular: data.popular.map(Arc::new),
+    })
 }
 
 #[cfg(not(feature = "hydrate"))]
-async fn load_engine(_url: &str) -> Option<Configurator> {
+async fn load_engine(_url: &str) -> Option<Local> {
     None
 }
 
@@ -390,7 +399,7 @@ fn GroupControl(
                                     let Some(compiled) = engine.get_untracked() else { return };
                                     ev.prevent_default();
                                     let current = view.get_untracked();
-                                    if let Ok(after) = super::assess::assess(&compiled, &current.facts, fix.choices.clone(), current.budget) {
+                                    if let Ok(after) = compiled.assess(&current.facts, fix.choices.clone(), current.budget) {
                                         let (changes, price) = preview(&current, &after);
                                         pending.set(Some(Pending {
                                             group: group_id.clone(),

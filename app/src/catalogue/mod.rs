@@ -101,6 +101,16 @@ pub struct ProductFacts {
     pub rules_url: String,
     /// Options whose stock is tracked: (group, option, how many are left).
     pub levels: Vec<(String, String, i64)>,
+    /// Order lines sold on this rule version: what "popular with your choices" learnt from.
+    pub sales: i64,
+}
+
+/// What a product page's engine loads from `ProductFacts::rules_url`: the rules, and "popular
+/// with your choices" trained on the shop's orders of this rule version (none without sales).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RulesData {
+    pub rules: configurator::RuleSet,
+    pub popular: Option<configurator::NamedRecommender>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -190,6 +200,16 @@ pub fn choices_from_query(search: &str) -> BTreeMap<String, String> {
         .filter(|(group, option)| suggested.get(group) != Some(option))
         .take(crate::limits::MAX_GROUPS)
         .collect()
+}
+
+/// "Ships in about 12 working days": what the product page, the cart, the checkout and the
+/// order say about a configuration's lead time.
+pub fn ships_in(days: u32) -> String {
+    match days {
+        0 => "Ready to ship within 1 working day".to_owned(),
+        1 => "Ships in about 1 working day".to_owned(),
+        n => format!("Ships in about {n} working days"),
+    }
 }
 
 /// The buyer's budget from a product page URL, in minor units; none when absent or not a

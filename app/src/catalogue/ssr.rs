@@ -121,6 +121,8 @@ pub struct Priced {
     pub unit_price: i64,
     pub summary: String,
     pub lines: Vec<QuoteLine>,
+    /// Working days until it can ship: its slowest option.
+    pub lead_days: u32,
 }
 
 /// Checks a complete configuration against today's rules and stock and prices it on the server.
@@ -154,6 +156,7 @@ pub async fn price_configuration(
                 unit_price: product.base_price + quote.total,
                 summary: summary(&engine, configuration),
                 lines,
+                lead_days: engine.lead_days(configuration),
             })
         }
         Err(violations) => {
@@ -259,6 +262,7 @@ async fn lowest_price(state: &AppState, row: &ProductRow) -> Result<i64, AppErro
 /// What the product page needs besides the rules, read fresh: stock levels and the rules' URL.
 pub async fn facts(state: &AppState, row: &ProductRow) -> Result<ProductFacts, AppError> {
     let levels = crate::stock::levels(&state.pool, &row.id).await?;
+    let sales = sales(&state.pool, row).await?;
     Ok(ProductFacts {
         id: row.id.clone(),
         slug: row.slug.clone(),
@@ -268,7 +272,8 @@ pub async fn facts(state: &AppState, row: &ProductRow) -> Result<ProductFacts, A
         base_price: row.base_price,
         stock: row.stock,
         rule_version: row.rule_version,
-        rules_url: rules_url(row),
+        rules_url: rules_url(row, sales),
+        sales,
         levels: levels
             .into_iter()
             .map(|((group, option), left)| (group, option, left))
@@ -276,16 +281,73 @@ pub async fn facts(state: &AppState, row: &ProductRow) -> Result<ProductFacts, A
     })
 }
 
-/// `/rules/{product}/{version}-{hash}.json`: the hash of the rules themselves makes the URL new
-/// whenever they change, even if a version number were ever reused.
-pub fn rules_url(row: &ProductRow) -> String {
-    format!("/rules/{}/{}", row.id, rules_file(row))
+/// How many order lines were sold on the product's current rule version.
+async fn sales(pool: &AnyPool, row: &ProductRow) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "select count(*) from order_lines where product_id = $1 and rule_version = $2",
+    )
+    .bind(&row.id)
+    .bind(row.rule_version)
+    .fetch_one(pool)
+    .await?)
 }
 
-fn rules_file(row: &ProductRow) -> String {
+/// `/rules/{product}/{version}-{hash}-{sales}.json`: the hash of the rules themselves makes the
+/// URL new whenever they change, even if a version number were ever reused; the number of sales
+/// it learnt "popular" from makes it new when there is more to learn.
+pub fn rules_url(row: &ProductRow, sales: i64) -> String {
+    format!("/rules/{}/{}", row.id, rules_file(row, sales))
+}
+
+fn rules_file(row: &ProductRow, sales: i64) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(row.rule_set.as_bytes());
-    format!("{}-{}.json", row.rule_version, &hex::encode(digest)[..16])
+    format!(
+        "{}-{}-{sales}.json",
+        row.rule_version,
+        &hex::encode(digest)[..16]
+    )
+}
+
+/// Orders learnt from for "popular with your choices": the most recent ones, bounded.
+const POPULAR_SALES: i64 = 5_000;
+
+/// "Popular with your choices" for the product's rule version, trained on its order lines
+/// once per number of sales (on the blocking pool); none before the first sale.
+pub async fn popular(
+    state: &AppState,
+    row: &ProductRow,
+    engine: &Arc<Configurator>,
+    sales: i64,
+) -> Result<Option<Arc<configurator::NamedRecommender>>, AppError> {
+    if sales == 0 {
+        return Ok(None);
+    }
+    let key = format!("popular:{}:{}:{sales}", row.id, row.rule_version);
+    if let Some(found) = state.versioned.get::<configurator::NamedRecommender>(&key) {
+        return Ok(Some(found));
+    }
+    let sold: Vec<String> = sqlx::query_scalar(
+        "select l.configuration from order_lines l join orders o on o.id = l.order_id
+         where l.product_id = $1 and l.rule_version = $2 order by o.created_at desc limit $3",
+    )
+    .bind(&row.id)
+    .bind(row.rule_version)
+    .bind(POPULAR_SALES)
+    .fetch_all(&state.pool)
+    .await?;
+    let engine = engine.clone();
+    let model = run_engine(state, move || {
+        let sold: Vec<Choices> = sold
+            .iter()
+            .filter_map(|json| serde_json::from_str(json).ok())
+            .collect();
+        engine.train_recommender(&sold)
+    })
+    .await?;
+    let model = Arc::new(model);
+    state.versioned.insert(key, model.clone());
+    Ok(Some(model))
 }
 
 /// The rules a product page loads into the browser's engine. Only the product's current rules
@@ -299,12 +361,32 @@ pub async fn rules_data(
     if product.len() > crate::limits::MAX_ID || file.len() > crate::limits::MAX_ID {
         return StatusCode::NOT_FOUND.into_response();
     }
-    let row = match product_by_id(&state.pool, &product).await {
-        Ok(Some(row)) if rules_file(&row) == file => row,
-        Ok(_) => return (StatusCode::NOT_FOUND, "These rules are not published.").into_response(),
+    let found = async {
+        let Some(row) = product_by_id(&state.pool, &product).await? else {
+            return Ok(None);
+        };
+        let sales = sales(&state.pool, &row).await?;
+        if rules_file(&row, sales) != file {
+            return Ok(None);
+        }
+        let engine = configurator(&state, &row).await?;
+        let popular = popular(&state, &row, &engine, sales).await?;
+        let rules: configurator::RuleSet =
+            serde_json::from_str(&row.rule_set).map_err(crate::error::internal)?;
+        serde_json::to_string(&super::RulesData {
+            rules,
+            popular: popular.map(|p| (*p).clone()),
+        })
+        .map(Some)
+        .map_err(crate::error::internal)
+    };
+    let body = match found.await {
+        Ok(Some(body)) => body,
+        Ok(None) => {
+            return (StatusCode::NOT_FOUND, "These rules are not published.").into_response();
+        }
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
     };
-    let body = format!("{{\"rules\":{}}}", row.rule_set);
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -330,10 +412,12 @@ pub async fn product(
         .ok_or_else(|| AppError::NotFound("We could not find that product.".into()))?;
     let engine = configurator(&state, &row).await?;
     let facts = facts(&state, &row).await?;
+    let popular = popular(&state, &row, &engine, facts.sales).await?;
     // The page without choices is what most visitors see first: the same for everyone until
     // the rules or the stock change.
     let key = (choices.is_empty() && budget.is_none()).then(|| {
         let mut key = versioned_key("product", &row, &BTreeSet::new());
+        key.push_str(&format!(":sales={}", facts.sales));
         for (group, option, left) in &facts.levels {
             key.push_str(&format!(":{group}={option}@{left}"));
         }
@@ -345,7 +429,7 @@ pub async fn product(
         return Ok((*found).clone());
     }
     let view = run_engine(&state, move || {
-        super::assess::assess(&engine, &facts, choices, budget)
+        super::assess::assess(&engine, &facts, choices, budget, popular.as_deref())
     })
     .await?
     .map_err(crate::error::internal)?;

@@ -141,6 +141,7 @@ fn CheckoutForm(view: CheckoutView) -> impl IntoView {
                         .collect_view()}
                 </ul>
                 <p class="total">"Total " <strong>{format_price(view.cart.total)}</strong></p>
+                <p class="lead-time" data-testid="checkout-lead-time">{crate::catalogue::ships_in(view.cart.lead_days())}</p>
             </aside>
         </div>
     }

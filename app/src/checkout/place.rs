@@ -29,6 +29,7 @@ struct PricedLine {
     unit_price: i64,
     quantity: i64,
     rule_version: i64,
+    lead_days: u32,
 }
 
 fn empty_cart() -> AppError {
@@ -213,6 +214,7 @@ async fn price_cart(state: &AppState, cart_id: &str) -> Result<Vec<PricedLine>, 
             unit_price: quote.unit_price,
             quantity: line.quantity,
             rule_version: product.rule_version,
+            lead_days: quote.lead_days,
         });
     }
     Ok(priced)
@@ -298,8 +300,8 @@ async fn write_order(
     for (position, line) in lines.iter().enumerate() {
         sqlx::query(
             "insert into order_lines (id, order_id, position, product_id, product_name, configuration, summary,
-                                      unit_price, quantity, rule_version)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                                      unit_price, quantity, rule_version, lead_days)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(new_id())
         .bind(&order_id)
@@ -311,6 +313,7 @@ async fn write_order(
         .bind(line.unit_price)
         .bind(line.quantity)
         .bind(line.rule_version)
+        .bind(i64::from(line.lead_days))
         .execute(&mut **tx)
         .await?;
     }

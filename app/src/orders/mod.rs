@@ -92,6 +92,8 @@ pub struct OrderLineView {
     pub quantity: i64,
     pub unit_price: i64,
     pub line_total: i64,
+    /// Working days to make it, as estimated when the order was placed.
+    pub lead_days: u32,
 }
 
 /// How an order is paid and where the payment stands.

@@ -61,7 +61,10 @@ pub fn OrderLines(order: OrderView) -> impl IntoView {
                     .iter()
                     .map(|line| view! {
                         <tr>
-                            <td><strong>{line.product_name.clone()}</strong><br /><span class="summary">{line.summary.clone()}</span></td>
+                            <td>
+                                <strong>{line.product_name.clone()}</strong><br /><span class="summary">{line.summary.clone()}</span><br />
+                                <span class="lead-time">{crate::catalogue::ships_in(line.lead_days)}</span>
+                            </td>
                             <td>{line.quantity}</td>
                             <td>{format_price(line.line_total)}</td>
                         </tr>
@@ -85,6 +88,13 @@ pub fn OrderDetails(order: OrderView) -> impl IntoView {
             <div><dt>"Placed"</dt><dd>{format_time(order.placed_at)}</dd></div>
             <div><dt>"Status"</dt><dd data-testid="order-status">{order.status.label()}</dd></div>
             <div><dt>"Payment"</dt><dd>{payment}</dd></div>
+            <div>
+                <dt>"Delivery"</dt>
+                <dd data-testid="order-lead-time">
+                    {crate::catalogue::ships_in(order.lines.iter().map(|l| l.lead_days).max().unwrap_or(0))}
+                    " from the order date"
+                </dd>
+            </div>
             <div><dt>"Deliver to"</dt><dd>{order.address.full_name.clone()}<br />{order.address.one_line()}</dd></div>
         </dl>
         <h2>"Progress"</h2>

@@ -181,8 +181,8 @@ pub async fn view(pool: &AnyPool, order: &OrderRow) -> Result<OrderView, AppErro
         .into_iter()
         .filter_map(|(status, at)| Some((OrderStatus::parse(&status)?, at)))
         .collect();
-    let lines: Vec<(String, String, i64, i64)> = sqlx::query_as(
-        "select product_name, summary, quantity, unit_price from order_lines where order_id = $1 order by position",
+    let lines: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
+        "select product_name, summary, quantity, unit_price, lead_days from order_lines where order_id = $1 order by position",
     )
     .bind(&order.id)
     .fetch_all(pool)
@@ -194,12 +194,13 @@ pub async fn view(pool: &AnyPool, order: &OrderRow) -> Result<OrderView, AppErro
         lines: lines
             .into_iter()
             .map(
-                |(product_name, summary, quantity, unit_price)| OrderLineView {
+                |(product_name, summary, quantity, unit_price, lead_days)| OrderLineView {
                     product_name,
                     summary,
                     quantity,
                     unit_price,
                     line_total: unit_price * quantity,
+                    lead_days: u32::try_from(lead_days).unwrap_or(0),
                 },
             )
             .collect(),
