@@ -11,7 +11,7 @@ use crate::compact::CompactError;
 use crate::compile::Compiled;
 use crate::explain::{quickxplain, smallest_repair};
 use crate::model::{
-    Assessment, ChoiceError, Choices, Explanation, GroupState, Limit, ModelError, NONE_OPTION,
+    Assessment, ChoiceError, Choices, Explain, Explanation, GroupState, Limit, ModelError, NONE_OPTION,
     Names, OptionState, Quote, QuoteLine, Repair, Rule, RuleSet, Violation, lower,
 };
 use crate::problem::{CostFn, Val, Var};
@@ -137,23 +137,28 @@ impl Configurator {
 
     /// Maps the buyer's choices to indices, in group order.
     fn resolve(&self, choices: &Choices) -> Result<Vec<(Var, Val)>, ChoiceError> {
-        let mut out = Vec::with_capacity(choices.len());
-        for (g, o) in choices {
-            let v = *self
-                .names
-                .group
-                .get(g)
-                .ok_or_else(|| ChoiceError::UnknownGroup(g.clone()))?;
-            let a = *self.names.option[v as usize].get(o).ok_or_else(|| {
-                ChoiceError::UnknownOption {
-                    group: g.clone(),
-                    option: o.clone(),
-                }
-            })?;
-            out.push((v, a));
-        }
+        let mut out = choices
+            .iter()
+            .map(|(g, o)| self.resolve_one(g, o))
+            .collect::<Result<Vec<_>, _>>()?;
         out.sort_unstable();
         Ok(out)
+    }
+
+    /// One (group, option) pair as indices.
+    fn resolve_one(&self, group: &str, option: &str) -> Result<(Var, Val), ChoiceError> {
+        let v = *self
+            .names
+            .group
+            .get(group)
+            .ok_or_else(|| ChoiceError::UnknownGroup(group.to_string()))?;
+        let a = *self.names.option[v as usize].get(option).ok_or_else(|| {
+            ChoiceError::UnknownOption {
+                group: group.to_string(),
+                option: option.to_string(),
+            }
+        })?;
+        Ok((v, a))
     }
 
     /// Out-of-stock options as indices; names the rule set does not know are ignored (stock
@@ -186,12 +191,35 @@ impl Configurator {
         allowed
     }
 
-    /// Complete propagation with explanations and repairs for every unavailable option.
+    /// Complete propagation with explanations and repairs for every unavailable option
+    /// (`assess_with(…, &Explain::All)`). On rule sets of the bike's size this takes
+    /// microseconds; on the Renault medium instance seconds, so the storefront uses
+    /// [`Configurator::assess_with`] and [`Configurator::explain_option`] there.
     pub fn assess(
         &self,
         choices: &Choices,
         unavailable: &BTreeSet<(String, String)>,
     ) -> Result<Assessment, ChoiceError> {
+        self.assess_with(choices, unavailable, &Explain::All)
+    }
+
+    /// Complete propagation, best prices, forced options, price bounds and consistency for
+    /// every group, exactly as [`Configurator::assess`]; `reason` and `repair` only for the
+    /// unavailable options of the groups `explain` covers. Elsewhere an unavailable option has
+    /// `repair: None` and `reason: None`, except an option that is itself out of stock, whose
+    /// reason is "Out of stock" (no search needed, and what `assess` says too). A group in
+    /// `Explain::Groups` the rule set does not have is a [`ChoiceError::UnknownGroup`].
+    pub fn assess_with(
+        &self,
+        choices: &Choices,
+        unavailable: &BTreeSet<(String, String)>,
+        explain: &Explain,
+    ) -> Result<Assessment, ChoiceError> {
+        if let Explain::Groups(groups) = explain
+            && let Some(g) = groups.iter().find(|g| !self.names.group.contains_key(*g))
+        {
+            return Err(ChoiceError::UnknownGroup(g.clone()));
+        }
         let chosen = self.resolve(choices)?;
         let stock = self.stock(unavailable);
         let c = &self.compiled;
@@ -225,10 +253,12 @@ impl Configurator {
             } else {
                 None
             };
+            let explained = explain.covers(&g.id);
             let options = (0..d)
                 .map(|a| {
                     let ok = available[a as usize];
-                    let (reason, repair) = if ok {
+                    // out of stock needs no search: explain and repair answer it at once
+                    let (reason, repair) = if ok || !(explained || stock.contains(&(v, a))) {
                         (None, None)
                     } else {
                         (
@@ -289,6 +319,32 @@ impl Configurator {
             .collect::<Option<_>>()?;
         let in_stock = stock.iter().all(|&(v, a)| full[v as usize] != a);
         (in_stock && p.is_valid(&full)).then_some(full)
+    }
+
+    /// Why one option is unavailable and how to make it available: the `reason` and `repair`
+    /// [`Configurator::assess`] gives that option for these choices, or `None` when the option
+    /// is available (for a chosen group: when switching to it keeps the other choices valid).
+    /// Costs the searches of that one option only.
+    pub fn explain_option(
+        &self,
+        choices: &Choices,
+        unavailable: &BTreeSet<(String, String)>,
+        group: &str,
+        option: &str,
+    ) -> Result<Option<(Explanation, Option<Repair>)>, ChoiceError> {
+        let chosen = self.resolve(choices)?;
+        let (v, a) = self.resolve_one(group, option)?;
+        let stock = self.stock(unavailable);
+        let others: Vec<(Var, Val)> = chosen.iter().copied().filter(|(x, _)| *x != v).collect();
+        let mut with_target = others.clone();
+        with_target.push((v, a));
+        if self.compiled.consistent(&self.allowed(&stock, &with_target)) {
+            return Ok(None);
+        }
+        Ok(Some((
+            self.explain(v, a, &others, &stock),
+            self.repair(v, a, &others, &stock),
+        )))
     }
 
     /// Option prices of the choices plus price-table entries decided by them alone.
