@@ -11,8 +11,8 @@ use crate::compact::CompactError;
 use crate::compile::Compiled;
 use crate::explain::{quickxplain, smallest_repair};
 use crate::model::{
-    Assessment, ChoiceError, Choices, Explain, Explanation, GroupState, Limit, ModelError, NONE_OPTION,
-    Names, OptionState, Quote, QuoteLine, Repair, Rule, RuleSet, Violation, lower,
+    Assessment, ChoiceError, Choices, Explain, Explanation, GroupState, Limit, ModelError,
+    NONE_OPTION, Names, OptionState, Quote, QuoteLine, Repair, Rule, RuleSet, Violation, lower,
 };
 use crate::problem::{CostFn, Val, Var};
 use crate::recommend::NamedRecommender;
@@ -338,7 +338,10 @@ impl Configurator {
         let others: Vec<(Var, Val)> = chosen.iter().copied().filter(|(x, _)| *x != v).collect();
         let mut with_target = others.clone();
         with_target.push((v, a));
-        if self.compiled.consistent(&self.allowed(&stock, &with_target)) {
+        if self
+            .compiled
+            .consistent(&self.allowed(&stock, &with_target))
+        {
             return Ok(None);
         }
         Ok(Some((

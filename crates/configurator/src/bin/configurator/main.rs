@@ -14,7 +14,8 @@ use configurator::generate::{Shape, chain, generate, to_rule_set, to_wcsp_prices
 use configurator::recommend::{cross_validate, parse_sales};
 use configurator::rng::Rng;
 use configurator::{
-    Compiled, Configurator, Explain, Problem, RuleSet, Val, import_csp, import_prices, import_rule_set,
+    Compiled, Configurator, Explain, Problem, RuleSet, Val, import_csp, import_prices,
+    import_rule_set,
 };
 use serde_json::{Value, json};
 
