@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::compact::CompactError;
 use crate::compile::Compiled;
-use crate::explain::{quickxplain, smallest_repair};
+use crate::explain::{quickxplain, smallest_repair_hitting};
 use crate::model::{
     Assessment, ChoiceError, Choices, Explain, Explanation, GroupState, Limit, ModelError,
     NONE_OPTION, Names, OptionState, Quote, QuoteLine, Repair, Rule, RuleSet, Violation, lower,
@@ -261,10 +261,8 @@ impl Configurator {
                     let (reason, repair) = if ok || !(explained || stock.contains(&(v, a))) {
                         (None, None)
                     } else {
-                        (
-                            Some(self.explain(v, a, &others, &stock)),
-                            self.repair(v, a, &others, &stock),
-                        )
+                        let (reason, repair) = self.explain_and_repair(v, a, &others, &stock);
+                        (Some(reason), repair)
                     };
                     OptionState {
                         option: self.option_id(v, a).to_string(),
@@ -344,10 +342,7 @@ impl Configurator {
         {
             return Ok(None);
         }
-        Ok(Some((
-            self.explain(v, a, &others, &stock),
-            self.repair(v, a, &others, &stock),
-        )))
+        Ok(Some(self.explain_and_repair(v, a, &others, &stock)))
     }
 
     /// Option prices of the choices plus price-table entries decided by them alone.
@@ -374,14 +369,35 @@ impl Configurator {
         total
     }
 
-    /// Why `v = a` is unavailable given `choices` (which do not include `v`) and the stock.
-    fn explain(&self, v: Var, a: Val, choices: &[(Var, Val)], stock: &[(Var, Val)]) -> Explanation {
+    /// Why `v = a` is unavailable given `choices` (which do not include `v`) and the stock,
+    /// and how to make it available.
+    fn explain_and_repair(
+        &self,
+        v: Var,
+        a: Val,
+        choices: &[(Var, Val)],
+        stock: &[(Var, Val)],
+    ) -> (Explanation, Option<Repair>) {
+        let (reason, conflict) = self.explain(v, a, choices, stock);
+        (reason, self.repair(v, a, choices, stock, &conflict))
+    }
+
+    /// Why `v = a` is unavailable given `choices` (which do not include `v`) and the stock,
+    /// with the minimal conflicting choices (empty when out of stock).
+    fn explain(
+        &self,
+        v: Var,
+        a: Val,
+        choices: &[(Var, Val)],
+        stock: &[(Var, Val)],
+    ) -> (Explanation, Vec<(Var, Val)>) {
         if stock.contains(&(v, a)) {
-            return Explanation {
+            let out_of_stock = Explanation {
                 choices: Vec::new(),
                 rules: Vec::new(),
                 message: "Out of stock".into(),
             };
+            return (out_of_stock, Vec::new());
         }
         let c = &self.compiled;
         let mut with_target: Vec<(Var, Val)> = vec![(v, a)];
@@ -405,11 +421,12 @@ impl Configurator {
             .collect();
         let stock_matters = c.consistent(&self.allowed(&[], &fixed));
         let message = self.message(v, &conflict, &rules, stock_matters);
-        Explanation {
+        let reason = Explanation {
             choices: pairs,
             rules,
             message,
-        }
+        };
+        (reason, conflict)
     }
 
     fn message(&self, v: Var, conflict: &[(Var, Val)], rules: &[String], stock: bool) -> String {
@@ -469,21 +486,30 @@ impl Configurator {
         format!("Not available with {}{rule_text}", self.describe(conflict))
     }
 
-    /// The fewest of the buyer's other choices to clear so that `v = a` becomes available.
+    /// The fewest of the buyer's other choices to clear so that `v = a` becomes available;
+    /// `conflict` (some of `choices` that rule it out) only saves consistency checks.
     fn repair(
         &self,
         v: Var,
         a: Val,
         choices: &[(Var, Val)],
         stock: &[(Var, Val)],
+        conflict: &[(Var, Val)],
     ) -> Option<Repair> {
         if stock.contains(&(v, a)) || choices.is_empty() {
             return None;
         }
         let c = &self.compiled;
         let mut kept = Vec::with_capacity(choices.len() + 1);
-        let drop = smallest_repair(
+        // all of it or nothing: part of a conflict is no conflict
+        let conflict: Vec<usize> = conflict
+            .iter()
+            .map(|x| choices.iter().position(|y| y == x))
+            .collect::<Option<_>>()
+            .unwrap_or_default();
+        let drop = smallest_repair_hitting(
             choices.len(),
+            &conflict,
             &mut |keep: &[bool]| {
                 kept.clear();
                 kept.push((v, a));
