@@ -82,7 +82,8 @@ fn explain_option_refuses_names_the_rule_set_does_not_have() {
 /// On medium the full `assess` takes seconds per click, so each click is compared group by
 /// group: `explain_option` of every unavailable option of a few groups against
 /// `assess_with(Groups({group}))`, which the tests above tie to `assess`; and
-/// `assess_with(None)` against the same assessments outside the explanations.
+/// `assess_with(None)` against the same assessments outside the explanations. The last click
+/// is also compared with the whole `assess`.
 #[test]
 fn explain_option_equals_the_assessment_on_renault_medium() {
     let (Some(csp), Some(prices)) = (
@@ -142,4 +143,41 @@ fn explain_option_equals_the_assessment_on_renault_medium() {
         choices.insert(g.group.clone(), live[rng.below(live.len())].to_string());
     }
     assert!(compared > 0, "no unavailable option compared");
+    // and once against the whole assessment (seconds on medium): explain_option of a sample of
+    // unavailable options, assess_with(None) outside the explanations
+    let full = engine.assess(&choices, &none).unwrap();
+    let lazy = engine.assess_with(&choices, &none, &Explain::None).unwrap();
+    let mut unexplained = full.clone();
+    for o in unexplained
+        .groups
+        .iter_mut()
+        .flat_map(|g| g.options.iter_mut())
+    {
+        (o.reason, o.repair) = (None, None);
+    }
+    assert_eq!(
+        lazy, unexplained,
+        "assess_with(None) is assess without explanations"
+    );
+    let mut unavailable: Vec<(String, String, configurator::OptionState)> = full
+        .groups
+        .iter()
+        .flat_map(|g| {
+            g.options
+                .iter()
+                .filter(|o| !o.available)
+                .map(|o| (g.group.clone(), o.option.clone(), o.clone()))
+        })
+        .collect();
+    rng.shuffle(&mut unavailable);
+    for (group, option, state) in unavailable.iter().take(25) {
+        let on_demand = engine
+            .explain_option(&choices, &none, group, option)
+            .unwrap();
+        assert_eq!(
+            on_demand,
+            Some((state.reason.clone().unwrap(), state.repair.clone())),
+            "{group}={option} with {choices:?}"
+        );
+    }
 }
