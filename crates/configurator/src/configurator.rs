@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::compact::CompactError;
 use crate::compile::Compiled;
-use crate::explain::{quickxplain, smallest_repair};
+use crate::explain::{quickxplain, smallest_repair_hitting};
 use crate::model::{
-    Assessment, ChoiceError, Choices, Explanation, GroupState, Limit, ModelError, NONE_OPTION,
-    Names, OptionState, Quote, QuoteLine, Repair, Rule, RuleSet, Violation, lower,
+    Assessment, ChoiceError, Choices, Explain, Explanation, GroupState, Limit, ModelError,
+    NONE_OPTION, Names, OptionState, Quote, QuoteLine, Repair, Rule, RuleSet, Violation, lower,
 };
 use crate::problem::{CostFn, Val, Var};
 use crate::recommend::NamedRecommender;
@@ -137,23 +137,28 @@ impl Configurator {
 
     /// Maps the buyer's choices to indices, in group order.
     fn resolve(&self, choices: &Choices) -> Result<Vec<(Var, Val)>, ChoiceError> {
-        let mut out = Vec::with_capacity(choices.len());
-        for (g, o) in choices {
-            let v = *self
-                .names
-                .group
-                .get(g)
-                .ok_or_else(|| ChoiceError::UnknownGroup(g.clone()))?;
-            let a = *self.names.option[v as usize].get(o).ok_or_else(|| {
-                ChoiceError::UnknownOption {
-                    group: g.clone(),
-                    option: o.clone(),
-                }
-            })?;
-            out.push((v, a));
-        }
+        let mut out = choices
+            .iter()
+            .map(|(g, o)| self.resolve_one(g, o))
+            .collect::<Result<Vec<_>, _>>()?;
         out.sort_unstable();
         Ok(out)
+    }
+
+    /// One (group, option) pair as indices.
+    fn resolve_one(&self, group: &str, option: &str) -> Result<(Var, Val), ChoiceError> {
+        let v = *self
+            .names
+            .group
+            .get(group)
+            .ok_or_else(|| ChoiceError::UnknownGroup(group.to_string()))?;
+        let a = *self.names.option[v as usize].get(option).ok_or_else(|| {
+            ChoiceError::UnknownOption {
+                group: group.to_string(),
+                option: option.to_string(),
+            }
+        })?;
+        Ok((v, a))
     }
 
     /// Out-of-stock options as indices; names the rule set does not know are ignored (stock
@@ -186,12 +191,35 @@ impl Configurator {
         allowed
     }
 
-    /// Complete propagation with explanations and repairs for every unavailable option.
+    /// Complete propagation with explanations and repairs for every unavailable option
+    /// (`assess_with(…, &Explain::All)`). On rule sets of the bike's size this takes
+    /// microseconds; on the Renault medium instance seconds, so the storefront uses
+    /// [`Configurator::assess_with`] and [`Configurator::explain_option`] there.
     pub fn assess(
         &self,
         choices: &Choices,
         unavailable: &BTreeSet<(String, String)>,
     ) -> Result<Assessment, ChoiceError> {
+        self.assess_with(choices, unavailable, &Explain::All)
+    }
+
+    /// Complete propagation, best prices, forced options, price bounds and consistency for
+    /// every group, exactly as [`Configurator::assess`]; `reason` and `repair` only for the
+    /// unavailable options of the groups `explain` covers. Elsewhere an unavailable option has
+    /// `repair: None` and `reason: None`, except an option that is itself out of stock, whose
+    /// reason is "Out of stock" (no search needed, and what `assess` says too). A group in
+    /// `Explain::Groups` the rule set does not have is a [`ChoiceError::UnknownGroup`].
+    pub fn assess_with(
+        &self,
+        choices: &Choices,
+        unavailable: &BTreeSet<(String, String)>,
+        explain: &Explain,
+    ) -> Result<Assessment, ChoiceError> {
+        if let Explain::Groups(groups) = explain
+            && let Some(g) = groups.iter().find(|g| !self.names.group.contains_key(*g))
+        {
+            return Err(ChoiceError::UnknownGroup(g.clone()));
+        }
         let chosen = self.resolve(choices)?;
         let stock = self.stock(unavailable);
         let c = &self.compiled;
@@ -225,16 +253,16 @@ impl Configurator {
             } else {
                 None
             };
+            let explained = explain.covers(&g.id);
             let options = (0..d)
                 .map(|a| {
                     let ok = available[a as usize];
-                    let (reason, repair) = if ok {
+                    // out of stock needs no search: explain and repair answer it at once
+                    let (reason, repair) = if ok || !(explained || stock.contains(&(v, a))) {
                         (None, None)
                     } else {
-                        (
-                            Some(self.explain(v, a, &others, &stock)),
-                            self.repair(v, a, &others, &stock),
-                        )
+                        let (reason, repair) = self.explain_and_repair(v, a, &others, &stock);
+                        (Some(reason), repair)
                     };
                     OptionState {
                         option: self.option_id(v, a).to_string(),
@@ -291,6 +319,32 @@ impl Configurator {
         (in_stock && p.is_valid(&full)).then_some(full)
     }
 
+    /// Why one option is unavailable and how to make it available: the `reason` and `repair`
+    /// [`Configurator::assess`] gives that option for these choices, or `None` when the option
+    /// is available (for a chosen group: when switching to it keeps the other choices valid).
+    /// Costs the searches of that one option only.
+    pub fn explain_option(
+        &self,
+        choices: &Choices,
+        unavailable: &BTreeSet<(String, String)>,
+        group: &str,
+        option: &str,
+    ) -> Result<Option<(Explanation, Option<Repair>)>, ChoiceError> {
+        let chosen = self.resolve(choices)?;
+        let (v, a) = self.resolve_one(group, option)?;
+        let stock = self.stock(unavailable);
+        let others: Vec<(Var, Val)> = chosen.iter().copied().filter(|(x, _)| *x != v).collect();
+        let mut with_target = others.clone();
+        with_target.push((v, a));
+        if self
+            .compiled
+            .consistent(&self.allowed(&stock, &with_target))
+        {
+            return Ok(None);
+        }
+        Ok(Some(self.explain_and_repair(v, a, &others, &stock)))
+    }
+
     /// Option prices of the choices plus price-table entries decided by them alone.
     fn price_so_far(&self, chosen: &[(Var, Val)]) -> i64 {
         let p = self.compiled.problem();
@@ -315,14 +369,35 @@ impl Configurator {
         total
     }
 
-    /// Why `v = a` is unavailable given `choices` (which do not include `v`) and the stock.
-    fn explain(&self, v: Var, a: Val, choices: &[(Var, Val)], stock: &[(Var, Val)]) -> Explanation {
+    /// Why `v = a` is unavailable given `choices` (which do not include `v`) and the stock,
+    /// and how to make it available.
+    fn explain_and_repair(
+        &self,
+        v: Var,
+        a: Val,
+        choices: &[(Var, Val)],
+        stock: &[(Var, Val)],
+    ) -> (Explanation, Option<Repair>) {
+        let (reason, conflict) = self.explain(v, a, choices, stock);
+        (reason, self.repair(v, a, choices, stock, &conflict))
+    }
+
+    /// Why `v = a` is unavailable given `choices` (which do not include `v`) and the stock,
+    /// with the minimal conflicting choices (empty when out of stock).
+    fn explain(
+        &self,
+        v: Var,
+        a: Val,
+        choices: &[(Var, Val)],
+        stock: &[(Var, Val)],
+    ) -> (Explanation, Vec<(Var, Val)>) {
         if stock.contains(&(v, a)) {
-            return Explanation {
+            let out_of_stock = Explanation {
                 choices: Vec::new(),
                 rules: Vec::new(),
                 message: "Out of stock".into(),
             };
+            return (out_of_stock, Vec::new());
         }
         let c = &self.compiled;
         let mut with_target: Vec<(Var, Val)> = vec![(v, a)];
@@ -346,11 +421,12 @@ impl Configurator {
             .collect();
         let stock_matters = c.consistent(&self.allowed(&[], &fixed));
         let message = self.message(v, &conflict, &rules, stock_matters);
-        Explanation {
+        let reason = Explanation {
             choices: pairs,
             rules,
             message,
-        }
+        };
+        (reason, conflict)
     }
 
     fn message(&self, v: Var, conflict: &[(Var, Val)], rules: &[String], stock: bool) -> String {
@@ -410,21 +486,30 @@ impl Configurator {
         format!("Not available with {}{rule_text}", self.describe(conflict))
     }
 
-    /// The fewest of the buyer's other choices to clear so that `v = a` becomes available.
+    /// The fewest of the buyer's other choices to clear so that `v = a` becomes available;
+    /// `conflict` (some of `choices` that rule it out) only saves consistency checks.
     fn repair(
         &self,
         v: Var,
         a: Val,
         choices: &[(Var, Val)],
         stock: &[(Var, Val)],
+        conflict: &[(Var, Val)],
     ) -> Option<Repair> {
         if stock.contains(&(v, a)) || choices.is_empty() {
             return None;
         }
         let c = &self.compiled;
         let mut kept = Vec::with_capacity(choices.len() + 1);
-        let drop = smallest_repair(
+        // all of it or nothing: part of a conflict is no conflict
+        let conflict: Vec<usize> = conflict
+            .iter()
+            .map(|x| choices.iter().position(|y| y == x))
+            .collect::<Option<_>>()
+            .unwrap_or_default();
+        let drop = smallest_repair_hitting(
             choices.len(),
+            &conflict,
             &mut |keep: &[bool]| {
                 kept.clear();
                 kept.push((v, a));

@@ -22,9 +22,9 @@ pub use compact::CompactError;
 pub use compile::{Compiled, DiagramStats, PseudoTree, Supports, TooComplex};
 pub use configurator::{COMPILE_STEPS, Configurator, OptionFinding, ValidationReport};
 pub use model::{
-    Assessment, ChoiceError, Choices, Condition, Explanation, Group, GroupState, Limit, ModelError,
-    NONE_OPTION, OptionDef, OptionState, PriceEntry, PriceTable, Quote, QuoteLine, Repair, Rule,
-    RuleSet, Violation,
+    Assessment, ChoiceError, Choices, Condition, Explain, Explanation, Group, GroupState, Limit,
+    ModelError, NONE_OPTION, OptionDef, OptionState, PriceEntry, PriceTable, Quote, QuoteLine,
+    Repair, Rule, RuleSet, Violation,
 };
 pub use problem::{Constraint, CostFn, Literal, Offsets, Problem, Val, Var, Variable};
 pub use recommend::NamedRecommender;

@@ -1,7 +1,7 @@
 //! The named rule-set model merchandisers and the demo catalogue write (serde JSON), the result
 //! types the storefront receives, and the lowering of a rule set to the index-level [`Problem`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -151,6 +151,32 @@ pub struct Assessment {
     pub max_price: Option<i64>,
     /// Every group is chosen (empty optional groups may be left out) and the result is valid.
     pub complete: bool,
+}
+
+/// Which unavailable options an assessment explains and repairs. Availability, forced options,
+/// best prices, price bounds and consistency are computed for every group whatever this says;
+/// explanations are the expensive part (searches per option), so the storefront asks for them
+/// only where the buyer looks.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Explain {
+    /// Every unavailable option of every group (what [`crate::Configurator::assess`] does).
+    #[default]
+    All,
+    /// The unavailable options of these groups (ids) only.
+    Groups(BTreeSet<String>),
+    /// None: unexplained options get only the exact hints that need no search.
+    None,
+}
+
+impl Explain {
+    /// Does this ask for explanations of the group with this id?
+    pub fn covers(&self, group: &str) -> bool {
+        match self {
+            Explain::All => true,
+            Explain::Groups(groups) => groups.contains(group),
+            Explain::None => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,6 +2,8 @@
 //! optimal completion and counting agree with brute-force enumeration, evaluated here straight
 //! from the rule set's meaning (independently of the engine's lowering).
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use configurator::rng::Rng;
@@ -510,4 +512,40 @@ fn best_price_of_every_option_is_the_cheapest_valid_configuration_with_it() {
         }
     }
     assert!(priced > 2_000, "too few priced options exercised: {priced}");
+}
+
+/// Explanations on demand are the full assessment's, wherever they are asked for.
+#[test]
+fn explanations_on_demand_equal_the_full_assessment_on_random_rule_sets() {
+    let mut compared = 0;
+    for seed in 2_000..2_300u64 {
+        let rs = random_rules(seed);
+        let cfg = Configurator::compile(&rs).expect("random rule sets are well formed");
+        let mut rng = Rng::new(seed);
+        for _ in 0..4 {
+            let mut choices = Choices::new();
+            let mut stock = BTreeSet::new();
+            let mut explained = BTreeSet::new();
+            for g in &rs.groups {
+                let o = options_of(g);
+                if rng.chance(0.4) {
+                    choices.insert(g.id.clone(), o[rng.below(o.len())].clone());
+                }
+                if rng.chance(0.2) {
+                    let out = &g.options[rng.below(g.options.len())];
+                    stock.insert((g.id.clone(), out.id.clone()));
+                }
+                if rng.chance(0.5) {
+                    explained.insert(g.id.clone());
+                }
+            }
+            compared += support::assert_explanations_on_demand_match_assess(
+                &cfg, &choices, &stock, &explained,
+            );
+        }
+    }
+    assert!(
+        compared > 500,
+        "too few unavailable options compared: {compared}"
+    );
 }

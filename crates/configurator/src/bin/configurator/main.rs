@@ -14,7 +14,8 @@ use configurator::generate::{Shape, chain, generate, to_rule_set, to_wcsp_prices
 use configurator::recommend::{cross_validate, parse_sales};
 use configurator::rng::Rng;
 use configurator::{
-    Compiled, Configurator, Problem, RuleSet, Val, import_csp, import_prices, import_rule_set,
+    Compiled, Configurator, Explain, Problem, RuleSet, Val, import_csp, import_prices,
+    import_rule_set,
 };
 use serde_json::{Value, json};
 
@@ -126,6 +127,11 @@ struct BenchArgs {
     /// repairs of every unavailable option) on this many clicks at most (0 for none).
     #[arg(long, value_name = "N", default_value_t = 0)]
     assess_clicks: usize,
+    /// Also time what the storefront does per click with explanations on demand:
+    /// `assess_with(Explain::None)` and `explain_option` of one unavailable option (picked at
+    /// random), on this many clicks at most (0 for none).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    explain_clicks: usize,
 }
 
 #[derive(Debug, Args)]
@@ -510,6 +516,67 @@ fn time_assess(c: &Compiled, all: &[Vec<(u32, Val)>], clicks: usize) -> Result<V
     Ok(times)
 }
 
+/// Times, after each click of the sessions (at most `clicks`), `assess_with(Explain::None)`
+/// and `explain_option` of one unavailable option picked at random (no time when every option
+/// is available), over the problem as a rule set.
+fn time_on_demand(
+    c: &Compiled,
+    all: &[Vec<(u32, Val)>],
+    clicks: usize,
+    rng: &mut Rng,
+) -> Result<(Vec<f64>, Vec<f64>), String> {
+    let (mut assess, mut explain) = (Vec::new(), Vec::new());
+    if clicks == 0 {
+        return Ok((assess, explain));
+    }
+    let engine = Configurator::compile_within(&to_rule_set(c.problem()), u64::MAX)
+        .map_err(|e| e.to_string())?;
+    let rules = engine.rules();
+    let none = std::collections::BTreeSet::new();
+    for session in all {
+        let mut choices = configurator::Choices::new();
+        for &(v, x) in session {
+            if assess.len() >= clicks {
+                return Ok((assess, explain));
+            }
+            let g = &rules.groups[v as usize];
+            let o = g.options.get(x as usize).map_or("none", |o| o.id.as_str());
+            choices.insert(g.id.clone(), o.to_string());
+            let t = Instant::now();
+            let assessment = engine
+                .assess_with(&choices, &none, &Explain::None)
+                .map_err(|e| e.to_string())?;
+            assess.push(ms(t));
+            if !assessment.consistent {
+                break; // a sold configuration the rule set rejects
+            }
+            let unavailable: Vec<(&str, &str)> = assessment
+                .groups
+                .iter()
+                .flat_map(|g| {
+                    g.options
+                        .iter()
+                        .filter(|o| !o.available)
+                        .map(|o| (g.group.as_str(), o.option.as_str()))
+                })
+                .collect();
+            if unavailable.is_empty() {
+                continue;
+            }
+            let (group, option) = unavailable[rng.below(unavailable.len())];
+            let t = Instant::now();
+            let why = engine
+                .explain_option(&choices, &none, group, option)
+                .map_err(|e| e.to_string())?;
+            explain.push(ms(t));
+            if why.is_none() {
+                return Err(format!("{group}={option} is unavailable but not explained"));
+            }
+        }
+    }
+    Ok((assess, explain))
+}
+
 fn bench(a: &BenchArgs) -> Result<Value, String> {
     let path = a.instance.as_str();
     let t = Instant::now();
@@ -572,6 +639,7 @@ fn bench(a: &BenchArgs) -> Result<Value, String> {
         }
     }
     let assess = time_assess(&c, &all, a.assess_clicks)?;
+    let (mut on_demand, mut explain) = time_on_demand(&c, &all, a.explain_clicks, &mut rng)?;
     let (mut passes_propagation, mut passes_prices) = time_assess_passes(&c, &all);
     let mut baseline = Vec::new();
     let bs = a.baseline_sessions;
@@ -631,6 +699,14 @@ fn bench(a: &BenchArgs) -> Result<Value, String> {
         "assess_clicks": assess.len(),
         "assess_p50_ms": round3(percentile(&mut assess.clone(), 0.5)),
         "assess_p95_ms": round3(percentile(&mut assess.clone(), 0.95)),
+        "assess_none_clicks": on_demand.len(),
+        "assess_none_p50_ms": round3(percentile(&mut on_demand, 0.5)),
+        "assess_none_p95_ms": round3(percentile(&mut on_demand, 0.95)),
+        "assess_none_max_ms": round3(percentile(&mut on_demand, 1.0)),
+        "explain_option_calls": explain.len(),
+        "explain_option_p50_ms": round3(percentile(&mut explain, 0.5)),
+        "explain_option_p95_ms": round3(percentile(&mut explain, 0.95)),
+        "explain_option_max_ms": round3(percentile(&mut explain, 1.0)),
         "baseline_steps": baseline.len(),
         "baseline_step_p50_ms": round3(percentile(&mut baseline, 0.5)),
         "baseline_step_p95_ms": round3(base_p95),
