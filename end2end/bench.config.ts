@@ -1,6 +1,6 @@
-// Browser benchmarks: the same servers as the tests (playwright.config.ts), the specs in bench/.
-// Run after a release build: `npx playwright test --config bench.config.ts`. They print figures
-// and assert no timings.
+// Browser benchmarks (bench/): the tests' browser settings, against a shop that
+// `scripts/bench-browser` starts on the tests' port with the benchmark products in its database.
+// They print figures and assert no timings.
 import base from './playwright.config';
 
-export default { ...base, testDir: './bench' };
+export default { ...base, testDir: './bench', webServer: undefined };

@@ -12,6 +12,7 @@ pub mod error;
 pub mod limits;
 pub mod money;
 pub mod orders;
+pub mod saved;
 pub mod time;
 
 #[cfg(feature = "ssr")]
@@ -38,6 +39,7 @@ use cart::CartPage;
 use catalogue::{HomePage, ProductPage};
 use checkout::CheckoutPage;
 use orders::{LookupPage, OrderPage};
+use saved::{ComparePage, SavedPage};
 
 /// The HTML document around the app. On the server it also sets the page's Content-Security-Policy
 /// with a fresh nonce that the hydration scripts carry.
@@ -121,6 +123,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
                     <Route path=path!("/products/:slug") view=ProductPage ssr=SsrMode::Async />
+                    <Route path=path!("/c/:id") view=SavedPage ssr=SsrMode::Async />
+                    <Route path=path!("/compare") view=ComparePage ssr=SsrMode::Async />
                     <Route path=path!("/cart") view=CartPage ssr=SsrMode::Async />
                     <Route path=path!("/checkout") view=CheckoutPage ssr=SsrMode::Async />
                     <Route path=path!("/orders/lookup") view=LookupPage ssr=SsrMode::Async />

@@ -8,8 +8,8 @@ use crate::error::AppError;
 
 /// Ids of groups and options, slugs, line ids: short machine words.
 pub const MAX_ID: usize = 100;
-/// A product has at most this many option groups.
-pub const MAX_GROUPS: usize = 200;
+/// A product has at most this many option groups (a car range has a few hundred).
+pub const MAX_GROUPS: usize = 400;
 
 fn field_label(field: &str) -> String {
     field.replace('_', " ")

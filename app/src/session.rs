@@ -313,7 +313,8 @@ pub async fn cart_id(session: &Session, create_missing: bool) -> Result<Option<S
     Ok(Some(id))
 }
 
-/// At login, the lines of the guest cart move into the customer's cart.
+/// At login, the lines of the guest cart move into the customer's cart, and the guest's saved
+/// configurations into the account.
 #[tracing::instrument(skip_all)]
 pub async fn merge_guest_cart(
     guest_cart: Option<String>,
@@ -348,6 +349,7 @@ pub async fn merge_guest_cart(
                 .await?;
         }
     }
+    crate::saved::ssr::adopt(&mut tx, &guest_cart, customer_id).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -9,34 +9,6 @@ use common::*;
 use reqwest::StatusCode;
 use reqwest::header::CACHE_CONTROL;
 
-/// Publishes new rules for a product the way a merchandiser's publish will: a new rule version
-/// with the option `option` of `group` at `price`.
-async fn publish_price(shop: &Shop, slug: &str, group: &str, option: &str, price: i64) {
-    let (rules,): (String,) = sqlx::query_as("select rule_set from products where slug = $1")
-        .bind(slug)
-        .fetch_one(shop.pool())
-        .await
-        .unwrap();
-    let mut rules: serde_json::Value = serde_json::from_str(&rules).unwrap();
-    let options = rules["groups"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|g| g["id"] == group)
-        .unwrap()["options"]
-        .as_array_mut()
-        .unwrap();
-    options.iter_mut().find(|o| o["id"] == option).unwrap()["price"] = price.into();
-    sqlx::query(
-        "update products set rule_set = $1, rule_version = rule_version + 1 where slug = $2",
-    )
-    .bind(rules.to_string())
-    .bind(slug)
-    .execute(shop.pool())
-    .await
-    .unwrap();
-}
-
 #[tokio::test]
 async fn a_product_page_loads_its_rules_from_a_url_that_names_their_version() {
     let shop = Shop::start().await;

@@ -6,6 +6,7 @@ use leptos_meta::Title;
 use super::{Login, Logout, MAX_PASSWORD, MIN_PASSWORD, Register};
 use crate::components::{ErrorBox, FieldError, LoadError, action_error, typed};
 use crate::orders::{OrderSummary, ReorderButton};
+use crate::saved::SavedList;
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
@@ -60,14 +61,21 @@ pub fn LoginPage() -> impl IntoView {
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let account = Resource::new(|| (), |_| super::account());
+    let account = Resource::new(
+        || (),
+        |_| async {
+            let account = super::account().await?;
+            let saved = crate::saved::my_saved_configurations().await?;
+            Ok::<_, crate::error::AppError>((account, saved))
+        },
+    );
     view! {
         <Title text="Your account — Atelier" />
         <section class="panel">
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading your account…"</p> }>
                 {move || Suspend::new(async move {
                     match account.await {
-                        Ok(account) => view! {
+                        Ok((account, saved)) => view! {
                             <div class="account-head">
                                 <h1>{format!("Hello, {}", account.customer.first_name)}</h1>
                                 <LogOutButton />
@@ -96,6 +104,8 @@ pub fn AccountPage() -> impl IntoView {
                                 }
                                     .into_any()
                             }}
+                            <h2>"Saved configurations"</h2>
+                            <SavedList saved />
                         }
                             .into_any(),
                         Err(error) => view! { <LoadError error /> }.into_any(),

@@ -5,13 +5,29 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use configurator::{Choices, Configurator, Limit, NamedRecommender};
+use configurator::{Choices, Configurator, Explain, Limit, NamedRecommender};
 
 use super::{Fix, GroupView, OptionView, ProductFacts, ProductView, QuoteLine};
 use crate::money::format_price;
 
 /// At or below this many left an option says "Only N left".
 pub const SCARCE: i64 = 5;
+
+/// Rule sets with at most this many options explain every unavailable option on every change
+/// (a few milliseconds). Larger ones, such as a car range, explain none up front: their
+/// availability, prices and completion stay exact and per click cost a millisecond or two, while
+/// explaining every option would cost seconds.
+pub const EXPLAIN_ALL_UP_TO: usize = 120;
+
+/// How much the engine explains for this rule set on each change.
+pub fn explain_level(engine: &Configurator) -> Explain {
+    let options: usize = engine.rules().groups.iter().map(|g| g.options.len()).sum();
+    if options <= EXPLAIN_ALL_UP_TO {
+        Explain::All
+    } else {
+        Explain::None
+    }
+}
 
 /// The options a buyer cannot have today because none are left.
 pub fn sold_out(facts: &ProductFacts) -> BTreeSet<(String, String)> {
@@ -50,8 +66,9 @@ pub fn assess(
                 .to_owned(),
         );
     }
+    let explain = explain_level(engine);
     let mut assessment = engine
-        .assess(&choices, &sold_out)
+        .assess_with(&choices, &sold_out, &explain)
         .map_err(|e| e.to_string())?;
     if !assessment.consistent {
         problem = Some(
@@ -59,7 +76,7 @@ pub fn assess(
         );
         choices.clear();
         assessment = engine
-            .assess(&choices, &sold_out)
+            .assess_with(&choices, &sold_out, &explain)
             .map_err(|e| e.to_string())?;
     }
     // The engine's totals leave out the product's base price; the budget is what the buyer pays.

@@ -231,6 +231,12 @@ pub fn Configure(
                 <button type="submit" class="button primary" disabled=move || !in_stock()>
                     "Add to cart"
                 </button>
+                <button type="submit" class="button secondary" formaction="/api/save_configuration" disabled=move || !in_stock()>
+                    "Save"
+                </button>
+                <button type="submit" class="button secondary" formaction="/compare" formmethod="get">
+                    "Compare"
+                </button>
             </div>
             {move || (!in_stock()).then(|| view! { <p class="notice">"Sold out for now."</p> })}
         </form>

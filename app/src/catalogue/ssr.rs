@@ -249,7 +249,7 @@ async fn lowest_price(state: &AppState, row: &ProductRow) -> Result<i64, AppErro
     let engine = configurator(state, row).await?;
     let lowest = run_engine(state, move || {
         engine
-            .assess(&Choices::new(), &sold_out)
+            .assess_with(&Choices::new(), &sold_out, &configurator::Explain::None)
             .map(|assessment| assessment.min_price.unwrap_or(0))
             .map_err(|e| e.to_string())
     })
