@@ -234,3 +234,48 @@ test('an option sold out while the page was open is refused at add to cart, with
   await page.goto('/cart');
   await expect(page.getByText('Your cart is empty.')).toBeVisible();
 });
+
+test('a configuration is saved under a short link, reopened and compared with another', async ({ page }) => {
+  await openProduct(page, 'bicycle');
+  const frame = page.getByLabel('Frame', { exact: true });
+  await frame.selectOption('titanium');
+  const titaniumPrice = await readPrice(page);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page).toHaveURL(/\/c\/[2-9A-HJ-NP-Z]{8}$/);
+  const first = page.url();
+  await expect(page.getByText('Nothing has changed since it was saved')).toBeVisible();
+  await expect(page.getByRole('row', { name: /Frame Titanium/ })).toBeVisible();
+  await expect(page.getByText(/^Today: €/)).toHaveText(new RegExp(amountPattern(titaniumPrice)));
+
+  // Rename it, then save a second one from the configurator it opens.
+  await page.getByLabel('Name', { exact: true }).fill('Titanium tourer');
+  await page.getByRole('button', { name: 'Rename' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Titanium tourer' })).toBeVisible();
+  await page.getByRole('link', { name: 'Open in the configurator' }).click();
+  await settled(page);
+  await expect(page.getByLabel('Frame', { exact: true })).toHaveValue('titanium');
+  await page.getByLabel('Frame', { exact: true }).selectOption('steel');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page).toHaveURL(/\/c\/[2-9A-HJ-NP-Z]{8}$/);
+  expect(page.url()).not.toBe(first);
+
+  // "Compare" from the product page: the current configuration next to the saved ones.
+  await page.goto('/products/bicycle');
+  await settled(page);
+  await page.getByLabel('Frame', { exact: true }).selectOption('aluminium');
+  await page.getByRole('button', { name: 'Compare' }).click();
+  await expect(page).toHaveURL(/\/compare\?/);
+  const table = page.getByRole('table', { name: 'Configurations side by side' });
+  await expect(table.getByRole('columnheader')).toHaveCount(3);
+  const frameRow = table.getByRole('row', { name: /^Frame/ });
+  await expect(frameRow).toHaveClass(/differs/);
+  await expect(frameRow).toContainText('Aluminium');
+  await expect(frameRow).toContainText('Titanium');
+  await expect(frameRow).toContainText('Steel');
+  await expect(table.getByRole('row', { name: /^Delivery/ })).toContainText('Ships in about');
+});
+
+function amountPattern(minor: number): string {
+  const major = Math.floor(minor / 100).toLocaleString('en-US');
+  return `€${major}\\.${String(minor % 100).padStart(2, '0')}`;
+}
