@@ -3,4 +3,4 @@
 // They print figures and assert no timings.
 import base from './playwright.config';
 
-export default { ...base, testDir: './bench', webServer: undefined };
+export default { ...base, testDir: './bench', testMatch: '**/*.bench.ts', webServer: undefined };

@@ -87,7 +87,7 @@ export async function chooseOtherOption(
   const options = await select.locator('option').evaluateAll((els) =>
     els.map((el) => {
       const o = el as HTMLOptionElement;
-      return { value: o.value, label: (o.textContent ?? '').trim(), selected: o.selected, disabled: o.disabled };
+      return { value: o.value, label: (o.textContent ?? '').trim(), selected: o.selected, disabled: o.disabled || o.hidden };
     }),
   );
   const candidates = options.filter(

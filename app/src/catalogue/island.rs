@@ -358,42 +358,65 @@ fn GroupControl(
             }
         })
     };
-    let options = move || {
+    // Each option is rendered once and then only its label, visibility and selection change:
+    // a change reprices every option of every group, and rebuilding the elements each time is
+    // what would cost the most on a large rule set. Unavailable options stay in the list,
+    // hidden, so the elements keep their places.
+    let option_ids: Vec<String> =
+        group.with_untracked(|g| g.options.iter().map(|o| o.id.clone()).collect());
+    let options = option_ids
+        .into_iter()
+        .enumerate()
+        .map(|(index, id)| {
+            let label = move || {
+                group.with(|g| g.options.get(index).map(option_label).unwrap_or_default())
+            };
+            let hidden = move || {
+                group.with(|g| {
+                    g.options
+                        .get(index)
+                        .is_some_and(|o| !o.available && o.id != g.selected)
+                })
+            };
+            let selected = move || {
+                group.with(|g| g.options.get(index).is_some_and(|o| o.id == g.selected))
+            };
+            view! {
+                <option value=id hidden=hidden selected=selected prop:selected=selected>
+                    {label}
+                </option>
+            }
+        })
+        .collect_view();
+    let suggestion = Memo::new(move |_| group.with(|g| (!g.chosen).then(|| g.selected.clone())));
+    let suggested = move || {
+        suggestion.get().map(|value| {
+            let name = group.with_untracked(|g| format!("suggested[{}]", g.id));
+            view! { <input type="hidden" name=name value=value /> }
+        })
+    };
+    // The unavailable lines change only when availability or reasons do, not with every price.
+    let unavailable_options = Memo::new(move |_| {
         group.with(|g| {
             g.options
                 .iter()
-                .filter(|o| o.available || o.id == g.selected)
-                .map(|option| {
-                    let selected = option.id == g.selected;
-                    view! {
-                        <option value=option.id.clone() selected=selected prop:selected=selected>
-                            {option_label(option)}
-                        </option>
-                    }
+                .filter(|o| !o.available && o.id != g.selected)
+                .map(|o| OptionView {
+                    delta: None,
+                    left: None,
+                    popular: false,
+                    ..o.clone()
                 })
-                .collect_view()
+                .collect::<Vec<_>>()
         })
-    };
-    let suggested = move || {
-        group.with(|g| {
-            (!g.chosen).then(|| {
-                view! { <input type="hidden" name=format!("suggested[{}]", g.id) value=g.selected.clone() /> }
-            })
-        })
-    };
+    });
     let unavailable = move || {
-        let g = group.get();
+        let items = unavailable_options.get();
+        let (group_id, group_name) = group.with_untracked(|g| (g.id.clone(), g.name.clone()));
         let budget = view.with_untracked(|v| v.budget);
-        let items: Vec<_> = g
-            .options
-            .iter()
-            .filter(|o| !o.available && o.id != g.selected)
-            .cloned()
-            .collect();
         (!items.is_empty()).then(|| {
-            let group_id = g.id.clone();
             view! {
-                <ul class="unavailable" aria-label=format!("Unavailable {} options", g.name)>
+                <ul class="unavailable" aria-label=format!("Unavailable {group_name} options")>
                     {items
                         .into_iter()
                         .map(|option| {
