@@ -368,9 +368,8 @@ fn GroupControl(
         .into_iter()
         .enumerate()
         .map(|(index, id)| {
-            let label = move || {
-                group.with(|g| g.options.get(index).map(option_label).unwrap_or_default())
-            };
+            let label =
+                move || group.with(|g| g.options.get(index).map(option_label).unwrap_or_default());
             let hidden = move || {
                 group.with(|g| {
                     g.options
@@ -378,9 +377,8 @@ fn GroupControl(
                         .is_some_and(|o| !o.available && o.id != g.selected)
                 })
             };
-            let selected = move || {
-                group.with(|g| g.options.get(index).is_some_and(|o| o.id == g.selected))
-            };
+            let selected =
+                move || group.with(|g| g.options.get(index).is_some_and(|o| o.id == g.selected));
             view! {
                 <option value=id hidden=hidden selected=selected prop:selected=selected>
                     {label}
