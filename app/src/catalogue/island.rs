@@ -305,6 +305,42 @@ fn placeholder(id: &str) -> GroupView {
     }
 }
 
+/// Brings the select's option elements (rendered once, in the group's order) in line with the
+/// group: labels, which are hidden (unavailable) and which is selected, touching only what
+/// changed.
+#[cfg(feature = "hydrate")]
+fn sync_options(select: &web_sys::HtmlSelectElement, group: &GroupView) {
+    use wasm_bindgen::JsCast;
+    let elements = select.options();
+    for (index, option) in group.options.iter().enumerate() {
+        let Some(element) = elements
+            .item(index as u32)
+            .and_then(|e| e.dyn_into::<web_sys::HtmlOptionElement>().ok())
+        else {
+            continue;
+        };
+        let label = option_label(option);
+        if element.text() != label {
+            element.set_text(&label);
+        }
+        let selected = option.id == group.selected;
+        let hidden = !option.available && !selected;
+        if element.hidden() != hidden {
+            element.set_hidden(hidden);
+        }
+        // The attribute too, so the page reads as the server would render it.
+        if element.default_selected() != selected {
+            element.set_default_selected(selected);
+        }
+        if element.selected() != selected {
+            element.set_selected(selected);
+        }
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn sync_options(_select: &web_sys::HtmlSelectElement, _group: &GroupView) {}
+
 /// "Steel tourer (+€120.00, only 3 left)".
 fn option_label(option: &OptionView) -> String {
     let mut notes = Vec::new();
@@ -358,34 +394,32 @@ fn GroupControl(
             }
         })
     };
-    // Each option is rendered once and then only its label, visibility and selection change:
-    // a change reprices every option of every group, and rebuilding the elements each time is
-    // what would cost the most on a large rule set. Unavailable options stay in the list,
-    // hidden, so the elements keep their places.
-    let option_ids: Vec<String> =
-        group.with_untracked(|g| g.options.iter().map(|o| o.id.clone()).collect());
-    let options = option_ids
-        .into_iter()
-        .enumerate()
-        .map(|(index, id)| {
-            let label =
-                move || group.with(|g| g.options.get(index).map(option_label).unwrap_or_default());
-            let hidden = move || {
-                group.with(|g| {
-                    g.options
-                        .get(index)
-                        .is_some_and(|o| !o.available && o.id != g.selected)
-                })
-            };
-            let selected =
-                move || group.with(|g| g.options.get(index).is_some_and(|o| o.id == g.selected));
-            view! {
-                <option value=id hidden=hidden selected=selected prop:selected=selected>
-                    {label}
-                </option>
-            }
-        })
-        .collect_view();
+    // Each option is rendered once; afterwards one effect per group brings every option's
+    // label, visibility and selection up to date in one pass. A change reprices every option of
+    // every group, and an effect per option attribute (thousands on a car range) is what the
+    // browser would spend its time scheduling. Unavailable options stay in the list, hidden, so
+    // the elements keep their places.
+    let select_ref = NodeRef::<leptos::html::Select>::new();
+    let options = group.with_untracked(|g| {
+        g.options
+            .iter()
+            .map(|option| {
+                let selected = option.id == g.selected;
+                let hidden = !option.available && !selected;
+                view! {
+                    <option value=option.id.clone() hidden=hidden selected=selected>
+                        {option_label(option)}
+                    </option>
+                }
+            })
+            .collect_view()
+    });
+    Effect::new(move |_| {
+        let Some(select) = select_ref.get() else {
+            return;
+        };
+        group.with(|g| sync_options(&select, g));
+    });
     let suggestion = Memo::new(move |_| group.with(|g| (!g.chosen).then(|| g.selected.clone())));
     let suggested = move || {
         suggestion.get().map(|value| {
@@ -494,7 +528,7 @@ fn GroupControl(
         <div class="group" class:suggested=move || group.with(|g| !g.chosen && !g.forced)>
             <label for=id.clone()>{label}</label>
             {suggested}
-            <select id=id name=name_attr on:change=on_change>
+            <select id=id name=name_attr on:change=on_change node_ref=select_ref>
                 {options}
             </select>
             {move || hint().map(|hint| view! { <p class="hint">{hint}</p> })}
