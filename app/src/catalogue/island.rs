@@ -383,7 +383,8 @@ fn GroupControl(
         next.insert(group.with_untracked(|g| g.id.clone()), value);
         apply.run((next, current.budget, true));
     };
-    let hint = move || {
+    // Memos, so that a change which reprices the group leaves these elements alone.
+    let hint = Memo::new(move |_| {
         group.with(|g| {
             if g.forced {
                 Some("Set by your other choices")
@@ -393,7 +394,9 @@ fn GroupControl(
                 None
             }
         })
-    };
+    });
+    let group_id = group.with_untracked(|g| g.id.clone());
+    let own_pending = Memo::new(move |_| pending.get().filter(|p| p.group == group_id));
     // Each option is rendered once; afterwards one effect per group brings every option's
     // label, visibility and selection up to date in one pass. A change reprices every option of
     // every group, and an effect per option attribute (thousands on a car range) is what the
@@ -490,11 +493,7 @@ fn GroupControl(
         })
     };
     let preview_box = move || {
-        let this_group = group.with(|g| g.id.clone());
-        pending
-            .get()
-            .filter(|p| p.group == this_group)
-            .map(|p| {
+        own_pending.get().map(|p| {
                 let option_name = group.with_untracked(|g| {
                     g.options
                         .iter()
@@ -531,7 +530,7 @@ fn GroupControl(
             <select id=id name=name_attr on:change=on_change node_ref=select_ref>
                 {options}
             </select>
-            {move || hint().map(|hint| view! { <p class="hint">{hint}</p> })}
+            {move || hint.get().map(|hint| view! { <p class="hint">{hint}</p> })}
             {unavailable}
             {preview_box}
         </div>
