@@ -18,7 +18,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 export PATH="$ATELIER_ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 CARGO_LEPTOS_VERSION=0.3.10
-APT_PACKAGES=(chromium postgresql wrk brotli curl)
+APT_PACKAGES=(chromium postgresql wrk brotli curl python3)
 
 say() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

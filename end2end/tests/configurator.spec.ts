@@ -6,6 +6,9 @@
  * option's text "<name> (<delta>[, only N left])" where delta is "+€…", "−€…" or "included";
  * data-testid="lead-time" "Ships in about N working days" (or "Ready to ship …").
  */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+
 import { expect, type Page, test } from '@playwright/test';
 import { checkout, minorUnits, openProduct, placeOrderAndReadNumber, readPrice, settled, uniqueEmail } from './helpers';
 
@@ -154,8 +157,13 @@ test('each option says what it does to the price, and the delivery estimate foll
   expect(dearer, labels.join(' | ')).toBeTruthy();
   const before = await readPrice(page);
   const delta = minorUnits(dearer!.match(/\+€([\d,]+\.\d\d)/)![1]);
+  // Before any choice every group is the shop's suggestion, and says so; a chosen one does not.
+  const frameGroup = frame.locator('xpath=ancestor::*[contains(concat(" ", @class, " "), " group ")][1]');
+  await expect(frameGroup.getByText('Suggested — you have not chosen this yet')).toBeVisible();
   await frame.selectOption({ label: dearer! });
   expect(await readPrice(page)).toBe(before + delta);
+  await expect(frameGroup.getByText('Suggested — you have not chosen this yet')).toHaveCount(0);
+  await expect(page.getByText('Suggested — you have not chosen this yet').first()).toBeVisible();
   await expect(page.getByTestId('lead-time')).toHaveText(/^(Ships in about \d+ working days?|Ready to ship within 1 working day)$/);
 });
 
@@ -279,3 +287,50 @@ function amountPattern(minor: number): string {
   const major = Math.floor(minor / 100).toLocaleString('en-US');
   return `€${major}\\.${String(minor % 100).padStart(2, '0')}`;
 }
+
+/**
+ * Publishes new rules for the bicycle while a page is open, the way a merchandiser's "Publish"
+ * does: a new rule version in the shop's database, here with titanium frames dearer by `more`.
+ * (The console that does this is the merchandiser issue's; the test writes the row itself.)
+ */
+function publishDearerTitanium(more: number): void {
+  const database = path.join(process.env.ATELIER_E2E_DATA_DIR!, 'atelier.db');
+  const script = `
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1], timeout=30)
+rules = json.loads(db.execute("select rule_set from products where slug = 'bicycle'").fetchone()[0])
+frame = next(g for g in rules["groups"] if g["id"] == "frame")
+titanium = next(o for o in frame["options"] if o["id"] == "titanium")
+titanium["price"] += int(sys.argv[2])
+db.execute("update products set rule_set = ?, rule_version = rule_version + 1 where slug = 'bicycle'", (json.dumps(rules),))
+db.commit()
+`;
+  execFileSync('python3', ['-c', script, database, String(more)]);
+}
+
+test('a page left open while new rules are published is refused at add to cart, with what changed', async ({ page }) => {
+  await openProduct(page, 'bicycle');
+  await page.getByLabel('Frame', { exact: true }).selectOption('titanium');
+  const seen = await readPrice(page);
+
+  publishDearerTitanium(10_000);
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+
+  // Back on the product page: told what changed, with today's rules and price.
+  await expect(page).toHaveURL(/\/products\/bicycle/);
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('changed while you were choosing');
+  await expect(alert).toContainText(new RegExp(`now costs ${amountPattern(seen + 10_000)} \\(the page showed ${amountPattern(seen)}\\)`));
+  await settled(page);
+  await expect(page.getByLabel('Frame', { exact: true })).toHaveValue('titanium');
+  expect(await readPrice(page)).toBe(seen + 10_000);
+  await page.goto('/cart');
+  await expect(page.getByText('Your cart is empty.')).toBeVisible();
+
+  // What the buyer now sees is what is added.
+  await page.goBack();
+  await settled(page);
+  await page.getByRole('button', { name: 'Add to cart' }).click();
+  await expect(page).toHaveURL(/\/cart(\?|$)/);
+  expect(minorUnits(await page.getByTestId('cart-total').innerText())).toBe(seen + 10_000);
+});

@@ -79,39 +79,18 @@ pub fn assess(
             .assess_with(&choices, &sold_out, &explain)
             .map_err(|e| e.to_string())?;
     }
-    // The engine's totals leave out the product's base price; the budget is what the buyer pays.
-    let limit = budget.map(|budget| budget - facts.base_price);
-    let mut completion = match limit {
-        Some(limit) => engine
-            .cheapest_completion(&choices, &sold_out, &[Limit::MaxTotalPrice(limit)])
-            .map_err(|e| e.to_string())?,
-        None => None,
-    };
-    if completion.is_none() {
-        completion = engine
-            .cheapest_completion(&choices, &sold_out, &[])
-            .map_err(|e| e.to_string())?;
-        if let (Some(budget), Some(_)) = (budget, &completion) {
-            problem = Some(format!(
-                "Nothing with your choices is under your budget of {}; this is the cheapest.",
-                format_price(budget)
-            ));
-        }
+    let (completion, within_budget) =
+        cheapest(engine, facts, &choices, &sold_out, budget).map_err(|e| e.to_string())?;
+    if let (Some(budget), Some(_), false) = (budget, &completion, within_budget) {
+        problem = Some(format!(
+            "Nothing with your choices is under your budget of {}; this is the cheapest.",
+            format_price(budget)
+        ));
     }
     let in_stock = completion.is_some() && facts.stock.is_none_or(|stock| stock > 0);
     let configuration = completion.unwrap_or_default();
     let (price, lines) = match engine.quote(&configuration, &sold_out) {
-        Ok(quote) => {
-            let mut lines = vec![QuoteLine {
-                label: "Base price".into(),
-                amount: facts.base_price,
-            }];
-            lines.extend(quote.lines.into_iter().map(|l| QuoteLine {
-                label: l.label,
-                amount: l.amount,
-            }));
-            (facts.base_price + quote.total, lines)
-        }
+        Ok(quote) => quote_lines(facts.base_price, quote),
         Err(_) => (
             facts.base_price + assessment.min_price.unwrap_or(0),
             Vec::new(),
@@ -228,6 +207,60 @@ pub fn assess(
         in_stock,
         problem,
     })
+}
+
+/// The cheapest valid completion of `choices`, within the buyer's budget when one can be (the
+/// engine's ILP with a price limit), else the cheapest at all; and whether it is within.
+pub fn cheapest(
+    engine: &Configurator,
+    facts: &ProductFacts,
+    choices: &Choices,
+    sold_out: &BTreeSet<(String, String)>,
+    budget: Option<i64>,
+) -> Result<(Option<Choices>, bool), configurator::ChoiceError> {
+    // The engine's totals leave out the product's base price; the budget is what the buyer pays.
+    if let Some(budget) = budget {
+        let limit = Limit::MaxTotalPrice(budget - facts.base_price);
+        if let Some(found) = engine.cheapest_completion(choices, sold_out, &[limit])? {
+            return Ok((Some(found), true));
+        }
+    }
+    Ok((
+        engine.cheapest_completion(choices, sold_out, &[])?,
+        budget.is_none(),
+    ))
+}
+
+/// A quote as the buyer reads it: the product's base price first, then the engine's lines;
+/// with the total they add up to.
+pub fn quote_lines(base_price: i64, quote: configurator::Quote) -> (i64, Vec<QuoteLine>) {
+    let mut lines = vec![QuoteLine {
+        label: "Base price".into(),
+        amount: base_price,
+    }];
+    lines.extend(quote.lines.into_iter().map(|line| QuoteLine {
+        label: line.label,
+        amount: line.amount,
+    }));
+    (base_price + quote.total, lines)
+}
+
+/// (group name, option name) for each group of `configuration`, in the rule set's order.
+pub fn named_options(engine: &Configurator, configuration: &Choices) -> Vec<(String, String)> {
+    engine
+        .rules()
+        .groups
+        .iter()
+        .filter_map(|group| {
+            let chosen = configuration.get(&group.id)?;
+            let name = group
+                .options
+                .iter()
+                .find(|option| &option.id == chosen)
+                .map_or("None", |option| option.name.as_str());
+            Some((group.name.clone(), name.to_owned()))
+        })
+        .collect()
 }
 
 /// What taking `fix` would do to the buyer's configuration: each group whose option changes,

@@ -247,21 +247,9 @@ pub fn Configure(
 /// can be), every group then counting as chosen.
 fn cheapest_configuration(engine: &Configurator, view: &ProductView) -> Option<Choices> {
     let sold_out = super::assess::sold_out(&view.facts);
-    let limits: Vec<configurator::Limit> = view
-        .budget
-        .map(|b| configurator::Limit::MaxTotalPrice(b - view.facts.base_price))
-        .into_iter()
-        .collect();
-    engine
-        .cheapest_completion(&view.choices, &sold_out, &limits)
+    super::assess::cheapest(engine, &view.facts, &view.choices, &sold_out, view.budget)
         .ok()
-        .flatten()
-        .or_else(|| {
-            engine
-                .cheapest_completion(&view.choices, &sold_out, &[])
-                .ok()
-                .flatten()
-        })
+        .and_then(|(found, _)| found)
 }
 
 /// Fetches the rules and compiles them here. Any failure leaves the page as the server made

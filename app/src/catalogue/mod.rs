@@ -184,22 +184,23 @@ struct ProductQuery {
     budget: Option<String>,
 }
 
-/// Reads the buyer's choices from a product page URL's query string (`search`, with or without
-/// the leading `?`). A group still showing its suggestion is not a choice, so changing one
-/// option lets the shop re-complete the others around it. A malformed query is no choices.
-pub fn choices_from_query(search: &str) -> BTreeMap<String, String> {
+/// Reads the buyer's choices and budget from a product page URL's query string (`search`, with
+/// or without the leading `?`). A group still showing its suggestion is not a choice, so changing
+/// one option lets the shop re-complete the others around it. A malformed query is no choices.
+pub fn selection_from_query(search: &str) -> (BTreeMap<String, String>, Option<i64>) {
     let search = search.trim_start_matches('?');
     let query: ProductQuery = serde_qs::Config::new(2, false)
         .deserialize_str(search)
         .unwrap_or_default();
     let suggested = query.suggested;
-    query
+    let choices = query
         .configuration
         .into_iter()
         .filter(|(group, option)| !group.is_empty() && !option.is_empty())
         .filter(|(group, option)| suggested.get(group) != Some(option))
         .take(crate::limits::MAX_GROUPS)
-        .collect()
+        .collect();
+    (choices, query.budget.as_deref().and_then(parse_budget))
 }
 
 /// "Ships in about 12 working days": what the product page, the cart, the checkout and the
@@ -210,16 +211,6 @@ pub fn ships_in(days: u32) -> String {
         1 => "Ships in about 1 working day".to_owned(),
         n => format!("Ships in about {n} working days"),
     }
-}
-
-/// The buyer's budget from a product page URL, in minor units; none when absent or not a
-/// positive amount.
-pub fn budget_from_query(search: &str) -> Option<i64> {
-    let search = search.trim_start_matches('?');
-    let query: ProductQuery = serde_qs::Config::new(2, false)
-        .deserialize_str(search)
-        .unwrap_or_default();
-    query.budget.as_deref().and_then(parse_budget)
 }
 
 /// "1500", "1,500.50", "€1500" → minor units; none for anything else or amounts ≤ 0.
@@ -282,14 +273,14 @@ mod tests {
         ]);
         let href = product_href("bicycle", &choices, None);
         let search = href.split_once('?').unwrap().1;
-        assert_eq!(choices_from_query(search), choices);
+        assert_eq!(selection_from_query(search).0, choices);
         assert_eq!(
             product_href("bicycle", &BTreeMap::new(), None),
             "/products/bicycle"
         );
         let href = product_href("bicycle", &choices, Some(150050));
         assert_eq!(
-            budget_from_query(href.split_once('?').unwrap().1),
+            selection_from_query(href.split_once('?').unwrap().1).1,
             Some(150050)
         );
     }
@@ -310,10 +301,10 @@ mod tests {
     fn suggestions_are_not_choices_and_bad_queries_are_none() {
         let search = "slug=bicycle&configuration%5Bframe%5D=steel&suggested%5Bframe%5D=steel&configuration%5Bbrakes%5D=disc";
         assert_eq!(
-            choices_from_query(search),
+            selection_from_query(search).0,
             BTreeMap::from([("brakes".to_owned(), "disc".to_owned())])
         );
-        assert!(choices_from_query("configuration=oops").is_empty());
-        assert!(choices_from_query("%%%").is_empty());
+        assert!(selection_from_query("configuration=oops").0.is_empty());
+        assert!(selection_from_query("%%%").0.is_empty());
     }
 }

@@ -6,7 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_params_map};
 
 use super::island::Configure;
-use super::{budget_from_query, choices_from_query};
+use super::selection_from_query;
 use crate::cart::AddToCart;
 use crate::components::{LoadError, action_error};
 use crate::money::format_price;
@@ -77,10 +77,11 @@ pub fn ProductPage() -> impl IntoView {
     let params = use_params_map();
     let location = use_location();
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let choices = move || choices_from_query(&location.search.get());
-    let budget = move || budget_from_query(&location.search.get());
     let product = Resource::new(
-        move || (slug(), choices(), budget()),
+        move || {
+            let (choices, budget) = selection_from_query(&location.search.get());
+            (slug(), choices, budget)
+        },
         |(slug, choices, budget)| super::product(slug, Some(choices), budget),
     );
     // A refused add to cart (stale page, stock gone, bad quantity) comes back here after the

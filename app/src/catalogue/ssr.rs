@@ -144,16 +144,9 @@ pub async fn price_configuration(
     };
     match quoted {
         Ok(quote) => {
-            let mut lines = vec![QuoteLine {
-                label: "Base price".into(),
-                amount: product.base_price,
-            }];
-            lines.extend(quote.lines.into_iter().map(|line| QuoteLine {
-                label: line.label,
-                amount: line.amount,
-            }));
+            let (unit_price, lines) = super::assess::quote_lines(product.base_price, quote);
             Ok(Priced {
-                unit_price: product.base_price + quote.total,
+                unit_price,
                 summary: summary(&engine, configuration),
                 lines,
                 lead_days: engine.lead_days(configuration),
@@ -185,20 +178,9 @@ pub async fn price_configuration(
 
 /// "Frame: Steel tourer · Drivetrain: 1×12" — option names in group order.
 pub fn summary(engine: &Configurator, configuration: &Choices) -> String {
-    engine
-        .rules()
-        .groups
-        .iter()
-        .filter_map(|group| {
-            let chosen = configuration.get(&group.id)?;
-            let name = group
-                .options
-                .iter()
-                .find(|option| &option.id == chosen)
-                .map(|option| option.name.as_str())
-                .unwrap_or("None");
-            Some(format!("{}: {name}", group.name))
-        })
+    super::assess::named_options(engine, configuration)
+        .into_iter()
+        .map(|(group, option)| format!("{group}: {option}"))
         .collect::<Vec<_>>()
         .join(" · ")
 }

@@ -19,11 +19,17 @@ use crate::state::app_state;
 /// 32 symbols without 0/O, 1/I: unambiguous when read out. Eight of them carry 40 random bits.
 const NUMBER_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 
-pub fn new_order_number() -> String {
+/// `count` random symbols of the alphabet without look-alikes (5 bits each): order numbers and
+/// the links of saved configurations.
+pub fn random_symbols(count: usize) -> String {
     let mut rng = rand::rngs::OsRng;
-    let symbols: String = (0..8)
+    (0..count)
         .map(|_| NUMBER_ALPHABET[rng.gen_range(0..NUMBER_ALPHABET.len())] as char)
-        .collect();
+        .collect()
+}
+
+pub fn new_order_number() -> String {
+    let symbols = random_symbols(8);
     format!("{}-{}", &symbols[..4], &symbols[4..])
 }
 

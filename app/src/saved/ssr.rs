@@ -4,8 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use rand::Rng;
-
 use super::{CompareColumn, CompareView, MAX_COMPARED, MAX_NAME, SavedSummary, SavedView, Today};
 use crate::catalogue::ssr::{
     ProductRow, configurator, price_configuration, product_by_id, product_by_slug,
@@ -24,14 +22,9 @@ const SAVES_PER_CLIENT: Limit = Limit {
     window_ms: 15 * 60 * 1000,
 };
 
-/// Link ids: 8 characters from an alphabet without look-alikes (40 random bits).
-const ID_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-
+/// Link ids: 8 symbols of the order numbers' alphabet without look-alikes (40 random bits).
 fn new_link_id() -> String {
-    let mut rng = rand::rngs::OsRng;
-    (0..8)
-        .map(|_| ID_ALPHABET[rng.gen_range(0..ID_ALPHABET.len())] as char)
-        .collect()
+    crate::orders::ssr::random_symbols(8)
 }
 
 #[derive(sqlx::FromRow)]
@@ -138,21 +131,10 @@ async fn rows(
     configuration: &BTreeMap<String, String>,
 ) -> Result<Vec<(String, String)>, AppError> {
     let engine = configurator(state, product).await?;
-    Ok(engine
-        .rules()
-        .groups
-        .iter()
-        .filter_map(|group| {
-            let chosen = configuration.get(&group.id)?;
-            let name = group
-                .options
-                .iter()
-                .find(|o| &o.id == chosen)
-                .map(|o| o.name.clone())
-                .unwrap_or_else(|| "None".to_owned());
-            Some((group.name.clone(), name))
-        })
-        .collect())
+    Ok(crate::catalogue::assess::named_options(
+        &engine,
+        configuration,
+    ))
 }
 
 /// The saved configuration against today's rules, stock and prices.
