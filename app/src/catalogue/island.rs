@@ -73,6 +73,7 @@ pub fn Configure(
         let url = rules_url.clone();
         leptos::task::spawn_local(async move {
             if let Some(compiled) = load_engine(&url).await {
+                next_task().await;
                 let current = view.get_untracked();
                 if let Ok(local) =
                     compiled.assess(&current.facts, current.choices.clone(), current.budget)
@@ -270,6 +271,7 @@ async fn load_engine(url: &str) -> Option<Local> {
         .ok()?
         .as_string()?;
     let data: super::RulesData = serde_json::from_str(&text).ok()?;
+    next_task().await;
     Some(Local {
         engine: Arc::new(Configurator::compile(&data.rules).ok()?),
         popular: data.popular.map(Arc::new),
@@ -280,6 +282,20 @@ async fn load_engine(url: &str) -> Option<Local> {
 async fn load_engine(_url: &str) -> Option<Local> {
     None
 }
+
+/// Lets the browser paint and handle input before the next step of getting the engine ready
+/// (parsing, compiling, the first assessment): three short tasks instead of one long one that
+/// would hold up a buyer's first tap.
+#[cfg(feature = "hydrate")]
+async fn next_task() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = window().set_timeout_with_callback(&resolve);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+#[cfg(not(feature = "hydrate"))]
+async fn next_task() {}
 
 fn placeholder(id: &str) -> GroupView {
     GroupView {
