@@ -5,7 +5,6 @@ use std::process::{Command, Output};
 
 fn configurator(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_configurator"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(args)
         .output()
         .expect("the configurator binary runs")

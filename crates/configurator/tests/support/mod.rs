@@ -9,9 +9,10 @@
 
 use std::path::PathBuf;
 
-/// `../shared` relative to the workspace root.
+/// `../shared` relative to the workspace root. Cargo runs tests in the crate's directory; a
+/// path fixed at compile time would go stale when the checkout moves but the build is reused.
 pub fn shared_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+    PathBuf::from("../../../shared")
 }
 
 /// Is this a CI run, where shared data must be present?
