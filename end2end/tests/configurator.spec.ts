@@ -93,6 +93,8 @@ async function compareWithServer(page: Page, seed: number, steps: number) {
           select.dispatchEvent(new Event('change', { bubbles: true }));
         }
         await frame();
+        // The address bar follows the choices in a task after the paint.
+        await new Promise((resolve) => setTimeout(resolve, 0));
         actions[action] = (actions[action] ?? 0) + 1;
         const local = read(document, true);
         const html = await (await fetch(location.href, { credentials: 'same-origin' })).text();

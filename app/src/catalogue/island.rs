@@ -94,13 +94,21 @@ pub fn Configure(
                 let _ = window().location().assign(&href);
                 return;
             };
-            let before = view.get_untracked();
-            let Ok(next) = compiled.assess(&before.facts, choices, budget) else {
+            mark("configurator-change");
+            // Borrowed, not cloned: a car range's page state is hundreds of options.
+            let (assessed, before) = view.with_untracked(|before| {
+                (
+                    compiled.assess(&before.facts, choices, budget),
+                    (before.choices.clone(), before.budget),
+                )
+            });
+            let Ok(next) = assessed else {
                 let _ = window().location().assign(&href);
                 return;
             };
+            measure("configurator: assess", "configurator-change");
             if remember {
-                history.update(|h| h.push((before.choices.clone(), before.budget)));
+                history.update(|h| h.push(before));
             }
             announcement.set(format!(
                 "Price {}. {}",
@@ -109,9 +117,8 @@ pub fn Configure(
             ));
             pending.set(None);
             view.set(next);
-            let _ = window().history().and_then(|h| {
-                h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&href))
-            });
+            follow_url(&href);
+            measure("configurator: change handler", "configurator-change");
         },
     );
 
@@ -283,6 +290,64 @@ async fn load_engine(_url: &str) -> Option<Local> {
     None
 }
 
+/// User timing marks and measures: DevTools shows them on the timeline, and the browser
+/// benchmark reads them to split a change into the engine's part and the rest. Only the latest
+/// of each is kept, so a long session does not fill the timeline.
+#[cfg(feature = "hydrate")]
+fn mark(name: &str) {
+    if let Some(performance) = window().performance() {
+        performance.clear_marks_with_mark_name(name);
+        let _ = performance.mark(name);
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn measure(name: &str, since: &str) {
+    if let Some(performance) = window().performance() {
+        performance.clear_measures_with_measure_name(name);
+        let _ = performance.measure_with_start_mark(name, since);
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn mark(_name: &str) {}
+
+#[cfg(not(feature = "hydrate"))]
+fn measure(_name: &str, _since: &str) {}
+
+/// Points the address bar at `href` once the browser has painted the change: a same-document
+/// navigation also makes the browser look at the page's icon and styles again, a few
+/// milliseconds that would otherwise come before the buyer sees the new price. Changes made
+/// before it runs share one update, to the latest choices.
+#[cfg(feature = "hydrate")]
+fn follow_url(href: &str) {
+    use std::cell::RefCell;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::closure::Closure;
+    thread_local! {
+        static LATEST: RefCell<Option<String>> = const { RefCell::new(None) };
+    }
+    let already_waiting = LATEST.with(|latest| latest.replace(Some(href.to_owned())).is_some());
+    if already_waiting {
+        return;
+    }
+    let replace = Closure::once_into_js(|| {
+        if let Some(href) = LATEST.with(|latest| latest.borrow_mut().take()) {
+            let _ = window().history().and_then(|h| {
+                h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&href))
+            });
+        }
+    });
+    // The next frame's callbacks run before it is painted; a task queued from there runs after.
+    let after_paint = Closure::once_into_js(move || {
+        let _ = window().set_timeout_with_callback(replace.unchecked_ref());
+    });
+    let _ = window().request_animation_frame(after_paint.unchecked_ref());
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn follow_url(_href: &str) {}
+
 /// Lets the browser paint and handle input before the next step of getting the engine ready
 /// (parsing, compiling, the first assessment): three short tasks instead of one long one that
 /// would hold up a buyer's first tap.
@@ -309,41 +374,86 @@ fn placeholder(id: &str) -> GroupView {
     }
 }
 
-/// Brings the select's option elements (rendered once, in the group's order) in line with the
-/// group: labels, which are hidden (unavailable) and which is selected, touching only what
-/// changed.
-#[cfg(feature = "hydrate")]
-fn sync_options(select: &web_sys::HtmlSelectElement, group: &GroupView) {
-    use wasm_bindgen::JsCast;
-    let elements = select.options();
-    for (index, option) in group.options.iter().enumerate() {
-        let Some(element) = elements
-            .item(index as u32)
-            .and_then(|e| e.dyn_into::<web_sys::HtmlOptionElement>().ok())
-        else {
-            continue;
-        };
-        let label = option_label(option);
-        if element.text() != label {
-            element.set_text(&label);
-        }
-        let selected = option.id == group.selected;
-        let hidden = !option.available && !selected;
-        if element.hidden() != hidden {
-            element.set_hidden(hidden);
-        }
-        // The attribute too, so the page reads as the server would render it.
-        if element.default_selected() != selected {
-            element.set_default_selected(selected);
-        }
-        if element.selected() != selected {
-            element.set_selected(selected);
+/// What an option element shows: its label, whether it is hidden (unavailable) and whether it
+/// is the selected one.
+#[derive(Clone, Debug, PartialEq)]
+struct Shown {
+    label: String,
+    hidden: bool,
+    selected: bool,
+}
+
+impl Shown {
+    fn of(option: &OptionView, selected: &str) -> Self {
+        let selected = option.id == selected;
+        Shown {
+            label: option_label(option),
+            hidden: !option.available && !selected,
+            selected,
         }
     }
 }
 
+/// Brings the select's option elements (rendered once, in the group's order) in line with the
+/// group, writing only what differs from what they show (`shown`, kept here rather than read
+/// back from the DOM); the selection is checked against the element itself, since the buyer
+/// changes it there.
+#[cfg(feature = "hydrate")]
+fn sync_options(
+    select: &web_sys::HtmlSelectElement,
+    group: &GroupView,
+    elements: &mut Vec<web_sys::HtmlOptionElement>,
+    shown: &mut [Shown],
+) {
+    use wasm_bindgen::JsCast;
+    if elements.is_empty() {
+        let options = select.options();
+        *elements = (0..options.length())
+            .filter_map(|i| options.item(i)?.dyn_into().ok())
+            .collect();
+    }
+    let mut selected_index = None;
+    for (index, ((option, element), was)) in group
+        .options
+        .iter()
+        .zip(elements.iter())
+        .zip(shown.iter_mut())
+        .enumerate()
+    {
+        let now = Shown::of(option, &group.selected);
+        if now.selected {
+            selected_index = Some(index as i32);
+        }
+        if now == *was {
+            continue;
+        }
+        if now.label != was.label {
+            element.set_text(&now.label);
+        }
+        if now.hidden != was.hidden {
+            element.set_hidden(now.hidden);
+        }
+        // The attribute too, so the page reads as the server would render it.
+        if now.selected != was.selected {
+            element.set_default_selected(now.selected);
+        }
+        *was = now;
+    }
+    if let Some(index) = selected_index
+        && select.selected_index() != index
+    {
+        select.set_selected_index(index);
+    }
+}
+
 #[cfg(not(feature = "hydrate"))]
-fn sync_options(_select: &web_sys::HtmlSelectElement, _group: &GroupView) {}
+fn sync_options(
+    _select: &web_sys::HtmlSelectElement,
+    _group: &GroupView,
+    _elements: &mut Vec<web_sys::HtmlOptionElement>,
+    _shown: &mut [Shown],
+) {
+}
 
 /// "Steel tourer (+€120.00, only 3 left)".
 fn option_label(option: &OptionView) -> String {
@@ -382,10 +492,9 @@ fn GroupControl(
     });
     let on_change = move |ev| {
         let value = event_target_value(&ev);
-        let current = view.get_untracked();
-        let mut next = current.choices.clone();
+        let (mut next, budget) = view.with_untracked(|v| (v.choices.clone(), v.budget));
         next.insert(group.with_untracked(|g| g.id.clone()), value);
-        apply.run((next, current.budget, true));
+        apply.run((next, budget, true));
     };
     // Memos, so that a change which reprices the group leaves these elements alone.
     let hint = Memo::new(move |_| {
@@ -407,25 +516,31 @@ fn GroupControl(
     // browser would spend its time scheduling. Unavailable options stay in the list, hidden, so
     // the elements keep their places.
     let select_ref = NodeRef::<leptos::html::Select>::new();
+    let mut shown: Vec<Shown> = group.with_untracked(|g| {
+        g.options
+            .iter()
+            .map(|option| Shown::of(option, &g.selected))
+            .collect()
+    });
     let options = group.with_untracked(|g| {
         g.options
             .iter()
-            .map(|option| {
-                let selected = option.id == g.selected;
-                let hidden = !option.available && !selected;
+            .zip(&shown)
+            .map(|(option, shown)| {
                 view! {
-                    <option value=option.id.clone() hidden=hidden selected=selected>
-                        {option_label(option)}
+                    <option value=option.id.clone() hidden=shown.hidden selected=shown.selected>
+                        {shown.label.clone()}
                     </option>
                 }
             })
             .collect_view()
     });
+    let mut elements = Vec::new();
     Effect::new(move |_| {
         let Some(select) = select_ref.get() else {
             return;
         };
-        group.with(|g| sync_options(&select, g));
+        group.with(|g| sync_options(&select, g, &mut elements, &mut shown));
     });
     let suggestion = Memo::new(move |_| group.with(|g| (!g.chosen).then(|| g.selected.clone())));
     let suggested = move || {
