@@ -34,7 +34,7 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use account::{AccountPage, LoginPage, RegisterPage};
-use admin::{AdminOrderPage, AdminOrdersPage};
+use admin::{AdminAuditPage, AdminOrderPage, AdminOrdersPage, AdminProductsPage, AdminRulesPage};
 use cart::CartPage;
 use catalogue::{HomePage, ProductPage};
 use checkout::CheckoutPage;
@@ -134,6 +134,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/orders") view=AdminOrdersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/orders/:number") view=AdminOrderPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/products") view=AdminProductsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/products/:slug/rules") view=AdminRulesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">

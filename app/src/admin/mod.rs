@@ -1,10 +1,14 @@
-//! The merchandiser's console. For now: the orders list, where an order is moved along its status
-//! path (or cancelled), and each order in full, guest orders included. Every server function
+//! The merchandiser's console: the orders list, where an order is moved along its status path
+//! (or cancelled), each order in full, guest orders included; the rules of configurable products
+//! (`rules`) and the audit log. Every server function
 //! checks the role itself; the UI hiding a link is never the protection.
 
 mod page;
+pub mod rules;
+mod rules_page;
 
 pub use page::{AdminOrderPage, AdminOrdersPage};
+pub use rules_page::{AdminAuditPage, AdminProductsPage, AdminRulesPage, ConsoleNav};
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

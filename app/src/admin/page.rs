@@ -21,6 +21,7 @@ pub fn AdminOrdersPage() -> impl IntoView {
     view! {
         <Title text="Orders — Atelier console" />
         <section class="panel wide">
+            <super::ConsoleNav />
             <h1>"Orders"</h1>
             <ErrorBox error />
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading orders…"</p> }>

@@ -1,0 +1,479 @@
+//! The merchandiser's rule console through its server functions, on the real database: only
+//! merchandisers get in; drafts refuse stale saves; a draft that the engine refuses, that has no
+//! valid configuration or that breaks a test configuration is not published and the published
+//! version keeps serving; publishing and rolling back make new versions while orders keep the
+//! version they were priced with; and the audit log has every change.
+
+mod common;
+
+use common::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn merchandiser(shop: &Shop) -> Visitor {
+    let merchandiser = shop.visitor();
+    merchandiser
+        .login(MERCHANDISER_EMAIL, MERCHANDISER_PASSWORD)
+        .await;
+    merchandiser
+}
+
+async fn published(shop: &Shop, slug: &str) -> (String, i64) {
+    sqlx::query_as("select rule_set, rule_version from products where slug = $1")
+        .bind(slug)
+        .fetch_one(shop.pool())
+        .await
+        .unwrap()
+}
+
+async fn rules_view(admin: &Visitor, slug: &str) -> Value {
+    let (status, body) = admin.call_json("admin_rules", &[("slug", slug)]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+/// The bicycle's rules with `change` applied.
+async fn edited(shop: &Shop, change: impl FnOnce(&mut Value)) -> String {
+    let (rules, _) = published(shop, "bicycle").await;
+    let mut rules: Value = serde_json::from_str(&rules).unwrap();
+    change(&mut rules);
+    serde_json::to_string_pretty(&rules).unwrap()
+}
+
+fn set_price(rules: &mut Value, group: &str, option: &str, price: i64) {
+    let group = rules["groups"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|g| g["id"] == group)
+        .unwrap();
+    let option = group["options"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|o| o["id"] == option)
+        .unwrap();
+    option["price"] = price.into();
+}
+
+fn add_rule(rules: &mut Value, rule: Value) {
+    rules["rules"].as_array_mut().unwrap().push(rule);
+}
+
+async fn audit_actions(admin: &Visitor) -> Vec<String> {
+    let (status, body) = admin.call_json("admin_audit_log", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body.as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            format!(
+                "{} {}: {}",
+                row["entity"].as_str().unwrap(),
+                row["entity_id"].as_str().unwrap(),
+                row["action"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_console_rule_function_refuses_guests_and_buyers() {
+    let shop = Shop::start().await;
+    let guest = shop.visitor();
+    let buyer = shop.visitor();
+    buyer
+        .register("Bea Buyer", "bea@example.com", "a long enough password")
+        .await;
+    let calls: [(&str, Vec<(&str, &str)>); 8] = [
+        ("admin_rule_products", vec![]),
+        ("admin_rules", vec![("slug", "bicycle")]),
+        (
+            "save_rule_draft",
+            vec![("slug", "bicycle"), ("rules", "{}"), ("revision", "0")],
+        ),
+        (
+            "discard_rule_draft",
+            vec![("slug", "bicycle"), ("revision", "1")],
+        ),
+        (
+            "publish_rules",
+            vec![("slug", "bicycle"), ("revision", "1")],
+        ),
+        (
+            "roll_back_rules",
+            vec![("slug", "bicycle"), ("version", "1"), ("current", "1")],
+        ),
+        (
+            "add_test_configuration",
+            vec![
+                ("slug", "bicycle"),
+                ("name", "x"),
+                ("choices", "frame: steel"),
+                ("expect", "valid"),
+            ],
+        ),
+        (
+            "remove_test_configuration",
+            vec![("slug", "bicycle"), ("id", "x")],
+        ),
+    ];
+    for (function, fields) in &calls {
+        let (status, body) = guest.call_json(function, fields).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "guest {function}: {body}");
+        let (status, body) = buyer.call_json(function, fields).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "buyer {function}: {body}");
+    }
+    let (status, _) = guest.call_json("admin_audit_log", &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = buyer.call_json("admin_audit_log", &[]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Nothing they sent was kept.
+    let (drafts,): (i64,) = sqlx::query_as("select count(*) from rule_drafts")
+        .fetch_one(shop.pool())
+        .await
+        .unwrap();
+    assert_eq!(drafts, 0);
+}
+
+#[tokio::test]
+async fn a_draft_is_published_as_a_new_version_and_rolled_back_while_orders_keep_theirs() {
+    let shop = Shop::start().await;
+    let admin = merchandiser(&shop).await;
+    let (original, v1) = published(&shop, "bicycle").await;
+
+    // An order on today's version.
+    let buyer = shop.visitor();
+    buyer.add_default("bicycle", 1).await;
+    let number = buyer.checkout_by_invoice("rider@example.com").await;
+    let steel_before = buyer.product("bicycle", &[("frame", "aluminium")]).await["price"]
+        .as_i64()
+        .unwrap();
+
+    // A draft: aluminium frames cost €200 more.
+    let draft = edited(&shop, |r| set_price(r, "frame", "aluminium", 32000)).await;
+    let (status, body) = admin
+        .call_json(
+            "save_rule_draft",
+            &[("slug", "bicycle"), ("rules", &draft), ("revision", "0")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let view = rules_view(&admin, "bicycle").await;
+    assert_eq!(view["draft"]["revision"], 1);
+    assert_eq!(view["version"], v1);
+    assert!(view["check"]["satisfiable"].as_bool().unwrap(), "{view}");
+    let changed = view["effect"]["options_changed"].to_string();
+    assert!(
+        changed.contains("Aluminium") && changed.contains("changed"),
+        "{changed}"
+    );
+    assert_eq!(view["blockers"], json!([]), "{view}");
+    // The shop still sells the published rules.
+    assert_eq!(
+        buyer.product("bicycle", &[("frame", "aluminium")]).await["price"]
+            .as_i64()
+            .unwrap(),
+        steel_before
+    );
+
+    // A second merchandiser's form, opened before that save, is refused, and overwrites nothing.
+    let (status, body) = admin
+        .call_json(
+            "save_rule_draft",
+            &[("slug", "bicycle"), ("rules", &original), ("revision", "0")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        error_message(&body).contains("saved again since you opened it"),
+        "{body}"
+    );
+    assert_eq!(rules_view(&admin, "bicycle").await["draft"]["rules"], draft);
+    // Publishing a revision that is not the draft's is refused too.
+    let (status, _) = admin
+        .call_json("publish_rules", &[("slug", "bicycle"), ("revision", "7")])
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let (status, body) = admin
+        .call_json("publish_rules", &[("slug", "bicycle"), ("revision", "1")])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (rules, v2) = published(&shop, "bicycle").await;
+    assert_eq!(v2, v1 + 1);
+    assert_eq!(rules, draft);
+    assert_eq!(
+        buyer.product("bicycle", &[("frame", "aluminium")]).await["price"]
+            .as_i64()
+            .unwrap(),
+        steel_before + 20000,
+        "the shop prices with the new version"
+    );
+    let view = rules_view(&admin, "bicycle").await;
+    assert!(view["draft"].is_null(), "the draft became the version");
+    let versions: Vec<i64> = view["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(versions, vec![v2, v1]);
+
+    // The order keeps the version it was priced with.
+    let (line_version,): (i64,) = sqlx::query_as(
+        "select l.rule_version from order_lines l join orders o on o.id = l.order_id where o.number = $1",
+    )
+    .bind(&number)
+    .fetch_one(shop.pool())
+    .await
+    .unwrap();
+    assert_eq!(line_version, v1);
+
+    // Rolling back from a stale page is refused; from the current one it republishes v1 as v3.
+    let (status, _) = admin
+        .call_json(
+            "roll_back_rules",
+            &[
+                ("slug", "bicycle"),
+                ("version", &v1.to_string()),
+                ("current", &v1.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, body) = admin
+        .call_json(
+            "roll_back_rules",
+            &[
+                ("slug", "bicycle"),
+                ("version", &v1.to_string()),
+                ("current", &v2.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (rules, v3) = published(&shop, "bicycle").await;
+    assert_eq!((rules.as_str(), v3), (original.as_str(), v2 + 1));
+    // Published versions are kept as they were.
+    let (kept,): (String,) =
+        sqlx::query_as("select v.rule_set from rule_versions v join products p on p.id = v.product_id where p.slug = 'bicycle' and v.version = $1")
+            .bind(v2)
+            .fetch_one(shop.pool())
+            .await
+            .unwrap();
+    assert_eq!(kept, draft);
+
+    let actions = audit_actions(&admin).await;
+    for expected in [
+        "rules bicycle: draft saved".to_owned(),
+        format!("rules bicycle: published version {v2} (from the draft)"),
+        format!("rules bicycle: published version {v3} (roll back to version {v1})"),
+    ] {
+        assert!(actions.contains(&expected), "{expected} in {actions:?}");
+    }
+    // The refused attempts changed nothing, so they are not in the log.
+    assert_eq!(actions.len(), 3, "{actions:?}");
+}
+
+#[tokio::test]
+async fn invalid_rules_and_failing_test_configurations_block_publishing_with_the_reason() {
+    let shop = Shop::start().await;
+    let admin = merchandiser(&shop).await;
+    let (_, v1) = published(&shop, "bicycle").await;
+
+    // Text the engine cannot read is kept as a draft (nothing typed is lost) but not published.
+    let (status, body) = admin
+        .call_json(
+            "save_rule_draft",
+            &[
+                ("slug", "bicycle"),
+                ("rules", "{ \"groups\": [ oops"),
+                ("revision", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let view = rules_view(&admin, "bicycle").await;
+    assert!(
+        view["check"]["error"].as_str().unwrap().contains("line 1"),
+        "{view}"
+    );
+    let (status, body) = admin
+        .call_json("publish_rules", &[("slug", "bicycle"), ("revision", "1")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let message = error_message(&body);
+    assert!(
+        message.contains("Not published")
+            && message.contains(&format!("Version {v1} keeps serving")),
+        "{message}"
+    );
+
+    // No valid configuration: every frame excluded.
+    let impossible = edited(&shop, |r| {
+        add_rule(r, json!({"kind": "excludes", "id": "no-frames", "all": [{"group": "frame", "any_of": ["steel", "aluminium", "titanium", "carbon"]}]}))
+    })
+    .await;
+    let (status, body) = admin
+        .call_json(
+            "save_rule_draft",
+            &[
+                ("slug", "bicycle"),
+                ("rules", &impossible),
+                ("revision", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let view = rules_view(&admin, "bicycle").await;
+    assert_eq!(view["check"]["satisfiable"], false, "{view}");
+    assert!(
+        view["check"]["conflicting_rules"]
+            .to_string()
+            .contains("no-frames"),
+        "{view}"
+    );
+    let (status, body) = admin
+        .call_json("publish_rules", &[("slug", "bicycle"), ("revision", "2")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        error_message(&body)
+            .contains("No configuration satisfies these rules; conflicting: no-frames"),
+        "{body}"
+    );
+
+    // A test configuration that must stay possible, and a draft that makes it impossible.
+    let (status, body) = admin
+        .call_json(
+            "add_test_configuration",
+            &[
+                ("slug", "bicycle"),
+                ("name", "Our best seller"),
+                ("choices", "frame: titanium\nbrakes: hydraulic-disc"),
+                ("expect", "valid"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = admin
+        .call_json(
+            "add_test_configuration",
+            &[
+                ("slug", "bicycle"),
+                ("name", "Typo"),
+                ("choices", "frame: titanum"),
+                ("expect", "valid"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        error_message(&body).contains("frame: titanum is not an option"),
+        "{body}"
+    );
+    let no_titanium = edited(&shop, |r| {
+        add_rule(r, json!({"kind": "excludes", "id": "no-titanium", "all": [{"group": "frame", "any_of": ["titanium"]}]}))
+    })
+    .await;
+    let (status, _) = admin
+        .call_json(
+            "save_rule_draft",
+            &[
+                ("slug", "bicycle"),
+                ("rules", &no_titanium),
+                ("revision", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let view = rules_view(&admin, "bicycle").await;
+    assert_eq!(view["tests"][0]["passes"], false, "{view}");
+    assert!(
+        view["effect"]["newly_dead"]
+            .to_string()
+            .contains("Titanium"),
+        "{view}"
+    );
+    assert!(
+        view["effect"]["rules_added"]
+            .to_string()
+            .contains("no-titanium"),
+        "{view}"
+    );
+    let (status, body) = admin
+        .call_json("publish_rules", &[("slug", "bicycle"), ("revision", "3")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        error_message(&body).contains(
+            "Test configuration \u{201c}Our best seller\u{201d} fails: no longer possible"
+        ),
+        "{body}"
+    );
+    assert_eq!(
+        published(&shop, "bicycle").await.1,
+        v1,
+        "the published version keeps serving"
+    );
+
+    // Removing the test unblocks it.
+    let id = view["tests"][0]["test"]["id"].as_str().unwrap().to_owned();
+    let (status, _) = admin
+        .call_json(
+            "remove_test_configuration",
+            &[("slug", "bicycle"), ("id", &id)],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = admin
+        .call_json("publish_rules", &[("slug", "bicycle"), ("revision", "3")])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(published(&shop, "bicycle").await.1, v1 + 1);
+    let actions = audit_actions(&admin).await;
+    assert!(
+        actions.contains(&"test configuration bicycle: added".to_owned()),
+        "{actions:?}"
+    );
+    assert!(
+        actions.contains(&"test configuration bicycle: removed".to_owned()),
+        "{actions:?}"
+    );
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| a.ends_with("draft saved"))
+            .count(),
+        3,
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_rule_pages_render_for_a_merchandiser_without_javascript() {
+    let shop = Shop::start().await;
+    let admin = merchandiser(&shop).await;
+    let (status, page) = admin.page("/admin/products").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("href=\"/admin/products/bicycle/rules\""),
+        "{page}"
+    );
+    let (status, page) = admin.page("/admin/products/bicycle/rules").await;
+    assert_eq!(status, StatusCode::OK);
+    let text = visible_text(&page);
+    assert!(
+        text.contains("Rules: ") && text.contains("valid configurations"),
+        "{text}"
+    );
+    assert!(
+        page.contains("action=\"/api/save_rule_draft\""),
+        "the editor posts without JavaScript"
+    );
+    // A buyer is not shown the console.
+    let buyer = shop.visitor();
+    let (_, page) = buyer.page("/admin/products/bicycle/rules").await;
+    assert!(!visible_text(&page).contains("valid configurations"));
+}
