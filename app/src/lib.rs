@@ -71,7 +71,9 @@ fn islands_on_page() -> bool {
         let path = use_context::<http::request::Parts>()
             .map(|parts| parts.uri.path().to_owned())
             .unwrap_or_default();
-        let interactive = path.starts_with("/products/");
+        // The product form, and the console's rule editor (its live check).
+        let interactive = path.starts_with("/products/")
+            || (path.starts_with("/admin/products/") && path.ends_with("/rules"));
         if !interactive && let Some(context) = Owner::current_shared_context() {
             // Nothing will hydrate, so no resource data needs to travel with the HTML.
             context.set_is_hydrating(false);

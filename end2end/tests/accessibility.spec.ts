@@ -3,17 +3,8 @@
  * leaves it in: the product page live in the browser, with an unavailable option and a "Make
  * available" preview open; a saved configuration; a comparison; the cart, checkout and an order.
  */
-import AxeBuilder from '@axe-core/playwright';
-import { expect, type Page, test } from '@playwright/test';
-import { addToCart, checkout, openProduct, placeOrderAndReadNumber, settled, uniqueEmail } from './helpers';
-
-async function expectNoViolations(page: Page, what: string): Promise<void> {
-  const results = await new AxeBuilder({ page })
-    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
-    .analyze();
-  const found = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
-  expect(found, `${what}: WCAG violations`).toEqual([]);
-}
+import { expect, test } from '@playwright/test';
+import { addToCart, checkout, expectNoViolations, openProduct, placeOrderAndReadNumber, settled, uniqueEmail } from './helpers';
 
 test('every page a buyer sees passes axe-core WCAG 2.2 AA', async ({ page }) => {
   for (const path of ['/', '/login', '/register', '/orders/lookup', '/cart', '/no-such-page']) {

@@ -1,5 +1,6 @@
 // Steps a person takes in the shop, shared by the specs. Everything goes through roles, labels
 // and visible text (see the UI contract at the top of buyer.spec.ts); nothing sleeps.
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Locator, type Page } from '@playwright/test';
 
 /** Order numbers: 8 characters from 23456789ABCDEFGHJKLMNPQRSTUVWXYZ, a hyphen after 4. */
@@ -270,4 +271,13 @@ export async function logIn(page: Page, email: string, password: string, firstNa
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page.getByText(firstName ? `Hello, ${firstName}` : /Hello, \S/).first()).toBeVisible();
   await expect(page.getByRole('button', { name: 'Log out' })).toBeVisible();
+}
+
+/** axe-core's WCAG 2.0–2.2 A and AA rules on the page as it is now: no violation. */
+export async function expectNoViolations(page: Page, what: string): Promise<void> {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'])
+    .analyze();
+  const found = results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
+  expect(found, `${what}: WCAG violations`).toEqual([]);
 }

@@ -352,6 +352,9 @@ pub fn RuleEditor(slug: String, text: String, revision: i64, check: RuleCheck) -
     let local = RwSignal::new(false);
     let checking = RwSignal::new(false);
     let generation = StoredValue::new(0u64);
+    // Effects run only in the browser: once this one has, typing is checked here.
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
     let on_input = move |ev| {
         let value = event_target_value(&ev);
         let mine = generation.get_value() + 1;
@@ -369,7 +372,7 @@ pub fn RuleEditor(slug: String, text: String, revision: i64, check: RuleCheck) -
         });
     };
     view! {
-        <form method="post" action="/api/save_rule_draft" class="rule-editor">
+        <form method="post" action="/api/save_rule_draft" class="rule-editor" data-editor=move || if live.get() { "live" } else { "server" }>
             <input type="hidden" name="slug" value=slug />
             <input type="hidden" name="revision" value=revision />
             <div class="field">

@@ -217,7 +217,8 @@ pub async fn rules_view(state: &AppState, slug: &str) -> Result<RulesView, AppEr
         slug: slug.to_owned(),
         name: product.name,
         version: product.rule_version,
-        published: product.rule_set,
+        // Shown to edit: indented, as a person reads it (the stored text is compact).
+        published: pretty(&product.rule_set),
         check: draft_check
             .clone()
             .unwrap_or_else(|| published_check.clone()),
@@ -291,6 +292,13 @@ async fn versions(pool: &AnyPool, product: &Product) -> Result<Vec<VersionRow>, 
         );
     }
     Ok(versions)
+}
+
+/// `json` indented, or as it is when it does not parse.
+fn pretty(json: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(json)
+        .and_then(|value| serde_json::to_string_pretty(&value))
+        .unwrap_or_else(|_| json.to_owned())
 }
 
 const FIRST_NOTE: &str = "published before the console kept versions";

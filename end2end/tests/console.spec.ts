@@ -1,0 +1,101 @@
+/*
+ * The merchandiser's rule console in a real browser: the engine checks the rules in the
+ * browser as they are edited (no request), a draft is saved with its effect, a test
+ * configuration blocks publishing until removed, the published rules reach the shop, and
+ * rolling back brings the old ones back. Uses the keyboard, whose rules it leaves as it found
+ * them (a rollback is a new version with the same rules). axe-core checks the editor and the log.
+ */
+import { expect, test } from '@playwright/test';
+import { expectNoViolations, logIn, settled } from './helpers';
+
+const RULES = '/admin/products/keyboard/rules';
+
+/** The rules in the editor with a rule that no walnut case can be chosen. */
+function withoutWalnut(json: string): string {
+  const rules = JSON.parse(json);
+  rules.rules.push({ kind: 'excludes', id: 'no-walnut', all: [{ group: 'case', any_of: ['walnut'] }], message: 'Walnut is out of season.' });
+  return JSON.stringify(rules, null, 2);
+}
+
+test('a merchandiser edits, checks, tests, publishes and rolls back a product\'s rules', async ({ page }) => {
+  test.setTimeout(120_000);
+  await logIn(page, 'merchandiser@atelier.test', 'merch-e2e-password');
+  await page.goto('/admin/products');
+  await page.getByRole('link', { name: 'Custom keyboard' }).click();
+  await expect(page).toHaveURL(new RegExp(`${RULES}$`));
+  await settled(page);
+
+  await expect(page.locator('form.rule-editor[data-editor="live"]')).toBeAttached();
+  const editor = page.getByLabel('Rule set (JSON)');
+  const check = page.locator('#rule-check');
+  const original = await editor.inputValue();
+  await expect(check.getByTestId('check-summary')).toContainText(/^\d[\d,]* valid configurations/);
+  const before = (await check.getByTestId('check-summary').innerText()).split(' ')[0];
+  await expect(check.getByTestId('dead-options')).toHaveCount(0);
+
+  // The check follows the text in the browser, with no request.
+  const requests: string[] = [];
+  page.on('request', (request) => requests.push(request.url()));
+  await editor.fill(withoutWalnut(original));
+  await expect(check.getByTestId('dead-options')).toContainText('Walnut wood frame can never be chosen (rules: no-walnut)');
+  await expect(check).toHaveAttribute('data-checked', 'browser');
+  const after = (await check.getByTestId('check-summary').innerText()).split(' ')[0];
+  expect(Number(after.replace(/,/g, ''))).toBeLessThan(Number(before.replace(/,/g, '')));
+  await editor.fill(original);
+  await expect(check.getByTestId('dead-options')).toHaveCount(0);
+  await expect(check.getByTestId('check-summary')).toContainText(`${before} valid configurations`);
+  await editor.fill('{ "groups": [');
+  await expect(check.getByTestId('check-error')).toContainText('not a rule set the shop can read');
+  expect(requests, 'no request while editing').toEqual([]);
+
+  // Saved as a draft: the server's check and the draft's effect against the published rules.
+  await editor.fill(withoutWalnut(original));
+  await page.getByRole('button', { name: 'Save draft' }).click();
+  await settled(page);
+  const effect = page.getByTestId('draft-effect');
+  await expect(effect).toContainText('no-walnut');
+  await expect(effect).toContainText('Walnut wood frame can never be chosen');
+  await expect(page.getByRole('heading', { name: /^Draft \(revision 1\)/ })).toBeVisible();
+
+  // A test configuration the draft breaks blocks publishing.
+  await page.getByLabel('Name', { exact: true }).fill('Walnut sixty-five');
+  await page.getByLabel(/^Choices, one/).fill('layout: 65\ncase: walnut');
+  await page.getByRole('button', { name: 'Add test configuration' }).click();
+  await settled(page);
+  const row = page.getByRole('row').filter({ hasText: 'Walnut sixty-five' });
+  await expect(row.getByTestId('test-outcome')).toHaveText(/^Fails: no longer possible/);
+  await expect(page.getByText('Test configuration “Walnut sixty-five” fails')).toBeVisible();
+  const publish = page.getByRole('button', { name: /^Publish as version \d+$/ });
+  await expect(publish).toBeDisabled();
+  await expectNoViolations(page, 'rule editor with a draft blocked by a test configuration');
+  await row.getByRole('button', { name: 'Remove Walnut sixty-five' }).click();
+  await settled(page);
+  await expect(page.getByText('Ready to publish.')).toBeVisible();
+  const label = await publish.innerText();
+  const published = Number(label.match(/(\d+)$/)![1]);
+  await publish.click();
+  await settled(page);
+  await expect(page.getByText(`Version ${published} is published.`)).toBeVisible();
+
+  // The shop sells the new rules: walnut is not available, with the rule's message.
+  const shop = await page.context().newPage();
+  await shop.goto('/products/keyboard?configuration%5Blayout%5D=65');
+  await expect(shop.getByText('Not available: Walnut wood frame — Never available (Walnut is out of season.)')).toBeAttached();
+
+  // Rolling back publishes the previous rules as a new version.
+  await page.getByRole('button', { name: `Roll back to version ${published - 1}` }).click();
+  await settled(page);
+  await expect(page.getByText(`Version ${published + 1} is published.`)).toBeVisible();
+  await expect(page.getByLabel('Rule set (JSON)')).toHaveValue(original);
+  await shop.goto('/products/keyboard?configuration%5Blayout%5D=65');
+  await expect(shop.getByText('Not available: Walnut wood frame')).toHaveCount(0);
+  await expect(shop.getByLabel('Case', { exact: true }).locator('option[value="walnut"]')).not.toHaveAttribute('hidden', /.*/);
+
+  // Every change is in the audit log.
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Audit log' }).click();
+  await settled(page);
+  await expectNoViolations(page, 'audit log');
+  for (const action of ['draft saved', 'test configuration keyboard: added', 'test configuration keyboard: removed', `published version ${published} (from the draft)`, `published version ${published + 1} (roll back to version ${published - 1})`]) {
+    await expect(page.getByRole('cell', { name: new RegExp(action.replace(/[()]/g, '\\$&')) }).first()).toBeVisible();
+  }
+});
