@@ -45,3 +45,9 @@ create table audit_log (
 );
 create index audit_log_at on audit_log (at);
 create index audit_log_entity on audit_log (entity, entity_id, at);
+
+-- A cart line remembers the rule version and the price the buyer saw when adding it, so that
+-- after a publish the cart and the checkout say what changed instead of charging another price
+-- silently (empty for lines added before this).
+alter table cart_lines add column rule_version bigint;
+alter table cart_lines add column unit_price bigint;

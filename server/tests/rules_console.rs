@@ -477,3 +477,92 @@ async fn the_rule_pages_render_for_a_merchandiser_without_javascript() {
     let (_, page) = buyer.page("/admin/products/bicycle/rules").await;
     assert!(!visible_text(&page).contains("valid configurations"));
 }
+
+#[tokio::test]
+async fn a_cart_made_on_an_older_version_is_told_what_changed_and_orders_nothing_unseen() {
+    let shop = Shop::start().await;
+    let admin = merchandiser(&shop).await;
+    let buyer = shop.visitor();
+    let configuration = buyer.add_default("bicycle", 1).await;
+    let before = buyer.cart().await["total"].as_i64().unwrap();
+
+    // The frame in the cart costs €50 more from the next version.
+    let frame = configuration["frame"].clone();
+    let draft = edited(&shop, |rules| {
+        let group = rules["groups"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|g| g["id"] == "frame")
+            .unwrap();
+        let option = group["options"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|o| o["id"] == frame.as_str())
+            .unwrap();
+        option["price"] = (option["price"].as_i64().unwrap() + 5000).into();
+    })
+    .await;
+    let (status, _) = admin
+        .call_json(
+            "save_rule_draft",
+            &[("slug", "bicycle"), ("rules", &draft), ("revision", "0")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = admin
+        .call_json("publish_rules", &[("slug", "bicycle"), ("revision", "1")])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let cart = buyer.cart().await;
+    assert_eq!(cart["total"].as_i64().unwrap(), before + 5000);
+    let changed = cart["lines"][0]["changed"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        changed.starts_with(
+            "The options for Made-to-order bicycle changed since you added it: it now costs €"
+        ) && changed.contains("(it was €"),
+        "{cart}"
+    );
+    let (_, page) = buyer.page("/checkout").await;
+    assert!(
+        visible_text(&page).contains("changed since you added it"),
+        "the checkout page says so too"
+    );
+
+    let fields = [
+        ("email", "late@example.com"),
+        ("full_name", "Lea Late"),
+        ("address", "1 Slow Lane"),
+        ("city", "Leeds"),
+        ("postal_code", "LS1 1AA"),
+        ("country", "GB"),
+        ("payment", "invoice"),
+    ];
+    let (status, body) = buyer.call_json("place_order", &fields).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let message = error_message(&body);
+    assert!(
+        message.contains(&changed) && message.contains("Nothing was ordered"),
+        "{message}"
+    );
+    assert_eq!(
+        shop.order_count().await,
+        0,
+        "nothing ordered at a price the buyer did not see"
+    );
+
+    // Told, the buyer places it again: at the new price.
+    assert!(buyer.cart().await["lines"][0]["changed"].is_null());
+    let (status, body) = buyer.call_json("place_order", &fields).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (total,): (i64,) = sqlx::query_as("select total from orders")
+        .fetch_one(shop.pool())
+        .await
+        .unwrap();
+    assert_eq!(total, before + 5000);
+}

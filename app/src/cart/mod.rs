@@ -29,6 +29,8 @@ pub struct CartLineView {
     pub max_quantity: Option<i64>,
     /// Why this line cannot be ordered as it is (sold out, rules changed).
     pub problem: Option<String>,
+    /// What changed since the buyer added it (a new price after new rules were published).
+    pub changed: Option<String>,
     /// Working days until this configuration can ship.
     pub lead_days: u32,
 }

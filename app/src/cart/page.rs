@@ -55,6 +55,7 @@ pub fn CartPage() -> impl IntoView {
                                                         <p class="summary">{line.summary.clone()}</p>
                                                         <p class="lead-time">{ships_in(line.lead_days)}</p>
                                                         {line.problem.clone().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
+                                                        {line.changed.clone().map(|c| view! { <p class="notice" role="status">{c}</p> })}
                                                     </div>
                                                     <ActionForm action=update attr:class="inline-form">
                                                         <input type="hidden" name="line" value=update_line />

@@ -18,11 +18,33 @@ pub struct CartLineRow {
     pub product_id: String,
     pub configuration: String,
     pub quantity: i64,
+    /// The rule version and unit price the buyer saw when adding the line.
+    pub rule_version: Option<i64>,
+    pub unit_price: Option<i64>,
+}
+
+impl CartLineRow {
+    /// What changed since the buyer added this line, when its price did: "The options for
+    /// Made-to-order bicycle changed since you added it: it now costs €X (it was €Y)."
+    pub fn changed(&self, product: &crate::catalogue::ssr::ProductRow, now: i64) -> Option<String> {
+        let was = self.unit_price?;
+        let version_changed = self.rule_version.is_some_and(|v| v != product.rule_version);
+        (was != now).then(|| {
+            format!(
+                "The {} for {} changed since you added it: it now costs {} (it was {}).",
+                if version_changed { "options" } else { "price" },
+                product.name,
+                format_price(now),
+                format_price(was)
+            )
+        })
+    }
 }
 
 pub async fn lines(pool: &AnyPool, cart_id: &str) -> Result<Vec<CartLineRow>, AppError> {
     Ok(sqlx::query_as::<_, CartLineRow>(
-        "select id, product_id, configuration, quantity from cart_lines where cart_id = $1 order by created_at, id",
+        "select id, product_id, configuration, quantity, rule_version, unit_price from cart_lines
+         where cart_id = $1 order by created_at, id",
     )
     .bind(cart_id)
     .fetch_all(pool)
@@ -92,6 +114,10 @@ pub async fn view(state: &AppState, cart_id: &str) -> Result<CartView, AppError>
                 Ok(priced) => (priced.unit_price, priced.summary, priced.lead_days, None),
                 Err(error) => (0, String::new(), 0, Some(error.to_string())),
             };
+        let changed = problem
+            .is_none()
+            .then(|| line.changed(&product, unit_price))
+            .flatten();
         let limit = stock_limit(state, &product, &configuration).await?;
         if problem.is_none()
             && let Err(error) = check_stock(line.quantity, &limit)
@@ -110,6 +136,7 @@ pub async fn view(state: &AppState, cart_id: &str) -> Result<CartView, AppError>
             line_total: unit_price * line.quantity,
             max_quantity: limit.map(|(left, _)| left.min(MAX_QUANTITY)),
             problem,
+            changed,
             lead_days,
         });
     }
@@ -201,17 +228,24 @@ pub async fn add(
         Some((line, current)) => {
             let total = (current + quantity).min(MAX_QUANTITY);
             check_stock(total, &limit)?;
-            sqlx::query("update cart_lines set quantity = $1, updated_at = $2 where id = $3")
-                .bind(total)
-                .bind(now)
-                .bind(&line)
+            // The buyer has just seen today's price for it.
+            sqlx::query(
+                "update cart_lines set quantity = $1, updated_at = $2, rule_version = $3, unit_price = $4
+                 where id = $5",
+            )
+            .bind(total)
+            .bind(now)
+            .bind(product.rule_version)
+            .bind(priced.unit_price)
+            .bind(&line)
                 .execute(&state.pool)
                 .await?;
         }
         None => {
             sqlx::query(
-                "insert into cart_lines (id, cart_id, product_id, configuration, quantity, created_at, updated_at)
-                 values ($1, $2, $3, $4, $5, $6, $6)",
+                "insert into cart_lines (id, cart_id, product_id, configuration, quantity, created_at, updated_at,
+                                         rule_version, unit_price)
+                 values ($1, $2, $3, $4, $5, $6, $6, $7, $8)",
             )
             .bind(new_id())
             .bind(&cart_id)
@@ -219,6 +253,8 @@ pub async fn add(
             .bind(&configuration)
             .bind(quantity)
             .bind(now)
+            .bind(product.rule_version)
+            .bind(priced.unit_price)
             .execute(&state.pool)
             .await?;
         }

@@ -136,6 +136,7 @@ fn CheckoutForm(view: CheckoutView) -> impl IntoView {
                                 <strong>{format!("{} × {}", line.quantity, line.product_name)}</strong>
                                 <span class="summary">{line.summary.clone()}</span>
                                 <span>{format_price(line.line_total)}</span>
+                                {line.changed.clone().map(|c| view! { <span class="notice" role="status">{c}</span> })}
                             </li>
                         })
                         .collect_view()}

@@ -30,6 +30,8 @@ struct PricedLine {
     quantity: i64,
     rule_version: i64,
     lead_days: u32,
+    /// What changed since the buyer added it (see `CartLineRow::changed`).
+    changed: Option<String>,
 }
 
 fn empty_cart() -> AppError {
@@ -64,6 +66,30 @@ pub async fn place(
     let priced = price_cart(state, &cart_id).await?;
     if priced.is_empty() {
         return repeat_or_empty().await;
+    }
+    // New rules or prices since a line was added: nothing is ordered at a price the buyer has
+    // not seen. They are told, the lines now remember today's price, and placing the order
+    // again (having read it) goes through.
+    let changed: Vec<&PricedLine> = priced.iter().filter(|l| l.changed.is_some()).collect();
+    if !changed.is_empty() {
+        let mut tx = begin_write(&state.pool).await?;
+        for line in &changed {
+            sqlx::query("update cart_lines set rule_version = $1, unit_price = $2 where id = $3")
+                .bind(line.rule_version)
+                .bind(line.unit_price)
+                .bind(&line.cart_line)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        let messages: Vec<&str> = changed
+            .iter()
+            .filter_map(|l| l.changed.as_deref())
+            .collect();
+        return Err(AppError::Conflict(format!(
+            "{} Nothing was ordered: please check the new total and place the order again.",
+            messages.join(" ")
+        )));
     }
 
     let mut tx = begin_write(&state.pool).await?;
@@ -204,7 +230,9 @@ async fn price_cart(state: &AppState, cart_id: &str) -> Result<Vec<PricedLine>, 
                     error.to_string().trim_end_matches('.')
                 ))
             })?;
+        let changed = line.changed(&product, quote.unit_price);
         priced.push(PricedLine {
+            changed,
             cart_line: line.id,
             product_id: product.id.clone(),
             product_name: product.name.clone(),
