@@ -6,19 +6,30 @@
  * them (a rollback is a new version with the same rules). axe-core checks the editor and the log.
  */
 import { expect, test } from '@playwright/test';
-import { expectNoViolations, logIn, settled } from './helpers';
+import { addToCart, checkout, expectNoViolations, logIn, minorUnits, placeOrderAndReadNumber, readPrice, settled, uniqueEmail } from './helpers';
+import { SHOP_URL } from './ports';
 
 const RULES = '/admin/products/keyboard/rules';
 
-/** The rules in the editor with a rule that no walnut case can be chosen. */
+/** The rules in the editor with a rule that no walnut case can be chosen, and the 65 % layout
+ * €10 dearer. */
 function withoutWalnut(json: string): string {
   const rules = JSON.parse(json);
   rules.rules.push({ kind: 'excludes', id: 'no-walnut', all: [{ group: 'case', any_of: ['walnut'] }], message: 'Walnut is out of season.' });
+  const layout = rules.groups.find((g: { id: string }) => g.id === 'layout');
+  layout.options.find((o: { id: string }) => o.id === '65').price += 1000;
   return JSON.stringify(rules, null, 2);
 }
 
-test('a merchandiser edits, checks, tests, publishes and rolls back a product\'s rules', async ({ page }) => {
+test('a merchandiser edits, checks, tests, publishes and rolls back a product\'s rules', async ({ page, browser }) => {
   test.setTimeout(120_000);
+  // A buyer, in a browser of their own, puts a 65 % keyboard in the cart on today's rules.
+  const buyer = await (await browser.newContext({ baseURL: SHOP_URL })).newPage();
+  await buyer.goto('/products/keyboard?configuration%5Blayout%5D=65');
+  await settled(buyer);
+  const seen = await readPrice(buyer);
+  await addToCart(buyer, 'Custom keyboard');
+
   await logIn(page, 'merchandiser@atelier.test', 'merch-e2e-password');
   await page.goto('/admin/products');
   await page.getByRole('link', { name: 'Custom keyboard' }).click();
@@ -81,6 +92,20 @@ test('a merchandiser edits, checks, tests, publishes and rolls back a product\'s
   const shop = await page.context().newPage();
   await shop.goto('/products/keyboard?configuration%5Blayout%5D=65');
   await expect(shop.getByText('Not available: Walnut wood frame — Never available (Walnut is out of season.)')).toBeAttached();
+
+  // The buyer's cart, made on the old version, says what changed; the order is placed only
+  // once they have been told, at the new price.
+  await checkout(buyer, { email: uniqueEmail('stale-cart'), fullName: 'Kim Keys' }, 'Invoice');
+  const changed = `The options for Custom keyboard changed since you added it: it now costs €`;
+  await expect(buyer.getByText(changed)).toBeVisible();
+  await buyer.getByRole('button', { name: 'Place order' }).click();
+  const refusal = buyer.getByRole('alert').filter({ hasText: 'Nothing was ordered' });
+  await expect(refusal).toContainText(changed);
+  const now = minorUnits(((await refusal.innerText()).match(/now costs (€[\d,]+\.\d\d)/))![1]);
+  expect(now).toBe(seen + 1000);
+  await buyer.goto('/cart');
+  await checkout(buyer, { email: uniqueEmail('stale-cart'), fullName: 'Kim Keys' }, 'Invoice');
+  await placeOrderAndReadNumber(buyer);
 
   // Rolling back publishes the previous rules as a new version.
   await page.getByRole('button', { name: `Roll back to version ${published - 1}` }).click();
