@@ -34,7 +34,10 @@ use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use account::{AccountPage, LoginPage, RegisterPage};
-use admin::{AdminAuditPage, AdminOrderPage, AdminOrdersPage, AdminProductsPage, AdminRulesPage};
+use admin::{
+    AdminAuditPage, AdminHomePage, AdminOrderPage, AdminOrdersPage, AdminProductsPage,
+    AdminRulesPage,
+};
 use cart::CartPage;
 use catalogue::{HomePage, ProductPage};
 use checkout::CheckoutPage;
@@ -134,6 +137,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=AdminHomePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/orders") view=AdminOrdersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/orders/:number") view=AdminOrderPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/products") view=AdminProductsPage ssr=SsrMode::Async />

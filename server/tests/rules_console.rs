@@ -85,7 +85,8 @@ async fn every_console_rule_function_refuses_guests_and_buyers() {
     buyer
         .register("Bea Buyer", "bea@example.com", "a long enough password")
         .await;
-    let calls: [(&str, Vec<(&str, &str)>); 8] = [
+    let calls: [(&str, Vec<(&str, &str)>); 9] = [
+        ("admin_attention", vec![]),
         ("admin_rule_products", vec![]),
         ("admin_rules", vec![("slug", "bicycle")]),
         (
@@ -390,6 +391,20 @@ async fn invalid_rules_and_failing_test_configurations_block_publishing_with_the
     assert_eq!(status, StatusCode::OK);
     let view = rules_view(&admin, "bicycle").await;
     assert_eq!(view["tests"][0]["passes"], false, "{view}");
+    // The console's home page points at both.
+    let (status, attention) = admin.call_json("admin_attention", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{attention}");
+    assert_eq!(
+        attention["drafts"],
+        json!([["bicycle", "Made-to-order bicycle"]]),
+        "{attention}"
+    );
+    assert_eq!(
+        attention["failing_tests"][0]["test"], "Our best seller",
+        "{attention}"
+    );
+    let (_, page) = admin.page("/admin").await;
+    assert!(visible_text(&page).contains("Our best seller"), "{page}");
     assert!(
         view["effect"]["newly_dead"]
             .to_string()

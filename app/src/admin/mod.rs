@@ -3,10 +3,12 @@
 //! (`rules`) and the audit log. Every server function
 //! checks the role itself; the UI hiding a link is never the protection.
 
+mod home;
 mod page;
 pub mod rules;
 mod rules_page;
 
+pub use home::AdminHomePage;
 pub use page::{AdminOrderPage, AdminOrdersPage};
 pub use rules_page::{AdminAuditPage, AdminProductsPage, AdminRulesPage, ConsoleNav};
 
