@@ -36,7 +36,7 @@ use leptos_router::{SsrMode, path};
 use account::{AccountPage, LoginPage, RegisterPage};
 use admin::{
     AdminAuditPage, AdminHomePage, AdminOrderPage, AdminOrdersPage, AdminProductsPage,
-    AdminRulesPage,
+    AdminRulesPage, AdminStockPage,
 };
 use cart::CartPage;
 use catalogue::{HomePage, ProductPage};
@@ -143,6 +143,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/products") view=AdminProductsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/products/:slug/rules") view=AdminRulesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/stock") view=AdminStockPage ssr=SsrMode::Async />
                 </Routes>
             </main>
             <footer class="site-footer">

@@ -1,7 +1,7 @@
 //! Stock, in one place: what a set of order lines takes (per option of a configurable product,
 //! per product for a simple one), taking it with conditional updates inside the caller's write
 //! transaction, giving it back, and how much is left. Placing an order and cancelling one both
-//! come here; nothing else writes stock.
+//! come here, and the console's stock screen sets levels (`set_level`); nothing else writes stock.
 
 use std::collections::BTreeMap;
 
@@ -220,4 +220,50 @@ pub async fn levels(
         .into_iter()
         .map(|(group, option, quantity)| ((group, option), quantity.max(0)))
         .collect())
+}
+
+/// Sets a stock row to `to`, but only if it still holds `from` (what the merchandiser saw): an
+/// order taking stock meanwhile is never lost under an edit. Otherwise nothing changes and the
+/// answer is what it holds now (`None` for a row that does not exist).
+pub async fn set_level(
+    tx: &mut Transaction<'static, Any>,
+    key: &StockKey,
+    from: i64,
+    to: i64,
+) -> Result<Result<(), Option<i64>>, AppError> {
+    let now = now_ms();
+    let set = if key.group.is_empty() {
+        sqlx::query(
+            "update products set stock = $1, updated_at = $2
+             where id = $3 and stock is not null and stock = $4",
+        )
+        .bind(to)
+        .bind(now)
+        .bind(&key.product_id)
+        .bind(from)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+            == 1
+    } else {
+        sqlx::query(
+            "update option_stock set quantity = $1, updated_at = $2
+             where product_id = $3 and group_id = $4 and option_id = $5 and quantity = $6",
+        )
+        .bind(to)
+        .bind(now)
+        .bind(&key.product_id)
+        .bind(&key.group)
+        .bind(&key.option)
+        .bind(from)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+            == 1
+    };
+    if set {
+        Ok(Ok(()))
+    } else {
+        Ok(Err(left_in(tx, key).await?))
+    }
 }

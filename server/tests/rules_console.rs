@@ -2,7 +2,8 @@
 //! merchandisers get in; drafts refuse stale saves; a draft that the engine refuses, that has no
 //! valid configuration or that breaks a test configuration is not published and the published
 //! version keeps serving; publishing and rolling back make new versions while orders keep the
-//! version they were priced with; and the audit log has every change.
+//! version they were priced with; stock edits never overwrite what an order took; and the audit
+//! log has every change.
 
 mod common;
 
@@ -85,8 +86,19 @@ async fn every_console_rule_function_refuses_guests_and_buyers() {
     buyer
         .register("Bea Buyer", "bea@example.com", "a long enough password")
         .await;
-    let calls: [(&str, Vec<(&str, &str)>); 9] = [
+    let calls: [(&str, Vec<(&str, &str)>); 11] = [
         ("admin_attention", vec![]),
+        ("admin_stock", vec![("filter", "")]),
+        (
+            "set_stock",
+            vec![
+                ("slug", "bicycle"),
+                ("group", "frame"),
+                ("option", "carbon"),
+                ("from", "1"),
+                ("to", "2"),
+            ],
+        ),
         ("admin_rule_products", vec![]),
         ("admin_rules", vec![("slug", "bicycle")]),
         (
@@ -580,4 +592,123 @@ async fn a_cart_made_on_an_older_version_is_told_what_changed_and_orders_nothing
         .await
         .unwrap();
     assert_eq!(total, before + 5000);
+}
+
+#[tokio::test]
+async fn a_stock_edit_made_while_an_order_took_stock_is_refused_and_loses_neither() {
+    let shop = Shop::start().await;
+    let admin = merchandiser(&shop).await;
+    let rows = |body: &Value| body.as_array().unwrap().clone();
+    let (status, all) = admin.call_json("admin_stock", &[("filter", "")]).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    // The bicycle's tracked option that its default configuration uses.
+    let buyer = shop.visitor();
+    let configuration = buyer.default_configuration("bicycle").await;
+    let row = rows(&all)
+        .into_iter()
+        .find(|r| {
+            r["slug"] == "bicycle"
+                && configuration
+                    .get(r["group"].as_str().unwrap())
+                    .is_some_and(|o| r["option"] == o.as_str())
+        })
+        .expect("a tracked option in the bicycle's default configuration");
+    let (group, option) = (
+        row["group"].as_str().unwrap().to_owned(),
+        row["option"].as_str().unwrap().to_owned(),
+    );
+    let seen = row["left"].as_i64().unwrap();
+    assert!(seen > 1, "{row}");
+    assert!(
+        row["label"].as_str().unwrap().contains(": "),
+        "named as the shop names it: {row}"
+    );
+
+    // A buyer orders one while the merchandiser's screen still shows `seen`.
+    buyer.add_default("bicycle", 1).await;
+    buyer.checkout_by_invoice("quick@example.com").await;
+    let (status, body) = admin
+        .call_json(
+            "set_stock",
+            &[
+                ("slug", "bicycle"),
+                ("group", &group),
+                ("option", &option),
+                ("from", &seen.to_string()),
+                ("to", "40"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert!(
+        error_message(&body).contains(&format!(
+            "it is {} now (the screen showed {seen})",
+            seen - 1
+        )),
+        "{body}"
+    );
+    let level = |body: &Value| {
+        rows(body)
+            .into_iter()
+            .find(|r| {
+                r["group"] == group.as_str()
+                    && r["option"] == option.as_str()
+                    && r["slug"] == "bicycle"
+            })
+            .map(|r| r["left"].as_i64().unwrap())
+    };
+    let (_, all) = admin.call_json("admin_stock", &[("filter", "")]).await;
+    assert_eq!(level(&all), Some(seen - 1), "the order's take is kept");
+
+    // From what is there now, the edit goes through, and is audited.
+    let (status, body) = admin
+        .call_json(
+            "set_stock",
+            &[
+                ("slug", "bicycle"),
+                ("group", &group),
+                ("option", &option),
+                ("from", &(seen - 1).to_string()),
+                ("to", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, sold_out) = admin
+        .call_json("admin_stock", &[("filter", "sold-out")])
+        .await;
+    assert_eq!(level(&sold_out), Some(0));
+    assert!(
+        rows(&sold_out)
+            .iter()
+            .all(|r| r["left"].as_i64().unwrap() <= 0),
+        "{sold_out}"
+    );
+    let (_, low) = admin.call_json("admin_stock", &[("filter", "low")]).await;
+    assert_eq!(level(&low), None);
+    let actions = audit_actions(&admin).await;
+    assert_eq!(
+        actions,
+        vec![format!("stock bicycle {group}/{option}: level set")],
+        "{actions:?}"
+    );
+
+    // Bad numbers are a field error and change nothing.
+    for bad in ["-1", "many", "1000001"] {
+        let (status, body) = admin
+            .call_json(
+                "set_stock",
+                &[
+                    ("slug", "bicycle"),
+                    ("group", &group),
+                    ("option", &option),
+                    ("from", "0"),
+                    ("to", bad),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+    }
+    let (_, page) = admin.page("/admin/stock?filter=sold-out").await;
+    assert!(visible_text(&page).contains("Sold out"), "{page}");
 }

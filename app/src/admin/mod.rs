@@ -7,10 +7,12 @@ mod home;
 mod page;
 pub mod rules;
 mod rules_page;
+pub mod stock;
 
 pub use home::AdminHomePage;
 pub use page::{AdminOrderPage, AdminOrdersPage};
 pub use rules_page::{AdminAuditPage, AdminProductsPage, AdminRulesPage, ConsoleNav};
+pub use stock::AdminStockPage;
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -22,6 +22,7 @@ pub fn ConsoleNav() -> impl IntoView {
             <a href="/admin">"Attention"</a>
             <a href="/admin/orders">"Orders"</a>
             <a href="/admin/products">"Rules"</a>
+            <a href="/admin/stock">"Stock"</a>
             <a href="/admin/audit">"Audit log"</a>
         </nav>
     }
