@@ -35,6 +35,8 @@ pub enum Filter {
     SoldOut,
 }
 
+// Used by the server function's body, which the browser's build leaves out.
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
 impl Filter {
     pub fn parse(text: &str) -> Filter {
         match text {
