@@ -124,3 +124,33 @@ test('a merchandiser edits, checks, tests, publishes and rolls back a product\'s
     await expect(page.getByRole('cell', { name: new RegExp(action.replace(/[()]/g, '\\$&')) }).first()).toBeVisible();
   }
 });
+
+test('a merchandiser sees what needs attention and edits stock in place', async ({ page }) => {
+  await logIn(page, 'merchandiser@atelier.test', 'merch-e2e-password');
+  await page.goto('/admin');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('What needs attention');
+  await expectNoViolations(page, 'console home');
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Stock' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Stock');
+  await expectNoViolations(page, 'stock screen');
+
+  // The first row: set it to zero, then it is listed under "Sold out"; set it back.
+  const row = page.locator('table.stock-table tbody tr').first();
+  const product = (await row.getByRole('rowheader').innerText()).trim();
+  const option = (await row.locator('td').first().innerText()).trim();
+  const left = (await row.getByTestId('left').innerText()).trim();
+  const level = row.getByLabel(/^New level for /);
+  await level.fill('0');
+  await row.getByRole('button', { name: /^Save/ }).click();
+  await page.getByRole('navigation', { name: 'Show' }).getByRole('link', { name: 'Sold out' }).click();
+  await expect(page).toHaveURL(/filter=sold-out/);
+  const soldOut = page.locator('table.stock-table tbody tr').filter({ hasText: product }).filter({ hasText: option });
+  await expect(soldOut.getByTestId('left')).toHaveText('Sold out');
+  await soldOut.getByLabel(/^New level for /).fill(left === 'Sold out' ? '0' : left);
+  await soldOut.getByRole('button', { name: /^Save/ }).click();
+  await page.getByRole('navigation', { name: 'Show' }).getByRole('link', { name: 'All' }).click();
+  const back = page.locator('table.stock-table tbody tr').filter({ hasText: product }).filter({ hasText: option }).first();
+  await expect(back.getByTestId('left')).toHaveText(left);
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Audit log' }).click();
+  await expect(page.getByRole('cell', { name: /^stock .*: level set$/ }).first()).toBeVisible();
+});
