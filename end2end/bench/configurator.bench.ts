@@ -14,6 +14,7 @@
  * E2E_BENCH_PAUSE_MS a pause between changes (default 0: back to back).
  */
 import { expect, test } from '@playwright/test';
+import { addBenchStyle } from './support';
 
 const PRODUCTS = (process.env.E2E_BENCH_PRODUCTS ?? 'bicycle,workstation').split(',');
 const CHANGES = Number(process.env.E2E_BENCH_CHANGES ?? 200);
@@ -28,14 +29,7 @@ for (const slug of PRODUCTS) {
     await page.goto(`/products/${slug}`);
     await expect(page.locator('form[data-configurator="local"]')).toBeAttached({ timeout: 120_000 });
     const ready = Date.now() - started;
-    // For trying a style change without a rebuild; the figures printed say which was used.
-    if (process.env.E2E_BENCH_CSS) {
-      await page.evaluate((css) => {
-        const sheet = new CSSStyleSheet();
-        sheet.replaceSync(css);
-        document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-      }, process.env.E2E_BENCH_CSS);
-    }
+    await addBenchStyle(page);
     const times = await page.evaluate(async ({ changes, pauseMs }) => {
       let lastPatch = 0;
       new MutationObserver(() => {

@@ -5,6 +5,7 @@
  * product; asserts nothing.
  */
 import { expect, test } from '@playwright/test';
+import { addBenchStyle } from './support';
 
 const PRODUCTS = (process.env.E2E_BENCH_PRODUCTS ?? 'bicycle').split(',');
 const CHANGES = Number(process.env.E2E_TRACE_CHANGES ?? 40);
@@ -16,13 +17,7 @@ for (const slug of PRODUCTS) {
     test.setTimeout(300_000);
     await page.goto(`/products/${slug}`);
     await expect(page.locator('form[data-configurator="local"]')).toBeAttached({ timeout: 120_000 });
-    if (process.env.E2E_BENCH_CSS) {
-      await page.evaluate((css) => {
-        const sheet = new CSSStyleSheet();
-        sheet.replaceSync(css);
-        document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-      }, process.env.E2E_BENCH_CSS);
-    }
+    await addBenchStyle(page);
     await page.waitForTimeout(500);
     await browser.startTracing(page, { categories: ['devtools.timeline', 'v8.execute', 'blink'] });
     await page.evaluate(async (changes) => {

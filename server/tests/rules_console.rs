@@ -41,20 +41,49 @@ async fn edited(shop: &Shop, change: impl FnOnce(&mut Value)) -> String {
     serde_json::to_string_pretty(&rules).unwrap()
 }
 
-fn set_price(rules: &mut Value, group: &str, option: &str, price: i64) {
+/// The bicycle's draft saved by `admin` from `revision` (0: no draft yet).
+async fn save_draft(admin: &Visitor, rules: &str, revision: i64) -> (StatusCode, Value) {
+    let revision = revision.to_string();
+    admin
+        .call_json(
+            "save_rule_draft",
+            &[
+                ("slug", "bicycle"),
+                ("rules", rules),
+                ("revision", &revision),
+            ],
+        )
+        .await
+}
+
+async fn publish(admin: &Visitor, revision: i64) -> (StatusCode, Value) {
+    let revision = revision.to_string();
+    admin
+        .call_json(
+            "publish_rules",
+            &[("slug", "bicycle"), ("revision", &revision)],
+        )
+        .await
+}
+
+/// One option of a rule set's JSON, to change.
+fn option_mut<'a>(rules: &'a mut Value, group: &str, option: &str) -> &'a mut Value {
     let group = rules["groups"]
         .as_array_mut()
         .unwrap()
         .iter_mut()
         .find(|g| g["id"] == group)
         .unwrap();
-    let option = group["options"]
+    group["options"]
         .as_array_mut()
         .unwrap()
         .iter_mut()
         .find(|o| o["id"] == option)
-        .unwrap();
-    option["price"] = price.into();
+        .unwrap()
+}
+
+fn set_price(rules: &mut Value, group: &str, option: &str, price: i64) {
+    option_mut(rules, group, option)["price"] = price.into();
 }
 
 fn add_rule(rules: &mut Value, rule: Value) {
@@ -159,18 +188,13 @@ async fn a_draft_is_published_as_a_new_version_and_rolled_back_while_orders_keep
     let buyer = shop.visitor();
     buyer.add_default("bicycle", 1).await;
     let number = buyer.checkout_by_invoice("rider@example.com").await;
-    let steel_before = buyer.product("bicycle", &[("frame", "aluminium")]).await["price"]
+    let aluminium_before = buyer.product("bicycle", &[("frame", "aluminium")]).await["price"]
         .as_i64()
         .unwrap();
 
     // A draft: aluminium frames cost €200 more.
     let draft = edited(&shop, |r| set_price(r, "frame", "aluminium", 32000)).await;
-    let (status, body) = admin
-        .call_json(
-            "save_rule_draft",
-            &[("slug", "bicycle"), ("rules", &draft), ("revision", "0")],
-        )
-        .await;
+    let (status, body) = save_draft(&admin, &draft, 0).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let view = rules_view(&admin, "bicycle").await;
     assert_eq!(view["draft"]["revision"], 1);
@@ -187,16 +211,11 @@ async fn a_draft_is_published_as_a_new_version_and_rolled_back_while_orders_keep
         buyer.product("bicycle", &[("frame", "aluminium")]).await["price"]
             .as_i64()
             .unwrap(),
-        steel_before
+        aluminium_before
     );
 
     // A second merchandiser's form, opened before that save, is refused, and overwrites nothing.
-    let (status, body) = admin
-        .call_json(
-            "save_rule_draft",
-            &[("slug", "bicycle"), ("rules", &original), ("revision", "0")],
-        )
-        .await;
+    let (status, body) = save_draft(&admin, &original, 0).await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(
         error_message(&body).contains("saved again since you opened it"),
@@ -204,14 +223,10 @@ async fn a_draft_is_published_as_a_new_version_and_rolled_back_while_orders_keep
     );
     assert_eq!(rules_view(&admin, "bicycle").await["draft"]["rules"], draft);
     // Publishing a revision that is not the draft's is refused too.
-    let (status, _) = admin
-        .call_json("publish_rules", &[("slug", "bicycle"), ("revision", "7")])
-        .await;
+    let (status, _) = publish(&admin, 7).await;
     assert_eq!(status, StatusCode::CONFLICT);
 
-    let (status, body) = admin
-        .call_json("publish_rules", &[("slug", "bicycle"), ("revision", "1")])
-        .await;
+    let (status, body) = publish(&admin, 1).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (rules, v2) = published(&shop, "bicycle").await;
     assert_eq!(v2, v1 + 1);
@@ -220,7 +235,7 @@ async fn a_draft_is_published_as_a_new_version_and_rolled_back_while_orders_keep
         buyer.product("bicycle", &[("frame", "aluminium")]).await["price"]
             .as_i64()
             .unwrap(),
-        steel_before + 20000,
+        aluminium_before + 20000,
         "the shop prices with the new version"
     );
     let view = rules_view(&admin, "bicycle").await;
@@ -296,25 +311,14 @@ async fn invalid_rules_and_failing_test_configurations_block_publishing_with_the
     let (_, v1) = published(&shop, "bicycle").await;
 
     // Text the engine cannot read is kept as a draft (nothing typed is lost) but not published.
-    let (status, body) = admin
-        .call_json(
-            "save_rule_draft",
-            &[
-                ("slug", "bicycle"),
-                ("rules", "{ \"groups\": [ oops"),
-                ("revision", "0"),
-            ],
-        )
-        .await;
+    let (status, body) = save_draft(&admin, "{ \"groups\": [ oops", 0).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let view = rules_view(&admin, "bicycle").await;
     assert!(
         view["check"]["error"].as_str().unwrap().contains("line 1"),
         "{view}"
     );
-    let (status, body) = admin
-        .call_json("publish_rules", &[("slug", "bicycle"), ("revision", "1")])
-        .await;
+    let (status, body) = publish(&admin, 1).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let message = error_message(&body);
     assert!(
@@ -328,16 +332,7 @@ async fn invalid_rules_and_failing_test_configurations_block_publishing_with_the
         add_rule(r, json!({"kind": "excludes", "id": "no-frames", "all": [{"group": "frame", "any_of": ["steel", "aluminium", "titanium", "carbon"]}]}))
     })
     .await;
-    let (status, body) = admin
-        .call_json(
-            "save_rule_draft",
-            &[
-                ("slug", "bicycle"),
-                ("rules", &impossible),
-                ("revision", "1"),
-            ],
-        )
-        .await;
+    let (status, body) = save_draft(&admin, &impossible, 1).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let view = rules_view(&admin, "bicycle").await;
     assert_eq!(view["check"]["satisfiable"], false, "{view}");
@@ -347,9 +342,7 @@ async fn invalid_rules_and_failing_test_configurations_block_publishing_with_the
             .contains("no-frames"),
         "{view}"
     );
-    let (status, body) = admin
-        .call_json("publish_rules", &[("slug", "bicycle"), ("revision", "2")])
-        .await;
+    let (status, body) = publish(&admin, 2).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         error_message(&body)
@@ -390,16 +383,7 @@ async fn invalid_rules_and_failing_test_configurations_block_publishing_with_the
         add_rule(r, json!({"kind": "excludes", "id": "no-titanium", "all": [{"group": "frame", "any_of": ["titanium"]}]}))
     })
     .await;
-    let (status, _) = admin
-        .call_json(
-            "save_rule_draft",
-            &[
-                ("slug", "bicycle"),
-                ("rules", &no_titanium),
-                ("revision", "2"),
-            ],
-        )
-        .await;
+    let (status, _) = save_draft(&admin, &no_titanium, 2).await;
     assert_eq!(status, StatusCode::OK);
     let view = rules_view(&admin, "bicycle").await;
     assert_eq!(view["tests"][0]["passes"], false, "{view}");
@@ -429,9 +413,7 @@ async fn invalid_rules_and_failing_test_configurations_block_publishing_with_the
             .contains("no-titanium"),
         "{view}"
     );
-    let (status, body) = admin
-        .call_json("publish_rules", &[("slug", "bicycle"), ("revision", "3")])
-        .await;
+    let (status, body) = publish(&admin, 3).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         error_message(&body).contains(
@@ -454,9 +436,7 @@ async fn invalid_rules_and_failing_test_configurations_block_publishing_with_the
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, body) = admin
-        .call_json("publish_rules", &[("slug", "bicycle"), ("revision", "3")])
-        .await;
+    let (status, body) = publish(&admin, 3).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(published(&shop, "bicycle").await.1, v1 + 1);
     let actions = audit_actions(&admin).await;
@@ -516,31 +496,13 @@ async fn a_cart_made_on_an_older_version_is_told_what_changed_and_orders_nothing
     // The frame in the cart costs €50 more from the next version.
     let frame = configuration["frame"].clone();
     let draft = edited(&shop, |rules| {
-        let group = rules["groups"]
-            .as_array_mut()
-            .unwrap()
-            .iter_mut()
-            .find(|g| g["id"] == "frame")
-            .unwrap();
-        let option = group["options"]
-            .as_array_mut()
-            .unwrap()
-            .iter_mut()
-            .find(|o| o["id"] == frame.as_str())
-            .unwrap();
+        let option = option_mut(rules, "frame", frame.as_str());
         option["price"] = (option["price"].as_i64().unwrap() + 5000).into();
     })
     .await;
-    let (status, _) = admin
-        .call_json(
-            "save_rule_draft",
-            &[("slug", "bicycle"), ("rules", &draft), ("revision", "0")],
-        )
-        .await;
+    let (status, _) = save_draft(&admin, &draft, 0).await;
     assert_eq!(status, StatusCode::OK);
-    let (status, body) = admin
-        .call_json("publish_rules", &[("slug", "bicycle"), ("revision", "1")])
-        .await;
+    let (status, body) = publish(&admin, 1).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
     let cart = buyer.cart().await;

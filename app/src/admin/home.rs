@@ -7,16 +7,9 @@ use leptos_meta::Title;
 use serde::{Deserialize, Serialize};
 
 use super::ConsoleNav;
+use super::stock::StockRow;
 use crate::components::LoadError;
 use crate::error::AppError;
-
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct StockAlert {
-    pub product: String,
-    /// "Frame: Carbon race", or empty for a simple product.
-    pub option: String,
-    pub left: i64,
-}
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TestAlert {
@@ -30,7 +23,8 @@ pub struct TestAlert {
 pub struct Attention {
     /// (status label, number of orders) for each status that has a next step.
     pub waiting: Vec<(String, i64)>,
-    pub stock: Vec<StockAlert>,
+    /// Stock rows with few or none left.
+    pub stock: Vec<StockRow>,
     /// (slug, product name) of products with a rule draft waiting.
     pub drafts: Vec<(String, String)>,
     pub failing_tests: Vec<TestAlert>,
@@ -45,7 +39,7 @@ pub async fn admin_attention() -> Result<Attention, AppError> {
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use super::{Attention, StockAlert, TestAlert};
+    use super::{Attention, TestAlert};
     use crate::catalogue::assess::SCARCE;
     use crate::error::AppError;
     use crate::orders::OrderStatus;
@@ -68,33 +62,11 @@ mod ssr {
             })
             .collect();
 
-        let mut stock = Vec::new();
-        let simple: Vec<(String, i64)> = sqlx::query_as(
-            "select name, stock from products where stock is not null and stock <= $1 order by stock, name",
-        )
-        .bind(SCARCE)
-        .fetch_all(&state.pool)
-        .await?;
-        stock.extend(simple.into_iter().map(|(product, left)| StockAlert {
-            product,
-            option: String::new(),
-            left,
-        }));
-        let options: Vec<(String, Option<String>, String, String, i64)> = sqlx::query_as(
-            "select p.name, p.rule_set, s.group_id, s.option_id, s.quantity
-             from option_stock s join products p on p.id = s.product_id
-             where s.quantity <= $1 order by s.quantity, p.name",
-        )
-        .bind(SCARCE)
-        .fetch_all(&state.pool)
-        .await?;
-        for (product, rules, group, option, left) in options {
-            stock.push(StockAlert {
-                option: option_name(rules.as_deref(), &group, &option),
-                product,
-                left,
-            });
-        }
+        let stock = super::super::stock::ssr::rows(state)
+            .await?
+            .into_iter()
+            .filter(|row| row.left <= SCARCE)
+            .collect();
 
         let drafts: Vec<(String, String)> = sqlx::query_as(
             "select p.slug, p.name from rule_drafts d join products p on p.id = d.product_id order by p.name",
@@ -102,41 +74,22 @@ mod ssr {
         .fetch_all(&state.pool)
         .await?;
 
-        let mut failing_tests = Vec::new();
-        let with_tests: Vec<(String,)> = sqlx::query_as(
-            "select distinct p.slug from test_configurations t join products p on p.id = t.product_id",
-        )
-        .fetch_all(&state.pool)
-        .await?;
-        for (slug,) in with_tests {
-            let view = super::super::rules::ssr::rules_view(state, &slug).await?;
-            for outcome in view.tests.into_iter().filter(|t| !t.passes) {
-                failing_tests.push(TestAlert {
-                    slug: slug.clone(),
-                    product: view.name.clone(),
-                    test: outcome.test.name,
-                    outcome: outcome.outcome,
-                });
-            }
-        }
+        let failing_tests = super::super::rules::ssr::failing_tests(state)
+            .await?
+            .into_iter()
+            .map(|(slug, product, outcome)| TestAlert {
+                slug,
+                product,
+                test: outcome.test.name,
+                outcome: outcome.outcome,
+            })
+            .collect();
         Ok(Attention {
             waiting,
             stock,
             drafts,
             failing_tests,
         })
-    }
-
-    /// "Frame: Carbon race" from the product's rules, or the ids when they do not say.
-    fn option_name(rules: Option<&str>, group: &str, option: &str) -> String {
-        rules
-            .and_then(|json| serde_json::from_str::<configurator::RuleSet>(json).ok())
-            .and_then(|rules| {
-                let g = rules.groups.into_iter().find(|g| g.id == group)?;
-                let o = g.options.iter().find(|o| o.id == option)?;
-                Some(format!("{}: {}", g.name, o.name))
-            })
-            .unwrap_or_else(|| format!("{group}: {option}"))
     }
 }
 
@@ -187,7 +140,7 @@ fn AttentionBody(a: Attention) -> impl IntoView {
                 <h2 id="stock-heading">"Low stock"</h2>
                 <ul>
                     {stock.into_iter().map(|s| {
-                        let what = if s.option.is_empty() { s.product.clone() } else { format!("{} — {}", s.product, s.option) };
+                        let what = if s.label.is_empty() { s.product.clone() } else { format!("{} — {}", s.product, s.label) };
                         let left = if s.left <= 0 { "sold out".to_owned() } else { format!("{} left", s.left) };
                         view! { <li>{format!("{what}: {left}")}</li> }
                     }).collect_view()}

@@ -3,15 +3,17 @@
 //! (`rules`) and the audit log. Every server function
 //! checks the role itself; the UI hiding a link is never the protection.
 
+pub mod audit;
 mod home;
 mod page;
 pub mod rules;
 mod rules_page;
 pub mod stock;
 
+pub use audit::AdminAuditPage;
 pub use home::AdminHomePage;
 pub use page::{AdminOrderPage, AdminOrdersPage};
-pub use rules_page::{AdminAuditPage, AdminProductsPage, AdminRulesPage, ConsoleNav};
+pub use rules_page::{AdminProductsPage, AdminRulesPage, ConsoleNav};
 pub use stock::AdminStockPage;
 
 use leptos::prelude::*;

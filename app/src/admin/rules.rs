@@ -310,7 +310,6 @@ pub struct RulesView {
     pub name: String,
     pub version: i64,
     pub published: String,
-    pub published_check: RuleCheck,
     pub draft: Option<DraftView>,
     /// The check of what the editor shows: the draft, else the published rules.
     pub check: RuleCheck,
@@ -415,23 +414,4 @@ pub async fn remove_test_configuration(slug: String, id: String) -> Result<(), A
     crate::limits::check_len("id", &id, 64)?;
     let state = crate::state::app_state()?;
     ssr::remove_test(&state, &merchandiser, &slug, &id).await
-}
-
-/// One entry of the audit log.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AuditRow {
-    pub at: i64,
-    pub actor: String,
-    pub entity: String,
-    pub entity_id: String,
-    pub action: String,
-    pub before: Option<String>,
-    pub after: Option<String>,
-}
-
-#[server(endpoint = "admin_audit_log")]
-pub async fn admin_audit_log() -> Result<Vec<AuditRow>, AppError> {
-    crate::session::require_merchandiser().await?;
-    let state = crate::state::app_state()?;
-    ssr::audit_log(&state).await
 }

@@ -116,7 +116,6 @@ fn RulesBody(data: RulesView, add_error: Signal<Option<crate::error::AppError>>)
         name,
         version,
         published,
-        published_check: _,
         draft,
         check,
         effect,
@@ -401,45 +400,3 @@ async fn pause(ms: i32) {
 
 #[cfg(not(feature = "hydrate"))]
 async fn pause(_ms: i32) {}
-
-#[component]
-pub fn AdminAuditPage() -> impl IntoView {
-    let entries = Resource::new(|| (), |_| super::rules::admin_audit_log());
-    view! {
-        <Title text="Audit log — Atelier console" />
-        <section class="panel wide">
-            <ConsoleNav />
-            <h1>"Audit log"</h1>
-            <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the log…"</p> }>
-                {move || Suspend::new(async move {
-                    match entries.await {
-                        Ok(rows) => view! {
-                            <div class="table-scroll">
-                                <table class="audit-log">
-                                    <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"Change"</th></tr></thead>
-                                    <tbody>
-                                        {rows.into_iter().map(|row| view! {
-                                            <tr>
-                                                <td>{format_time(row.at)}</td>
-                                                <td>{row.actor}</td>
-                                                <td>{format!("{} {}: {}", row.entity, row.entity_id, row.action)}</td>
-                                                <td>
-                                                    <details>
-                                                        <summary>"Before and after"</summary>
-                                                        <p>"Before:"</p><pre>{row.before.unwrap_or_else(|| "—".into())}</pre>
-                                                        <p>"After:"</p><pre>{row.after.unwrap_or_else(|| "—".into())}</pre>
-                                                    </details>
-                                                </td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }.into_any(),
-                        Err(error) => view! { <LoadError error /> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
-    }
-}

@@ -27,44 +27,15 @@ pub struct StockRow {
     pub left: i64,
 }
 
-/// Which rows the screen shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Filter {
-    All,
-    Low,
-    SoldOut,
-}
-
-// Used by the server function's body, which the browser's build leaves out.
-#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
-impl Filter {
-    pub fn parse(text: &str) -> Filter {
-        match text {
-            "low" => Filter::Low,
-            "sold-out" => Filter::SoldOut,
-            _ => Filter::All,
-        }
-    }
-
-    fn keeps(self, left: i64) -> bool {
-        match self {
-            Filter::All => true,
-            Filter::Low => left > 0 && left <= crate::catalogue::assess::SCARCE,
-            Filter::SoldOut => left <= 0,
-        }
-    }
-}
-
 #[server(endpoint = "admin_stock")]
 pub async fn admin_stock(filter: String) -> Result<Vec<StockRow>, AppError> {
     crate::session::require_merchandiser().await?;
     crate::limits::check_len("filter", &filter, 20)?;
     let state = crate::state::app_state()?;
-    let filter = Filter::parse(&filter);
     Ok(ssr::rows(&state)
         .await?
         .into_iter()
-        .filter(|row| filter.keeps(row.left))
+        .filter(|row| ssr::shown(&filter, row.left))
         .collect())
 }
 
@@ -95,8 +66,9 @@ pub async fn set_stock(
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub mod ssr {
     use super::StockRow;
+    use crate::catalogue::ssr::option_label;
     use crate::db::begin_write;
     use crate::error::AppError;
     use crate::session::Customer;
@@ -104,6 +76,16 @@ mod ssr {
     use crate::stock::{StockKey, set_level};
 
     type OptionRow = (String, String, Option<String>, String, String, i64);
+
+    /// Whether a row with `left` belongs under the screen's filter: "low", "sold-out", or
+    /// anything else for all.
+    pub fn shown(filter: &str, left: i64) -> bool {
+        match filter {
+            "low" => left > 0 && left <= crate::catalogue::assess::SCARCE,
+            "sold-out" => left <= 0,
+            _ => true,
+        }
+    }
 
     pub async fn rows(state: &AppState) -> Result<Vec<StockRow>, AppError> {
         let simple: Vec<(String, String, i64)> = sqlx::query_as(
@@ -129,19 +111,16 @@ mod ssr {
                 left,
             })
             .collect();
-        let mut names = std::collections::BTreeMap::<String, Option<configurator::RuleSet>>::new();
-        for (slug, product, rules, group, option, left) in options {
-            let parsed = names
-                .entry(slug.clone())
-                .or_insert_with(|| rules.and_then(|json| serde_json::from_str(&json).ok()));
-            let label = parsed
-                .as_ref()
-                .and_then(|rules| {
-                    let g = rules.groups.iter().find(|g| g.id == group)?;
-                    let o = g.options.iter().find(|o| o.id == option)?;
-                    Some(format!("{}: {}", g.name, o.name))
-                })
-                .unwrap_or_else(|| format!("{group}: {option}"));
+        // Each product's rules are read once, for the options' names.
+        let mut rules = std::collections::BTreeMap::<String, Option<configurator::RuleSet>>::new();
+        for (slug, product, rule_set, group, option, left) in options {
+            let parsed = rules.entry(slug.clone()).or_insert_with(|| {
+                rule_set.and_then(|json| crate::admin::rules::parse_rules(&json).ok())
+            });
+            let label = match parsed {
+                Some(parsed) => option_label(parsed, &group, &option),
+                None => format!("{group}: {option}"),
+            };
             rows.push(StockRow {
                 slug,
                 product,
@@ -197,7 +176,7 @@ mod ssr {
         } else {
             format!("{slug} {group}/{option}")
         };
-        super::super::rules::ssr::audit(
+        crate::admin::audit::ssr::audit(
             &mut tx,
             merchandiser,
             "stock",

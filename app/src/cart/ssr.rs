@@ -73,7 +73,7 @@ pub async fn stock_limit(
         {
             limit = Some((
                 left,
-                crate::catalogue::ssr::option_label(&engine, group, option),
+                crate::catalogue::ssr::option_label(engine.rules(), group, option),
             ));
         }
     }

@@ -54,12 +54,7 @@ pub fn assess(
     // Choices come from a URL: anything that is not an option of this product is dropped with a
     // note rather than failing the page.
     let before = choices.len();
-    choices.retain(|group, option| {
-        rules.groups.iter().any(|g| {
-            &g.id == group
-                && (g.options.iter().any(|o| &o.id == option) || (g.optional && option == "none"))
-        })
-    });
+    choices.retain(|group, option| rules.offers(group, option));
     if choices.len() != before {
         problem = Some(
             "Some choices in the link were not options of this product and were ignored."

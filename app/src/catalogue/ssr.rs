@@ -88,10 +88,9 @@ pub async fn configurator(
     Ok(compiled)
 }
 
-/// "Frame: Carbon race", for messages about one option.
-pub fn option_label(engine: &Configurator, group: &str, option: &str) -> String {
-    engine
-        .rules()
+/// "Frame: Carbon race", for messages and screens about one option of a rule set.
+pub fn option_label(rules: &configurator::RuleSet, group: &str, option: &str) -> String {
+    rules
         .groups
         .iter()
         .find(|g| g.id == group)

@@ -257,7 +257,7 @@ async fn shortage_message(state: &AppState, shortage: &stock::Shortage) -> AppEr
     let what = match &product {
         Some(product) if shortage.key.group.is_empty() => product.name.clone(),
         Some(product) => match configurator(state, product).await {
-            Ok(engine) => option_label(&engine, &shortage.key.group, &shortage.key.option),
+            Ok(engine) => option_label(engine.rules(), &shortage.key.group, &shortage.key.option),
             Err(_) => product.name.clone(),
         },
         None => "an item in your cart".to_owned(),

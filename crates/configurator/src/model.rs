@@ -24,6 +24,18 @@ pub struct RuleSet {
     pub price_tables: Vec<PriceTable>,
 }
 
+impl RuleSet {
+    /// Whether `option` can be chosen in `group` by name: one of its options, or
+    /// [`NONE_OPTION`] in an optional group. Says nothing about the rules.
+    pub fn offers(&self, group: &str, option: &str) -> bool {
+        self.groups.iter().any(|g| {
+            g.id == group
+                && (g.options.iter().any(|o| o.id == option)
+                    || (g.optional && option == NONE_OPTION))
+        })
+    }
+}
+
 /// An option group: the buyer picks one of its options (or none when optional).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Group {

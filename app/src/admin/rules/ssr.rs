@@ -11,6 +11,7 @@ use super::{
     DraftView, RuleCheck, RulesRow, RulesView, TestConfiguration, TestOutcome, VersionRow,
     check_compiled, draft_effect, parse_choices, parse_rules, run_test,
 };
+use crate::admin::audit::ssr::audit;
 use crate::db::{begin_write, new_id, now_ms};
 use crate::error::AppError;
 use crate::session::Customer;
@@ -44,19 +45,11 @@ async fn product(pool: &AnyPool, slug: &str) -> Result<Product, AppError> {
     })
 }
 
-struct Draft {
-    rules: String,
-    revision: i64,
-    based_on: i64,
-    updated_at: i64,
-    updated_by: String,
-}
-
 /// The product's draft, read on the pool or inside a transaction.
 async fn draft<'e>(
     executor: impl sqlx::Executor<'e, Database = Any>,
     product_id: &str,
-) -> Result<Option<Draft>, AppError> {
+) -> Result<Option<DraftView>, AppError> {
     let row: Option<(String, i64, i64, i64, Option<String>)> = sqlx::query_as(
         "select d.rule_set, d.revision, d.based_on, d.updated_at, c.full_name
          from rule_drafts d left join customers c on c.id = d.updated_by
@@ -66,7 +59,7 @@ async fn draft<'e>(
     .fetch_optional(executor)
     .await?;
     Ok(
-        row.map(|(rules, revision, based_on, updated_at, by)| Draft {
+        row.map(|(rules, revision, based_on, updated_at, by)| DraftView {
             rules,
             revision,
             based_on,
@@ -97,34 +90,6 @@ async fn tests(pool: &AnyPool, product_id: &str) -> Result<Vec<TestConfiguration
         .collect())
 }
 
-/// Writes one audit entry inside the change's own transaction, so the log has exactly the
-/// changes that happened.
-pub async fn audit(
-    tx: &mut Transaction<'static, Any>,
-    actor: &Customer,
-    entity: &str,
-    entity_id: &str,
-    action: &str,
-    before: Option<&str>,
-    after: Option<&str>,
-) -> Result<(), AppError> {
-    sqlx::query(
-        "insert into audit_log (id, at, actor_id, entity, entity_id, action, before_value, after_value)
-         values ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(new_id())
-    .bind(now_ms())
-    .bind(&actor.id)
-    .bind(entity)
-    .bind(entity_id)
-    .bind(action)
-    .bind(before)
-    .bind(after)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
 /// A compiled rule set and its check, or why the engine refuses it (too complex for the
 /// server's limits included). Runs on the engine's bounded pool.
 async fn compile(
@@ -132,13 +97,25 @@ async fn compile(
     json: String,
 ) -> Result<Result<(Arc<Configurator>, RuleCheck), String>, AppError> {
     run_engine(state, move || {
-        let rules: RuleSet = parse_rules(&json)?;
-        let engine = Configurator::compile(&rules)
-            .map_err(|e| format!("The engine cannot use these rules: {e}"))?;
+        let engine = build(&json)?;
         let check = check_compiled(&engine);
         Ok((Arc::new(engine), check))
     })
     .await
+}
+
+/// As `compile`, without the check (which is most of the work): for running test
+/// configurations or seeing that the engine takes the rules.
+async fn compile_only(
+    state: &AppState,
+    json: String,
+) -> Result<Result<Arc<Configurator>, String>, AppError> {
+    run_engine(state, move || build(&json).map(Arc::new)).await
+}
+
+fn build(json: &str) -> Result<Configurator, String> {
+    let rules: RuleSet = parse_rules(json)?;
+    Configurator::compile(&rules).map_err(|e| format!("The engine cannot use these rules: {e}"))
 }
 
 pub async fn products(state: &AppState) -> Result<Vec<RulesRow>, AppError> {
@@ -186,32 +163,17 @@ pub async fn rules_view(state: &AppState, slug: &str) -> Result<RulesView, AppEr
         )),
         _ => None,
     };
+    // Tests run against what would be published: the draft, else the published rules.
     let against = if draft.is_some() {
-        draft_engine.clone()
+        &draft_engine
     } else {
-        published_engine.clone()
+        &published_engine
     };
-    let outcomes: Vec<TestOutcome> = match &against {
-        Some(engine) => tests.iter().map(|t| run_test(engine, t)).collect(),
-        None => tests
-            .iter()
-            .map(|t| TestOutcome {
-                test: t.clone(),
-                passes: false,
-                outcome: "cannot be checked: the rules do not compile".into(),
-            })
-            .collect(),
+    let outcomes = outcomes(against.as_deref(), &tests);
+    let blockers = match (&draft, &draft_check) {
+        (Some(d), Some(check)) => publish_blockers(&product, d, check, &outcomes),
+        _ => Vec::new(),
     };
-    let mut blockers = Vec::new();
-    if let (Some(d), Some(check)) = (&draft, &draft_check) {
-        blockers = publish_blockers(check, &outcomes);
-        if d.based_on != product.rule_version {
-            blockers.push(format!(
-                "The draft was last saved on version {}, and version {} has been published since: save it again to base it on the current version.",
-                d.based_on, product.rule_version
-            ));
-        }
-    }
     let versions = versions(&state.pool, &product).await?;
     Ok(RulesView {
         slug: slug.to_owned(),
@@ -219,17 +181,8 @@ pub async fn rules_view(state: &AppState, slug: &str) -> Result<RulesView, AppEr
         version: product.rule_version,
         // Shown to edit: indented, as a person reads it (the stored text is compact).
         published: pretty(&product.rule_set),
-        check: draft_check
-            .clone()
-            .unwrap_or_else(|| published_check.clone()),
-        published_check,
-        draft: draft.map(|d| DraftView {
-            rules: d.rules,
-            revision: d.revision,
-            based_on: d.based_on,
-            updated_at: d.updated_at,
-            updated_by: d.updated_by,
-        }),
+        check: draft_check.unwrap_or(published_check),
+        draft,
         effect,
         tests: outcomes,
         versions,
@@ -237,9 +190,58 @@ pub async fn rules_view(state: &AppState, slug: &str) -> Result<RulesView, AppEr
     })
 }
 
-/// Why a checked draft cannot be published: it does not compile, nothing is valid, or a test
-/// configuration fails.
-fn publish_blockers(check: &RuleCheck, tests: &[TestOutcome]) -> Vec<String> {
+/// Every test configuration that fails against the rules it would be published with (the
+/// draft, else the published rules), as (slug, product name, outcome): for the console's home.
+pub async fn failing_tests(
+    state: &AppState,
+) -> Result<Vec<(String, String, TestOutcome)>, AppError> {
+    let slugs: Vec<(String,)> = sqlx::query_as(
+        "select distinct p.slug from test_configurations t join products p on p.id = t.product_id
+         order by p.slug",
+    )
+    .fetch_all(&state.pool)
+    .await?;
+    let mut failing = Vec::new();
+    for (slug,) in slugs {
+        let product = product(&state.pool, &slug).await?;
+        let rules = match draft(&state.pool, &product.id).await? {
+            Some(d) => d.rules,
+            None => product.rule_set.clone(),
+        };
+        let engine = compile_only(state, rules).await?.ok();
+        let tests = tests(&state.pool, &product.id).await?;
+        for outcome in outcomes(engine.as_deref(), &tests) {
+            if !outcome.passes {
+                failing.push((slug.clone(), product.name.clone(), outcome));
+            }
+        }
+    }
+    Ok(failing)
+}
+
+/// `tests` run on `engine`; without one (rules that do not compile) each fails, saying so.
+fn outcomes(engine: Option<&Configurator>, tests: &[TestConfiguration]) -> Vec<TestOutcome> {
+    tests
+        .iter()
+        .map(|t| match engine {
+            Some(engine) => run_test(engine, t),
+            None => TestOutcome {
+                test: t.clone(),
+                passes: false,
+                outcome: "cannot be checked: the rules do not compile".into(),
+            },
+        })
+        .collect()
+}
+
+/// Why `draft` cannot be published over `product` now: it does not compile, nothing is valid,
+/// a test configuration fails, or another version was published since it was saved.
+fn publish_blockers(
+    product: &Product,
+    draft: &DraftView,
+    check: &RuleCheck,
+    tests: &[TestOutcome],
+) -> Vec<String> {
     let mut blockers = Vec::new();
     if let Some(error) = &check.error {
         blockers.push(error.clone());
@@ -257,6 +259,12 @@ fn publish_blockers(check: &RuleCheck, tests: &[TestOutcome]) -> Vec<String> {
         blockers.push(format!(
             "Test configuration \u{201c}{}\u{201d} fails: {}.",
             outcome.test.name, outcome.outcome
+        ));
+    }
+    if draft.based_on != product.rule_version {
+        blockers.push(format!(
+            "The draft was last saved on version {}, and version {} has been published since: save it again to base it on the current version.",
+            draft.based_on, product.rule_version
         ));
     }
     blockers
@@ -331,7 +339,7 @@ async fn keep_current(
     Ok(())
 }
 
-fn stale_draft(revision: i64, found: &Option<Draft>) -> AppError {
+fn stale_draft(revision: i64, found: &Option<DraftView>) -> AppError {
     match found {
         Some(d) => AppError::Conflict(format!(
             "This draft was saved again since you opened it (revision {} of {}, by {}). Nothing was overwritten: reload to see it, then apply your change again.",
@@ -355,7 +363,6 @@ pub async fn save_draft(
 ) -> Result<(), AppError> {
     // A draft is work in progress: it is kept as typed, even when the engine cannot read it yet
     // (the check says why), so nothing typed is lost; only publishing needs valid rules.
-    let pretty = rules.to_owned();
     let product = product(&state.pool, slug).await?;
     let mut tx = begin_write(&state.pool).await?;
     let found = draft(&mut *tx, &product.id).await?;
@@ -369,7 +376,7 @@ pub async fn save_draft(
              values ($1, $2, 1, $3, $4, $5)",
         )
         .bind(&product.id)
-        .bind(&pretty)
+        .bind(rules)
         .bind(product.rule_version)
         .bind(now)
         .bind(&merchandiser.id)
@@ -381,7 +388,7 @@ pub async fn save_draft(
                     updated_at = $3, updated_by = $4
              where product_id = $5 and revision = $6",
         )
-        .bind(&pretty)
+        .bind(rules)
         .bind(product.rule_version)
         .bind(now)
         .bind(&merchandiser.id)
@@ -403,7 +410,7 @@ pub async fn save_draft(
         slug,
         "draft saved",
         Some(before),
-        Some(&pretty),
+        Some(rules),
     )
     .await?;
     tx.commit().await?;
@@ -513,21 +520,12 @@ pub async fn publish(
     let Some(d) = found.as_ref().filter(|d| d.revision == revision) else {
         return Err(stale_draft(revision, &found));
     };
-    let (engine, check) = compile(state, d.rules.clone()).await?.map_err(|message| {
-        AppError::validation(format!(
-            "Not published: {message} Version {} keeps serving.",
-            product.rule_version
-        ))
-    })?;
+    let (engine, check) = match compile(state, d.rules.clone()).await? {
+        Ok((engine, check)) => (Some(engine), check),
+        Err(message) => (None, RuleCheck::failed(message)),
+    };
     let tests = tests(&state.pool, &product.id).await?;
-    let outcomes: Vec<TestOutcome> = tests.iter().map(|t| run_test(&engine, t)).collect();
-    let mut blockers = publish_blockers(&check, &outcomes);
-    if d.based_on != product.rule_version {
-        blockers.push(format!(
-            "the draft is based on version {} but version {} has been published since; save it again first",
-            d.based_on, product.rule_version
-        ));
-    }
+    let blockers = publish_blockers(&product, d, &check, &outcomes(engine.as_deref(), &tests));
     if !blockers.is_empty() {
         return Err(AppError::validation(format!(
             "Not published: {} Version {} keeps serving.",
@@ -586,11 +584,13 @@ pub async fn roll_back(
     let (rules,) =
         row.ok_or_else(|| AppError::NotFound(format!("There is no version {version}.")))?;
     // The engine's limits may have changed since: an old version is checked like a new one.
-    compile(state, rules.clone()).await?.map_err(|message| {
-        AppError::validation(format!(
-            "Not rolled back: {message} Version {current} keeps serving."
-        ))
-    })?;
+    compile_only(state, rules.clone())
+        .await?
+        .map_err(|message| {
+            AppError::validation(format!(
+                "Not rolled back: {message} Version {current} keeps serving."
+            ))
+        })?;
     let mut tx = begin_write(&state.pool).await?;
     let note = format!("roll back to version {version}");
     let new_version = make_current(&mut tx, merchandiser, &product, slug, &rules, &note).await?;
@@ -627,22 +627,15 @@ pub async fn add_test(
     };
     let product = product(&state.pool, slug).await?;
     // Choices must name the product's groups and options, or the test would test nothing.
-    if let Ok((engine, _)) = compile(state, product.rule_set.clone()).await? {
-        for (group, option) in &choices {
-            let known = engine.rules().groups.iter().any(|g| {
-                &g.id == group
-                    && (g.options.iter().any(|o| &o.id == option)
-                        || (g.optional && option == "none"))
-            });
-            if !known {
-                return Err(AppError::field(
-                    "choices",
-                    format!(
-                        "{group}: {option} is not an option of this product (use the ids from the rules)."
-                    ),
-                ));
-            }
-        }
+    if let Ok(rules) = parse_rules(&product.rule_set)
+        && let Some((group, option)) = choices.iter().find(|(g, o)| !rules.offers(g, o))
+    {
+        return Err(AppError::field(
+            "choices",
+            format!(
+                "{group}: {option} is not an option of this product (use the ids from the rules)."
+            ),
+        ));
     }
     let configuration = serde_json::to_string(&choices).map_err(crate::error::internal)?;
     let mut tx = begin_write(&state.pool).await?;
@@ -718,39 +711,4 @@ pub async fn remove_test(
     .await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// An audit row as read: at, actor name, entity, entity id, action, before, after.
-type AuditTuple = (
-    i64,
-    Option<String>,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-);
-
-pub async fn audit_log(state: &AppState) -> Result<Vec<super::AuditRow>, AppError> {
-    let rows: Vec<AuditTuple> = sqlx::query_as(
-        "select a.at, c.full_name, a.entity, a.entity_id, a.action, a.before_value, a.after_value
-             from audit_log a left join customers c on c.id = a.actor_id
-             order by a.at desc, a.id limit 200",
-    )
-    .fetch_all(&state.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(at, actor, entity, entity_id, action, before, after)| super::AuditRow {
-                at,
-                actor: actor.unwrap_or_default(),
-                entity,
-                entity_id,
-                action,
-                before,
-                after,
-            },
-        )
-        .collect())
 }
