@@ -35,7 +35,7 @@ use leptos_router::{SsrMode, path};
 
 use account::{AccountPage, LoginPage, RegisterPage};
 use admin::{
-    AdminAuditPage, AdminHomePage, AdminOrderPage, AdminOrdersPage, AdminProductsPage,
+    AdminAuditPage, AdminCatalogueProductPage, AdminCataloguePage, AdminHomePage, AdminOrderPage, AdminOrdersPage, AdminProductsPage,
     AdminRulesPage, AdminStockPage,
 };
 use cart::CartPage;
@@ -140,6 +140,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=AdminHomePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/orders") view=AdminOrdersPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/orders/:number") view=AdminOrderPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/catalogue") view=AdminCataloguePage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/catalogue/:slug") view=AdminCatalogueProductPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/products") view=AdminProductsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/products/:slug/rules") view=AdminRulesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async />

@@ -51,8 +51,12 @@ pub fn hash_token(token: &str) -> String {
 /// The value of the request's cookie `name`, if any.
 pub fn request_cookie(name: &str) -> Option<String> {
     let parts = use_context::<http::request::Parts>()?;
-    parts
-        .headers
+    cookie_in(&parts.headers, name)
+}
+
+/// The value of cookie `name` among `headers`, if any.
+pub fn cookie_in(headers: &http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
@@ -62,9 +66,25 @@ pub fn request_cookie(name: &str) -> Option<String> {
         .map(|cookie| cookie.value().to_owned())
 }
 
+fn valid_token(token: String) -> Option<String> {
+    Some(token).filter(|token| token.len() == TOKEN_LEN && token.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 fn request_token() -> Option<String> {
-    request_cookie(COOKIE)
-        .filter(|token| token.len() == TOKEN_LEN && token.bytes().all(|b| b.is_ascii_hexdigit()))
+    request_cookie(COOKIE).and_then(valid_token)
+}
+
+/// The signed-in customer of a request handled outside leptos (an upload), from its headers.
+pub async fn customer_of(
+    state: &AppState,
+    headers: &http::HeaderMap,
+) -> Result<Option<Customer>, AppError> {
+    let Some(token) = cookie_in(headers, COOKIE).and_then(valid_token) else {
+        return Ok(None);
+    };
+    Ok(load(state, &hash_token(&token))
+        .await?
+        .and_then(|session| session.customer))
 }
 
 /// The visitor's session, if the request carries a live one.
@@ -248,6 +268,14 @@ pub async fn require_merchandiser() -> Result<Customer, AppError> {
     } else {
         Err(AppError::Forbidden)
     }
+}
+
+/// Whether the visitor is a signed-in merchandiser (who may see what buyers cannot yet).
+pub async fn viewer_is_merchandiser() -> Result<bool, AppError> {
+    Ok(current()
+        .await?
+        .and_then(|session| session.customer)
+        .is_some_and(|customer| customer.is_merchandiser()))
 }
 
 /// The client's address: the connection's peer, or what a trusted proxy says it forwarded

@@ -178,17 +178,26 @@ async fn cache_control(State(shared): State<Shared>, request: Request, next: Nex
 /// An oversized request gets a page a person can read (tower-http's limit answers 413 with a
 /// bare body).
 async fn readable_413(request: Request, next: Next) -> Response {
+    let upload = request.uri().path().ends_with("/image");
     let response = next.run(request).await;
     if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
         return response;
     }
-    (
-        StatusCode::PAYLOAD_TOO_LARGE,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+    let message = if upload {
+        format!(
+            "That image is larger than we accept ({} MB). Nothing was saved; please go back, make it smaller and try again.",
+            app::admin::images::MAX_IMAGE_BYTES / (1024 * 1024)
+        )
+    } else {
         format!(
             "That was more than we accept in one form ({} KB). Nothing was saved; please go back, shorten what you entered and try again.",
             FORM_BODY_LIMIT / 1024
-        ),
+        )
+    };
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        message,
     )
         .into_response()
 }

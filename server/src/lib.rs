@@ -18,7 +18,7 @@ use std::sync::Arc;
 use app::state::{AppState, ConfiguratorCache, Limits, Secret, Settings, VersionedCache};
 use app::{App, shell};
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use leptos::config::LeptosOptions;
@@ -166,6 +166,16 @@ pub fn router(state: AppState) -> Router {
             post(app::checkout::card::stripe_webhook),
         )
         .layer(RequestBodyLimitLayer::new(hardening::WEBHOOK_BODY_LIMIT));
+    // An image upload is larger than any form; its handler bounds the image itself.
+    let upload = Router::new()
+        .route(
+            "/admin/catalogue/{slug}/image",
+            post(app::admin::images::ssr::upload),
+        )
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(
+            app::admin::images::ssr::UPLOAD_BODY_LIMIT,
+        ));
     // Health checks hold only the pool: they answer thousands of times a second, and cloning the
     // whole `AppState` per request would be most of their cost.
     let health = Router::new()
@@ -183,13 +193,15 @@ pub fn router(state: AppState) -> Router {
             "/rules/{product}/{file}",
             get(app::catalogue::ssr::rules_data),
         )
+        // Uploaded product images, by their random id: cached for good.
+        .route("/images/u/{file}", get(app::admin::images::ssr::serve))
         .leptos_routes_with_context(&state, routes, context.clone(), shell_fn)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
         >(context, shell))
         .layer(RequestBodyLimitLayer::new(hardening::FORM_BODY_LIMIT));
-    let app = hardening::site_layers(site.merge(webhook), &state).merge(health);
+    let app = hardening::site_layers(site.merge(webhook).merge(upload), &state).merge(health);
     hardening::common_layers(app, &state).with_state(state)
 }
 

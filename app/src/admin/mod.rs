@@ -1,16 +1,20 @@
 //! The merchandiser's console: the orders list, where an order is moved along its status path
-//! (or cancelled), each order in full, guest orders included; the rules of configurable products
-//! (`rules`) and the audit log. Every server function
+//! (or cancelled), each order in full, guest orders included; the catalogue (`catalogue`, with
+//! `images`), the rules of configurable products (`rules`), stock and the audit log. Every server function
 //! checks the role itself; the UI hiding a link is never the protection.
 
 pub mod audit;
+pub mod catalogue;
+mod catalogue_page;
 mod home;
+pub mod images;
 mod page;
 pub mod rules;
 mod rules_page;
 pub mod stock;
 
 pub use audit::AdminAuditPage;
+pub use catalogue_page::{AdminCatalogueProductPage, AdminCataloguePage};
 pub use home::AdminHomePage;
 pub use page::{AdminOrderPage, AdminOrdersPage};
 pub use rules_page::{AdminProductsPage, AdminRulesPage, ConsoleNav};

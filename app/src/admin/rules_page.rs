@@ -14,13 +14,14 @@ use super::rules::{
 use crate::components::{ErrorBox, LoadError, action_error};
 use crate::time::format_time;
 
-/// What needs attention, orders, rules and the audit log: the console's sections.
+/// What needs attention, orders, catalogue, rules, stock and the audit log: the console's sections.
 #[component]
 pub fn ConsoleNav() -> impl IntoView {
     view! {
         <nav class="console-nav" aria-label="Console">
             <a href="/admin">"Attention"</a>
             <a href="/admin/orders">"Orders"</a>
+            <a href="/admin/catalogue">"Catalogue"</a>
             <a href="/admin/products">"Rules"</a>
             <a href="/admin/stock">"Stock"</a>
             <a href="/admin/audit">"Audit log"</a>

@@ -95,6 +95,8 @@ pub struct ProductFacts {
     pub base_price: i64,
     /// Stock of a simple product; configurable products keep stock per option (`levels`).
     pub stock: Option<i64>,
+    /// False while a merchandiser keeps it hidden: only they see the page, as a preview.
+    pub on_sale: bool,
     pub rule_version: i64,
     /// Where the browser loads the rules from. The URL names the rule version and a hash of the
     /// rules, so it is cached for good and a new version is a new URL.

@@ -104,6 +104,9 @@ pub fn ProductPage() -> impl IntoView {
                                 </div>
                                 <div class="product-body">
                                     <h1>{facts.name.clone()}</h1>
+                                    {(!facts.on_sale).then(|| view! {
+                                        <p class="notice notice-warning" role="status">"Hidden from buyers: you see this page as a preview. Show it in the console's catalogue to put it on sale."</p>
+                                    })}
                                     <p class="description">{facts.description.clone()}</p>
                                     <Configure product notice quantity />
                                 </div>

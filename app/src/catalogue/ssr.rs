@@ -27,9 +27,20 @@ pub struct ProductRow {
     pub rule_set: String,
     pub rule_version: i64,
     pub updated_at: i64,
+    /// Hidden by a merchandiser, itself or with its category: not sold to buyers.
+    pub off_sale: i64,
 }
 
-const PRODUCT_COLUMNS: &str = "id, category_id, slug, name, summary, description, image, base_price, stock, rule_set, rule_version, updated_at";
+impl ProductRow {
+    pub fn on_sale(&self) -> bool {
+        self.off_sale == 0
+    }
+}
+
+/// Columns of `ProductRow`, selected `from products`. A product is off sale when it or its
+/// category is hidden.
+pub const PRODUCT_COLUMNS: &str = "id, category_id, slug, name, summary, description, image, base_price, stock, rule_set, rule_version, updated_at,
+     hidden + coalesce((select c.hidden from categories c where c.id = products.category_id), 0) as off_sale";
 
 pub async fn product_by_slug(pool: &AnyPool, slug: &str) -> Result<Option<ProductRow>, AppError> {
     Ok(sqlx::query_as::<_, ProductRow>(&format!(
@@ -108,7 +119,10 @@ pub fn option_label(rules: &configurator::RuleSet, group: &str, option: &str) ->
 
 /// The cache key of what depends only on the product's rules and which options are sold out.
 fn versioned_key(kind: &str, row: &ProductRow, sold_out: &BTreeSet<(String, String)>) -> String {
-    let mut key = format!("{kind}:{}:{}:{}", row.id, row.rule_version, row.updated_at);
+    let mut key = format!(
+        "{kind}:{}:{}:{}:{}",
+        row.id, row.rule_version, row.updated_at, row.off_sale
+    );
     for (group, option) in sold_out {
         key.push_str(&format!(":{group}={option}"));
     }
@@ -132,6 +146,9 @@ pub async fn price_configuration(
     product: &ProductRow,
     configuration: &Choices,
 ) -> Result<Priced, AppError> {
+    if !product.on_sale() {
+        return Err(AppError::Conflict(format!("{} is no longer sold.", product.name)));
+    }
     if product.stock.is_some_and(|stock| stock <= 0) {
         return Err(AppError::Conflict(format!("{} is sold out.", product.name)));
     }
@@ -188,7 +205,7 @@ pub fn summary(engine: &Configurator, configuration: &Choices) -> String {
 pub async fn catalogue() -> Result<Vec<CategoryView>, AppError> {
     let state = app_state()?;
     let categories: Vec<(String, String, String)> =
-        sqlx::query_as("select id, slug, name from categories order by position")
+        sqlx::query_as("select id, slug, name from categories where hidden = 0 order by position")
             .fetch_all(&state.pool)
             .await?;
     let products = sqlx::query_as::<_, ProductRow>(&format!(
@@ -199,7 +216,10 @@ pub async fn catalogue() -> Result<Vec<CategoryView>, AppError> {
     let mut views = Vec::new();
     for (id, slug, name) in categories {
         let mut cards = Vec::new();
-        for row in products.iter().filter(|row| row.category_id == id) {
+        for row in products
+            .iter()
+            .filter(|row| row.category_id == id && row.on_sale())
+        {
             cards.push(ProductCard {
                 slug: row.slug.clone(),
                 name: row.name.clone(),
@@ -208,6 +228,9 @@ pub async fn catalogue() -> Result<Vec<CategoryView>, AppError> {
                 from_price: row.base_price + lowest_price(&state, row).await?,
                 configurable: row.stock.is_none(),
             });
+        }
+        if cards.is_empty() {
+            continue;
         }
         views.push(CategoryView {
             slug,
@@ -252,6 +275,7 @@ pub async fn facts(state: &AppState, row: &ProductRow) -> Result<ProductFacts, A
         image: row.image.clone(),
         base_price: row.base_price,
         stock: row.stock,
+        on_sale: row.on_sale(),
         rule_version: row.rule_version,
         rules_url: rules_url(row, sales),
         sales,
@@ -391,6 +415,10 @@ pub async fn product(
     let row = product_by_slug(&state.pool, slug)
         .await?
         .ok_or_else(|| AppError::NotFound("We could not find that product.".into()))?;
+    // A hidden product is a merchandiser's preview, never a buyer's page.
+    if !row.on_sale() && !crate::session::viewer_is_merchandiser().await? {
+        return Err(AppError::NotFound("We could not find that product.".into()));
+    }
     let engine = configurator(&state, &row).await?;
     let facts = facts(&state, &row).await?;
     let popular = popular(&state, &row, &engine, facts.sales).await?;
