@@ -766,12 +766,14 @@ pub mod ssr {
             .fetch_one(&mut *tx)
             .await?;
         let now = now_ms();
+        let id = new_id();
+        let rules = empty_rules()?;
         sqlx::query(
             "insert into products (id, slug, category_id, name, summary, description, image, base_price, stock,
                                    rule_set, rule_version, position, created_at, updated_at, hidden, revision)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, $12, 1, 1)",
         )
-        .bind(new_id())
+        .bind(&id)
         .bind(&f.slug)
         .bind(&f.category_id)
         .bind(&f.name)
@@ -780,9 +782,20 @@ pub mod ssr {
         .bind(super::super::images::PLACEHOLDER)
         .bind(f.base_price)
         .bind(new.stock)
-        .bind(empty_rules()?)
+        .bind(&rules)
         .bind(position)
         .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        // Its rules' history starts here, so "roll back to version 1" means "no options".
+        sqlx::query(
+            "insert into rule_versions (product_id, version, rule_set, published_at, published_by, note)
+             values ($1, 1, $2, $3, $4, 'created in the console')",
+        )
+        .bind(&id)
+        .bind(&rules)
+        .bind(now)
+        .bind(&merchandiser.id)
         .execute(&mut *tx)
         .await?;
         let mut after = serde_json::to_value(f).map_err(crate::error::internal)?;
