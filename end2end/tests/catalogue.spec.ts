@@ -49,15 +49,15 @@ test('a merchandiser creates a configurable product, gives it an image and rules
   await expectNoViolations(page, 'console catalogue');
 
   // A wrong price is named beside its field, and nothing typed is lost.
-  const form = page.locator('section', { has: page.getByRole('heading', { name: 'New product' }) });
+  const form = page.getByRole('region', { name: 'New product' });
   await form.getByLabel('Name').fill(name);
   await form.getByLabel('Category').selectOption({ label: 'Accessories' });
-  await form.getByLabel(/^Configurable/).check();
+  await form.getByRole('radio', { name: /^Configurable/ }).check();
   await form.getByLabel('Base price (€)').fill('eighty');
   await form.getByLabel('Summary').fill('Turned ash, for the bedside.');
   await form.getByRole('button', { name: 'Create product' }).click();
   await expect(page.getByText('Enter a price in euros, such as 120 or 120.50.').first()).toBeVisible();
-  const again = page.locator('section', { has: page.getByRole('heading', { name: 'New product' }) });
+  const again = page.getByRole('region', { name: 'New product' });
   await expect(again.getByLabel('Name')).toHaveValue(name);
   await expect(again.getByLabel('Summary')).toHaveValue('Turned ash, for the bedside.');
   await again.getByLabel('Base price (€)').fill('89.00');

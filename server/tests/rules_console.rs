@@ -674,3 +674,47 @@ async fn a_stock_edit_made_while_an_order_took_stock_is_refused_and_loses_neithe
     let (_, page) = admin.page("/admin/stock?filter=sold-out").await;
     assert!(visible_text(&page).contains("Sold out"), "{page}");
 }
+
+#[tokio::test]
+async fn a_test_configuration_may_name_what_only_the_draft_offers() {
+    let shop = Shop::start().await;
+    let admin = merchandiser(&shop).await;
+    let add = |choices: &'static str| {
+        let admin = &admin;
+        async move {
+            admin
+                .call_json(
+                    "add_test_configuration",
+                    &[
+                        ("slug", "bicycle"),
+                        ("name", "Bamboo tourer"),
+                        ("choices", choices),
+                        ("expect", "valid"),
+                    ],
+                )
+                .await
+        }
+    };
+    let (status, body) = add("frame: bamboo").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(error_message(&body).contains("frame: bamboo is not an option"), "{body}");
+    let rules = edited(&shop, |rules| {
+        let frame = rules["groups"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|g| g["id"] == "frame")
+            .unwrap();
+        frame["options"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({ "id": "bamboo", "name": "Bamboo", "price": 30000 }));
+    })
+    .await;
+    let (status, body) = save_draft(&admin, &rules, 0).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = add("frame: bamboo").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = add("frame: balsa").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+}

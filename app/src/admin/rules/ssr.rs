@@ -626,9 +626,17 @@ pub async fn add_test(
         }
     };
     let product = product(&state.pool, slug).await?;
-    // Choices must name the product's groups and options, or the test would test nothing.
-    if let Ok(rules) = parse_rules(&product.rule_set)
-        && let Some((group, option)) = choices.iter().find(|(g, o)| !rules.offers(g, o))
+    // Choices must name groups and options of the published rules or of the draft (a test is
+    // often written for what the draft adds), or the test would test nothing.
+    let drafted = draft(&state.pool, &product.id).await?;
+    let known: Vec<RuleSet> = std::iter::once(product.rule_set.as_str())
+        .chain(drafted.as_ref().map(|d| d.rules.as_str()))
+        .filter_map(|json| parse_rules(json).ok())
+        .collect();
+    if !known.is_empty()
+        && let Some((group, option)) = choices
+            .iter()
+            .find(|(g, o)| !known.iter().any(|rules| rules.offers(g, o)))
     {
         return Err(AppError::field(
             "choices",
