@@ -35,8 +35,8 @@ use leptos_router::{SsrMode, path};
 
 use account::{AccountPage, LoginPage, RegisterPage};
 use admin::{
-    AdminAuditPage, AdminCatalogueProductPage, AdminCataloguePage, AdminHomePage, AdminOrderPage, AdminOrdersPage, AdminProductsPage,
-    AdminRulesPage, AdminStockPage,
+    AdminAuditPage, AdminCataloguePage, AdminCatalogueProductPage, AdminHomePage, AdminOrderPage,
+    AdminOrdersPage, AdminProductsPage, AdminRulesPage, AdminStockPage,
 };
 use cart::CartPage;
 use catalogue::{HomePage, ProductPage};

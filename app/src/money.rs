@@ -33,15 +33,17 @@ pub fn parse_price(text: &str) -> Result<i64, String> {
         None => (cleaned.as_str(), ""),
     };
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if units.is_empty() || !digits(units) || !digits(cents) || cents.len() > 2 || units.len() > 9
-    {
+    if units.is_empty() || !digits(units) || !digits(cents) || cents.len() > 2 || units.len() > 9 {
         return Err(invalid());
     }
     let units: i64 = units.parse().map_err(|_| invalid())?;
     let cents: i64 = format!("{cents:0<2}").parse().map_err(|_| invalid())?;
     let minor = units * 100 + cents;
     if minor > MAX_PRICE {
-        return Err(format!("A price can be at most {}.", format_price(MAX_PRICE)));
+        return Err(format!(
+            "A price can be at most {}.",
+            format_price(MAX_PRICE)
+        ));
     }
     Ok(minor)
 }
@@ -62,7 +64,16 @@ mod tests {
         assert_eq!(parse_price("€1,200.00"), Ok(120000));
         assert_eq!(parse_price("0.07"), Ok(7));
         assert_eq!(parse_price(&price_input(12050)), Ok(12050));
-        for bad in ["", "abc", "-5", "1.234", "12.3.4", "1e3", ".5", "99999999999"] {
+        for bad in [
+            "",
+            "abc",
+            "-5",
+            "1.234",
+            "12.3.4",
+            "1e3",
+            ".5",
+            "99999999999",
+        ] {
             assert!(parse_price(bad).is_err(), "{bad}");
         }
         assert!(parse_price("1000000.01").unwrap_err().contains("at most"));

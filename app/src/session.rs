@@ -67,7 +67,8 @@ pub fn cookie_in(headers: &http::HeaderMap, name: &str) -> Option<String> {
 }
 
 fn valid_token(token: String) -> Option<String> {
-    Some(token).filter(|token| token.len() == TOKEN_LEN && token.bytes().all(|b| b.is_ascii_hexdigit()))
+    Some(token)
+        .filter(|token| token.len() == TOKEN_LEN && token.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn request_token() -> Option<String> {

@@ -32,6 +32,36 @@ static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The largest request body a form may send; the Stripe webhook gets more (see `lib.rs`).
 pub const FORM_BODY_LIMIT: usize = 64 * 1024;
 pub const WEBHOOK_BODY_LIMIT: usize = 1024 * 1024;
+/// A rule draft as large as a car range's rules, form-encoded (which grows JSON by up to
+/// three times). Only a signed-in merchandiser's request gets this much.
+pub const RULES_FORM_LIMIT: usize = 3 * app::admin::rules::MAX_RULES_LEN + FORM_BODY_LIMIT;
+/// The server functions that take a whole rule set.
+const RULE_SET_FUNCTIONS: [&str; 1] = ["/api/save_rule_draft"];
+
+/// Bounds every request body: a form's worth, or a rule set's for a merchandiser saving one.
+/// A declared length over the bound is refused before anything is read (413); a body that
+/// turns out longer than it said stops being read at the bound.
+pub async fn body_limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let mut limit = FORM_BODY_LIMIT;
+    if RULE_SET_FUNCTIONS.contains(&request.uri().path())
+        && matches!(
+            app::session::customer_of(&state, request.headers()).await,
+            Ok(Some(customer)) if customer.is_merchandiser()
+        )
+    {
+        limit = RULES_FORM_LIMIT;
+    }
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let request = request.map(|body| Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(request).await
+}
 
 /// 64 random bits, hex: unique enough to find one request in the logs, and unguessable.
 #[derive(Clone, Copy, Default)]

@@ -178,6 +178,16 @@ pub fn router(state: AppState) -> Router {
         ));
     // Health checks hold only the pool: they answer thousands of times a second, and cloning the
     // whole `AppState` per request would be most of their cost.
+    // A rule file (a car range as XCSP) is larger than any form; the handler bounds each file.
+    let rule_files = Router::new()
+        .route(
+            "/admin/products/{slug}/rules/import",
+            post(app::admin::rule_files::ssr::import),
+        )
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(
+            app::admin::rule_files::ssr::IMPORT_BODY_LIMIT,
+        ));
     let health = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -195,13 +205,22 @@ pub fn router(state: AppState) -> Router {
         )
         // Uploaded product images, by their random id: cached for good.
         .route("/images/u/{file}", get(app::admin::images::ssr::serve))
+        // A product's rules as a file, for merchandisers.
+        .route(
+            "/admin/products/{slug}/rules.json",
+            get(app::admin::rule_files::ssr::export),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), shell_fn)
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
         >(context, shell))
-        .layer(RequestBodyLimitLayer::new(hardening::FORM_BODY_LIMIT));
-    let app = hardening::site_layers(site.merge(webhook).merge(upload), &state).merge(health);
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            hardening::body_limit,
+        ));
+    let app = hardening::site_layers(site.merge(webhook).merge(upload).merge(rule_files), &state)
+        .merge(health);
     hardening::common_layers(app, &state).with_state(state)
 }
 

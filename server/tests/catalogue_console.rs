@@ -214,7 +214,10 @@ async fn every_catalogue_function_refuses_guests_and_buyers() {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     // The console's pages say so to a person too, without showing anything.
     let (status, html) = buyer.page("/admin/catalogue").await;
-    assert!(visible_text(&html).contains("You do not have permission"), "{status}");
+    assert!(
+        visible_text(&html).contains("You do not have permission"),
+        "{status}"
+    );
     // Nothing they sent was kept.
     let (categories, products, images, audit): (i64, i64, i64, i64) = sqlx::query_as(
         "select (select count(*) from categories), (select count(*) from products),
@@ -236,11 +239,17 @@ async fn products_are_created_hidden_shown_edited_and_reordered() {
 
     // A category, its slug made from its name; a second one with the same address is refused.
     let (status, body) = admin
-        .call_json("create_category", &[("name", "Desk lighting"), ("slug", "")])
+        .call_json(
+            "create_category",
+            &[("name", "Desk lighting"), ("slug", "")],
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = admin
-        .call_json("create_category", &[("name", "Lamps"), ("slug", "desk-lighting")])
+        .call_json(
+            "create_category",
+            &[("name", "Lamps"), ("slug", "desk-lighting")],
+        )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(error_message(&body).contains("already used"), "{body}");
@@ -292,14 +301,22 @@ async fn products_are_created_hidden_shown_edited_and_reordered() {
     assert_eq!((base_price, stock, hidden), (14950, None, 1));
 
     // Hidden: not listed, no page for buyers, not sold; the merchandiser sees a preview.
-    assert!(!listed(&guest).await.contains(&"walnut-desk-lamp".to_owned()));
+    assert!(
+        !listed(&guest)
+            .await
+            .contains(&"walnut-desk-lamp".to_owned())
+    );
     let (status, _) = guest.page("/products/walnut-desk-lamp").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, html) = admin.page("/products/walnut-desk-lamp").await;
     assert_eq!(status, StatusCode::OK);
     assert!(visible_text(&html).contains("Hidden from buyers"));
     let (status, body) = guest
-        .add_to_cart_json("walnut-desk-lamp", &Default::default(), &[("quantity", "1")])
+        .add_to_cart_json(
+            "walnut-desk-lamp",
+            &Default::default(),
+            &[("quantity", "1")],
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert!(error_message(&body).contains("no longer sold"), "{body}");
@@ -308,31 +325,44 @@ async fn products_are_created_hidden_shown_edited_and_reordered() {
     let (status, body) = admin
         .call_json(
             "set_product_hidden",
-            &[("slug", "walnut-desk-lamp"), ("hidden", "false"), ("revision", "1")],
+            &[
+                ("slug", "walnut-desk-lamp"),
+                ("hidden", "false"),
+                ("revision", "1"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = admin
         .call_json(
             "set_product_hidden",
-            &[("slug", "walnut-desk-lamp"), ("hidden", "true"), ("revision", "1")],
+            &[
+                ("slug", "walnut-desk-lamp"),
+                ("hidden", "true"),
+                ("revision", "1"),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
-    assert!(listed(&guest).await.contains(&"walnut-desk-lamp".to_owned()));
+    assert!(
+        listed(&guest)
+            .await
+            .contains(&"walnut-desk-lamp".to_owned())
+    );
     let (status, _) = guest.page("/products/walnut-desk-lamp").await;
     assert_eq!(status, StatusCode::OK);
     let (status, body) = guest
-        .add_to_cart_json("walnut-desk-lamp", &Default::default(), &[("quantity", "1")])
+        .add_to_cart_json(
+            "walnut-desk-lamp",
+            &Default::default(),
+            &[("quantity", "1")],
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
     // Reordering within a category swaps neighbours; the first cannot go further up.
     let order = |categories: &[Value], slug: &str| -> Vec<String> {
-        categories
-            .iter()
-            .find(|c| c["slug"] == slug)
-            .unwrap()["products"]
+        categories.iter().find(|c| c["slug"] == slug).unwrap()["products"]
             .as_array()
             .unwrap()
             .iter()
@@ -354,7 +384,10 @@ async fn products_are_created_hidden_shown_edited_and_reordered() {
     let home = listed(&guest).await;
     let first = home.iter().position(|s| *s == after[0]).unwrap();
     let second = home.iter().position(|s| *s == after[1]).unwrap();
-    assert!(first < second, "the shop follows the console's order: {home:?}");
+    assert!(
+        first < second,
+        "the shop follows the console's order: {home:?}"
+    );
 
     // Categories move and hide too: hiding one takes its products off sale.
     let ids: Vec<String> = catalogue(&admin)
@@ -381,11 +414,19 @@ async fn products_are_created_hidden_shown_edited_and_reordered() {
     let (status, body) = admin
         .call_json(
             "set_category_hidden",
-            &[("id", &lighting), ("hidden", "true"), ("revision", &revision_text)],
+            &[
+                ("id", &lighting),
+                ("hidden", "true"),
+                ("revision", &revision_text),
+            ],
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(!listed(&guest).await.contains(&"walnut-desk-lamp".to_owned()));
+    assert!(
+        !listed(&guest)
+            .await
+            .contains(&"walnut-desk-lamp".to_owned())
+    );
     let cart = guest.cart().await;
     assert!(
         cart["lines"][0]["problem"]
@@ -415,9 +456,15 @@ async fn products_are_created_hidden_shown_edited_and_reordered() {
         "product walnut-desk-lamp: shown",
         "category desk-lighting: hidden",
     ] {
-        assert!(log.iter().any(|entry| entry == wanted), "{wanted} in {log:?}");
+        assert!(
+            log.iter().any(|entry| entry == wanted),
+            "{wanted} in {log:?}"
+        );
     }
-    assert!(log.iter().any(|entry| entry.ends_with(": moved up")), "{log:?}");
+    assert!(
+        log.iter().any(|entry| entry.ends_with(": moved up")),
+        "{log:?}"
+    );
 }
 
 #[tokio::test]
@@ -425,16 +472,22 @@ async fn a_stale_product_edit_is_refused_with_what_changed() {
     let shop = Shop::start().await;
     let first = merchandiser(&shop).await;
     let second = merchandiser(&shop).await;
-    let (status, edit) = first.call_json("admin_product", &[("slug", "desk-mat")]).await;
+    let (status, edit) = first
+        .call_json("admin_product", &[("slug", "desk-mat")])
+        .await;
     assert_eq!(status, StatusCode::OK, "{edit}");
     let seen = edit["revision"].as_i64().unwrap();
 
     // Both opened revision `seen`; the first saves a new name and price.
     let (status, body) = save_desk_mat(&first, &shop, seen, &[]).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, body) =
-        save_desk_mat(&second, &shop, seen, &[("name", "Leather desk mat"), ("base_price", "45")])
-            .await;
+    let (status, body) = save_desk_mat(
+        &second,
+        &shop,
+        seen,
+        &[("name", "Leather desk mat"), ("base_price", "45")],
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     let message = error_message(&body);
     assert!(message.contains("the name is “Felt desk mat”"), "{message}");
@@ -450,7 +503,10 @@ async fn a_stale_product_edit_is_refused_with_what_changed() {
     let now = revision(&shop, "desk-mat").await;
     let (status, body) = save_desk_mat(&second, &shop, now, &[("base_price", "forty")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(body["Validation"]["fields"]["base_price"].is_string(), "{body}");
+    assert!(
+        body["Validation"]["fields"]["base_price"].is_string(),
+        "{body}"
+    );
     let (status, body) = save_desk_mat(&second, &shop, now, &[("slug", "bike-lock")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(error_message(&body).contains("already used"), "{body}");
@@ -503,14 +559,33 @@ async fn uploads_are_judged_by_their_content_and_served_so_they_cannot_run() {
     let before = image_of(&shop, "desk-mat").await;
 
     let refused = |response: &reqwest::Response| {
-        location(response)
-            .and_then(|l| l.split_once("image_error=").map(|(_, code)| code.to_owned()))
+        location(response).and_then(|l| {
+            l.split_once("image_error=")
+                .map(|(_, code)| code.to_owned())
+        })
     };
-    let script = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>fetch('/api/cart')</script></svg>"#;
-    let response = upload(&admin, "desk-mat", 1, "mat.svg", "image/svg+xml", script.to_vec()).await;
+    let script =
+        br#"<svg xmlns="http://www.w3.org/2000/svg"><script>fetch('/api/cart')</script></svg>"#;
+    let response = upload(
+        &admin,
+        "desk-mat",
+        1,
+        "mat.svg",
+        "image/svg+xml",
+        script.to_vec(),
+    )
+    .await;
     assert_eq!(refused(&response).as_deref(), Some("unsafe-svg"));
     let handler = br#"<svg xmlns="http://www.w3.org/2000/svg"><rect width="9" height="9" onmouseover="alert(1)"/></svg>"#;
-    let response = upload(&admin, "desk-mat", 1, "mat.svg", "image/svg+xml", handler.to_vec()).await;
+    let response = upload(
+        &admin,
+        "desk-mat",
+        1,
+        "mat.svg",
+        "image/svg+xml",
+        handler.to_vec(),
+    )
+    .await;
     assert_eq!(refused(&response).as_deref(), Some("unsafe-svg"));
     let html = b"<!doctype html><html><script>alert(document.cookie)</script></html>";
     let response = upload(&admin, "desk-mat", 1, "mat.png", "image/png", html.to_vec()).await;
@@ -527,7 +602,15 @@ async fn uploads_are_judged_by_their_content_and_served_so_they_cannot_run() {
     assert_eq!(refused(&response).as_deref(), Some("empty"));
     // A page elsewhere cannot make a merchandiser's browser upload.
     let cross_site = Visitor::build(&shop.url(""), "https://evil.example", None);
-    let response = upload(&cross_site, "desk-mat", 1, "a.png", "image/png", PNG.to_vec()).await;
+    let response = upload(
+        &cross_site,
+        "desk-mat",
+        1,
+        "a.png",
+        "image/png",
+        PNG.to_vec(),
+    )
+    .await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     // Nothing refused was kept, and the page says why in the merchandiser's words.
     let (images,): (i64,) = sqlx::query_as("select count(*) from images")
@@ -552,7 +635,10 @@ async fn uploads_are_judged_by_their_content_and_served_so_they_cannot_run() {
         Some("/admin/catalogue/desk-mat?image=uploaded")
     );
     let url = image_of(&shop, "desk-mat").await;
-    assert!(url.starts_with("/images/u/") && url.ends_with(".png"), "{url}");
+    assert!(
+        url.starts_with("/images/u/") && url.ends_with(".png"),
+        "{url}"
+    );
     let served = shop.visitor().get(&url).await;
     assert_eq!(served.status(), StatusCode::OK);
     let header = |name: &str| {
@@ -579,7 +665,15 @@ async fn uploads_are_judged_by_their_content_and_served_so_they_cannot_run() {
     // A plain SVG is kept and served as an SVG under the same sandbox.
     let drawing = br##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 4"><rect width="4" height="4" fill="#1f5b60"/></svg>"##;
     let now = revision(&shop, "desk-mat").await;
-    let response = upload(&admin, "desk-mat", now, "mat.svg", "image/svg+xml", drawing.to_vec()).await;
+    let response = upload(
+        &admin,
+        "desk-mat",
+        now,
+        "mat.svg",
+        "image/svg+xml",
+        drawing.to_vec(),
+    )
+    .await;
     assert_eq!(
         location(&response).as_deref(),
         Some("/admin/catalogue/desk-mat?image=uploaded")
@@ -598,7 +692,10 @@ async fn uploads_are_judged_by_their_content_and_served_so_they_cannot_run() {
     );
     // Another extension or a made-up id finds nothing.
     let wrong = url.replace(".svg", ".png");
-    assert_eq!(shop.visitor().get(&wrong).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        shop.visitor().get(&wrong).await.status(),
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(
         shop.visitor()
             .get("/images/u/00000000000000000000000000000000.png")

@@ -697,7 +697,10 @@ async fn a_test_configuration_may_name_what_only_the_draft_offers() {
     };
     let (status, body) = add("frame: bamboo").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(error_message(&body).contains("frame: bamboo is not an option"), "{body}");
+    assert!(
+        error_message(&body).contains("frame: bamboo is not an option"),
+        "{body}"
+    );
     let rules = edited(&shop, |rules| {
         let frame = rules["groups"]
             .as_array_mut()
@@ -717,4 +720,196 @@ async fn a_test_configuration_may_name_what_only_the_draft_offers() {
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = add("frame: balsa").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+}
+
+/// A file of `../shared/bench/renault` (beside the repository), or `None` with a notice when a
+/// newcomer's clone has no shared data; on CI (`CI=true`) it must be there.
+fn renault(name: &str) -> Option<Vec<u8>> {
+    let path = std::path::Path::new("../../shared/bench/renault").join(name);
+    match std::fs::read(&path) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("CI=true but {} cannot be read ({e})", path.display())
+        }
+        Err(_) => {
+            println!("skipping: {} not found", path.display());
+            None
+        }
+    }
+}
+
+/// Imports a rule file (and a price file) into `slug`'s draft as the console's form does;
+/// returns where it sends the merchandiser back to.
+async fn import(
+    visitor: &Visitor,
+    slug: &str,
+    revision: i64,
+    format: &str,
+    rules: Vec<u8>,
+    prices: Option<Vec<u8>>,
+) -> reqwest::Response {
+    use reqwest::multipart::{Form, Part};
+    let mut form = Form::new()
+        .text("revision", revision.to_string())
+        .text("format", format.to_owned())
+        .part("rules", Part::bytes(rules).file_name("rules"));
+    if let Some(prices) = prices {
+        form = form.part("prices", Part::bytes(prices).file_name("prices.xml"));
+    }
+    visitor
+        .client
+        .post(format!(
+            "{}/admin/products/{slug}/rules/import",
+            visitor.base
+        ))
+        .multipart(form)
+        .send()
+        .await
+        .expect("import")
+}
+
+async fn draft_json(shop: &Shop, slug: &str) -> Option<(Value, i64)> {
+    let row: Option<(String, i64)> = sqlx::query_as(
+        "select d.rule_set, d.revision from rule_drafts d join products p on p.id = d.product_id
+         where p.slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(shop.pool())
+    .await
+    .unwrap();
+    row.map(|(json, revision)| (serde_json::from_str(&json).unwrap(), revision))
+}
+
+#[tokio::test]
+async fn rules_go_out_and_come_in_as_files_and_a_car_range_imports_into_the_draft() {
+    let shop = Shop::start().await;
+    let admin = merchandiser(&shop).await;
+    let guest = shop.visitor();
+    let buyer = shop.visitor();
+    buyer
+        .register("Bea Buyer", "bea@example.com", "a long enough password")
+        .await;
+    for (visitor, status) in [
+        (&guest, StatusCode::UNAUTHORIZED),
+        (&buyer, StatusCode::FORBIDDEN),
+    ] {
+        assert_eq!(
+            visitor
+                .get("/admin/products/bicycle/rules.json")
+                .await
+                .status(),
+            status
+        );
+        let response = import(visitor, "bicycle", 0, "json", b"{}".to_vec(), None).await;
+        assert_eq!(response.status(), status);
+    }
+    assert!(draft_json(&shop, "bicycle").await.is_none());
+
+    // Out: the published rules as a file.
+    let response = admin.get("/admin/products/bicycle/rules.json").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let disposition = response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.starts_with("attachment; filename=\"bicycle-version-"),
+        "{disposition}"
+    );
+    let exported: Value = response.json().await.unwrap();
+    let (published, _) = published(&shop, "bicycle").await;
+    assert_eq!(exported, serde_json::from_str::<Value>(&published).unwrap());
+
+    // In: an edited file becomes the draft; files the engine cannot read are refused.
+    let mut edited = exported.clone();
+    add_rule(
+        &mut edited,
+        json!({ "kind": "excludes", "id": "no-carbon-rack", "all": [{ "group": "frame", "any_of": ["carbon"] }, { "group": "rack", "any_of": ["light-rack"] }], "message": "No rack on carbon." }),
+    );
+    let refused = |response: &reqwest::Response| {
+        location(response).and_then(|l| l.split_once("import_error=").map(|(_, c)| c.to_owned()))
+    };
+    let response = import(
+        &admin,
+        "bicycle",
+        0,
+        "json",
+        b"{ \"groups\": [".to_vec(),
+        None,
+    )
+    .await;
+    assert_eq!(refused(&response).as_deref(), Some("not-json"));
+    let response = import(
+        &admin,
+        "bicycle",
+        0,
+        "xcsp",
+        b"<instance><oops>".to_vec(),
+        None,
+    )
+    .await;
+    assert_eq!(refused(&response).as_deref(), Some("not-xcsp"));
+    let response = import(&admin, "bicycle", 0, "json", Vec::new(), None).await;
+    assert_eq!(refused(&response).as_deref(), Some("empty"));
+    assert!(draft_json(&shop, "bicycle").await.is_none());
+    let file = serde_json::to_vec(&edited).unwrap();
+    let response = import(&admin, "bicycle", 0, "json", file.clone(), None).await;
+    assert_eq!(
+        location(&response).as_deref(),
+        Some("/admin/products/bicycle/rules?import=done")
+    );
+    let (draft, revision) = draft_json(&shop, "bicycle").await.unwrap();
+    assert_eq!((draft, revision), (edited.clone(), 1));
+    let response = import(&admin, "bicycle", 0, "json", file, None).await;
+    assert_eq!(refused(&response).as_deref(), Some("stale"));
+    let drafted = admin
+        .get("/admin/products/bicycle/rules.json?draft=true")
+        .await;
+    assert_eq!(drafted.json::<Value>().await.unwrap(), edited);
+    let view = rules_view(&admin, "bicycle").await;
+    assert!(
+        view["effect"]["rules_added"]
+            .to_string()
+            .contains("no-carbon-rack"),
+        "{}",
+        view["effect"]
+    );
+
+    // A car range: Renault's medium instance with its prices, imported as XCSP into the
+    // workstation's draft, checked by the engine, and saved again from the editor (its text is
+    // far over a form's 64 KB, which only a merchandiser's rule draft may exceed).
+    let (Some(csp), Some(prices)) = (renault("medium.xml"), renault("mediumPrices.xml")) else {
+        return;
+    };
+    let response = import(&admin, "workstation", 0, "xcsp", csp, Some(prices)).await;
+    assert_eq!(
+        location(&response).as_deref(),
+        Some("/admin/products/workstation/rules?import=done")
+    );
+    let (range, _) = draft_json(&shop, "workstation").await.unwrap();
+    assert_eq!(range["groups"].as_array().unwrap().len(), 148);
+    let view = rules_view(&admin, "workstation").await;
+    let check = &view["check"];
+    assert_eq!(check["satisfiable"], true, "{check}");
+    assert_eq!(check["groups"], 148);
+    let text = serde_json::to_string_pretty(&range).unwrap();
+    assert!(text.len() > 200 * 1024, "{}", text.len());
+    let fields = [
+        ("slug", "workstation"),
+        ("rules", text.as_str()),
+        ("revision", "1"),
+    ];
+    let (status, body) = buyer.call_json("save_rule_draft", &fields).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    let (status, body) = admin.call_json("save_rule_draft", &fields).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(draft_json(&shop, "workstation").await.unwrap().1, 2);
+    let log = audit_actions(&admin).await;
+    assert!(
+        log.iter()
+            .filter(|entry| entry.starts_with("rules workstation: draft saved"))
+            .count()
+            >= 2,
+        "{log:?}"
+    );
 }

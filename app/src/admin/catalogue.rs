@@ -245,13 +245,23 @@ pub mod ssr {
         }
 
         /// `value` trimmed, required unless `optional`, at most `max` characters.
-        fn text(&mut self, field: &str, label: &str, value: &str, max: usize, optional: bool) -> String {
+        fn text(
+            &mut self,
+            field: &str,
+            label: &str,
+            value: &str,
+            max: usize,
+            optional: bool,
+        ) -> String {
             self.typed(field, value);
             let value = value.trim();
             if value.is_empty() && !optional {
                 self.fault(field, format!("Enter the {label}."));
             } else if value.chars().count() > max {
-                self.fault(field, format!("The {label} is too long: use at most {max} characters."));
+                self.fault(
+                    field,
+                    format!("The {label} is too long: use at most {max} characters."),
+                );
             }
             value.to_owned()
         }
@@ -345,7 +355,15 @@ pub mod ssr {
             base_price: &str,
         ) -> Result<ProductFields, AppError> {
             let mut form = Form::default();
-            let fields = fields(&mut form, name, slug, category, summary, description, base_price);
+            let fields = fields(
+                &mut form,
+                name,
+                slug,
+                category,
+                summary,
+                description,
+                base_price,
+            );
             form.done()?;
             Ok(fields)
         }
@@ -419,7 +437,10 @@ pub mod ssr {
                 },
                 "configurable" => None,
                 _ => {
-                    form.fault("kind", "Choose whether the product is simple or configurable.");
+                    form.fault(
+                        "kind",
+                        "Choose whether the product is simple or configurable.",
+                    );
                     None
                 }
             };
@@ -546,12 +567,13 @@ pub mod ssr {
         slug: &str,
         except_id: &str,
     ) -> Result<bool, AppError> {
-        let found: Option<String> =
-            sqlx::query_scalar(&format!("select id from {table} where slug = $1 and id <> $2"))
-                .bind(slug)
-                .bind(except_id)
-                .fetch_optional(&mut **tx)
-                .await?;
+        let found: Option<String> = sqlx::query_scalar(&format!(
+            "select id from {table} where slug = $1 and id <> $2"
+        ))
+        .bind(slug)
+        .bind(except_id)
+        .fetch_optional(&mut **tx)
+        .await?;
         Ok(found.is_some())
     }
 
@@ -569,7 +591,10 @@ pub mod ssr {
         fields: CategoryFields,
     ) -> Result<(), AppError> {
         let mut tx = begin_write(&state.pool).await?;
-        let typed = [("name", fields.name.as_str()), ("slug", fields.slug.as_str())];
+        let typed = [
+            ("name", fields.name.as_str()),
+            ("slug", fields.slug.as_str()),
+        ];
         if slug_taken(&mut tx, "categories", &fields.slug, "").await? {
             return Err(slug_in_use(&fields.slug, &typed));
         }
@@ -585,7 +610,16 @@ pub mod ssr {
             .bind(position)
             .execute(&mut *tx)
             .await?;
-        audit(&mut tx, merchandiser, "category", &fields.slug, "created", None, Some(&to_json(&fields)?)).await?;
+        audit(
+            &mut tx,
+            merchandiser,
+            "category",
+            &fields.slug,
+            "created",
+            None,
+            Some(&to_json(&fields)?),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -612,7 +646,10 @@ pub mod ssr {
                 before.name, before.slug
             )));
         }
-        let typed = [("name", fields.name.as_str()), ("slug", fields.slug.as_str())];
+        let typed = [
+            ("name", fields.name.as_str()),
+            ("slug", fields.slug.as_str()),
+        ];
         if slug_taken(&mut tx, "categories", &fields.slug, id).await? {
             return Err(slug_in_use(&fields.slug, &typed));
         }
@@ -626,7 +663,16 @@ pub mod ssr {
         .bind(revision)
         .execute(&mut *tx)
         .await?;
-        audit(&mut tx, merchandiser, "category", &fields.slug, "edited", Some(&to_json(&before)?), Some(&to_json(&fields)?)).await?;
+        audit(
+            &mut tx,
+            merchandiser,
+            "category",
+            &fields.slug,
+            "edited",
+            Some(&to_json(&before)?),
+            Some(&to_json(&fields)?),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -681,7 +727,16 @@ pub mod ssr {
             .await?;
         let slug = slug.ok_or_else(|| AppError::NotFound("There is no such category.".into()))?;
         if swap(&mut tx, "categories", &rows, id, up).await? {
-            audit(&mut tx, merchandiser, "category", &slug, if up { "moved up" } else { "moved down" }, None, None).await?;
+            audit(
+                &mut tx,
+                merchandiser,
+                "category",
+                &slug,
+                if up { "moved up" } else { "moved down" },
+                None,
+                None,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -714,7 +769,16 @@ pub mod ssr {
             .bind(revision)
             .execute(&mut *tx)
             .await?;
-        audit(&mut tx, merchandiser, "category", &slug, if hidden { "hidden" } else { "shown" }, None, None).await?;
+        audit(
+            &mut tx,
+            merchandiser,
+            "category",
+            &slug,
+            if hidden { "hidden" } else { "shown" },
+            None,
+            None,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -729,7 +793,10 @@ pub mod ssr {
         })
     }
 
-    async fn category_exists(tx: &mut Transaction<'static, Any>, id: &str) -> Result<bool, AppError> {
+    async fn category_exists(
+        tx: &mut Transaction<'static, Any>,
+        id: &str,
+    ) -> Result<bool, AppError> {
         let found: Option<String> = sqlx::query_scalar("select id from categories where id = $1")
             .bind(id)
             .fetch_optional(&mut **tx)
@@ -738,7 +805,11 @@ pub mod ssr {
     }
 
     fn no_category(typed: &[(&str, &str)]) -> AppError {
-        AppError::field("category", "That category no longer exists; choose another.").with_values(typed)
+        AppError::field(
+            "category",
+            "That category no longer exists; choose another.",
+        )
+        .with_values(typed)
     }
 
     /// Creates the product, hidden; returns its slug.
@@ -762,9 +833,10 @@ pub mod ssr {
         if !category_exists(&mut tx, &f.category_id).await? {
             return Err(no_category(&typed));
         }
-        let position: i64 = sqlx::query_scalar("select coalesce(max(position), 0) + 1 from products")
-            .fetch_one(&mut *tx)
-            .await?;
+        let position: i64 =
+            sqlx::query_scalar("select coalesce(max(position), 0) + 1 from products")
+                .fetch_one(&mut *tx)
+                .await?;
         let now = now_ms();
         let id = new_id();
         let rules = empty_rules()?;
@@ -800,7 +872,16 @@ pub mod ssr {
         .await?;
         let mut after = serde_json::to_value(f).map_err(crate::error::internal)?;
         after["stock"] = new.stock.into();
-        audit(&mut tx, merchandiser, "product", &f.slug, "created (hidden)", None, Some(&after.to_string())).await?;
+        audit(
+            &mut tx,
+            merchandiser,
+            "product",
+            &f.slug,
+            "created (hidden)",
+            None,
+            Some(&after.to_string()),
+        )
+        .await?;
         tx.commit().await?;
         tracing::info!(by = %merchandiser.id, product = %f.slug, "product created");
         Ok(f.slug.clone())
@@ -808,7 +889,11 @@ pub mod ssr {
 
     /// The fields that differ between `theirs` (saved meanwhile) and `mine` (the stale form),
     /// as the merchandiser reads them.
-    pub fn differences(theirs: &ProductFields, mine: &ProductFields, categories: &[(String, String)]) -> Vec<String> {
+    pub fn differences(
+        theirs: &ProductFields,
+        mine: &ProductFields,
+        categories: &[(String, String)],
+    ) -> Vec<String> {
         let category = |id: &str| {
             categories
                 .iter()
@@ -824,10 +909,18 @@ pub mod ssr {
         };
         differ("the name", &theirs.name, &mine.name);
         differ("the address", &theirs.slug, &mine.slug);
-        differ("the category", &category(&theirs.category_id), &category(&mine.category_id));
+        differ(
+            "the category",
+            &category(&theirs.category_id),
+            &category(&mine.category_id),
+        );
         differ("the summary", &theirs.summary, &mine.summary);
         differ("the description", &theirs.description, &mine.description);
-        differ("the base price", &format_price(theirs.base_price), &format_price(mine.base_price));
+        differ(
+            "the base price",
+            &format_price(theirs.base_price),
+            &format_price(mine.base_price),
+        );
         out
     }
 
@@ -894,7 +987,16 @@ pub mod ssr {
                 before.name
             )));
         }
-        audit(&mut tx, merchandiser, "product", &fields.slug, "edited", Some(&to_json(&before)?), Some(&to_json(&fields)?)).await?;
+        audit(
+            &mut tx,
+            merchandiser,
+            "product",
+            &fields.slug,
+            "edited",
+            Some(&to_json(&before)?),
+            Some(&to_json(&fields)?),
+        )
+        .await?;
         tx.commit().await?;
         Ok(fields.slug)
     }
@@ -911,7 +1013,8 @@ pub mod ssr {
                 .bind(slug)
                 .fetch_optional(&mut *tx)
                 .await?;
-        let (id, category) = found.ok_or_else(|| AppError::NotFound("There is no such product.".into()))?;
+        let (id, category) =
+            found.ok_or_else(|| AppError::NotFound("There is no such product.".into()))?;
         let rows: Vec<(String, i64)> = sqlx::query_as(
             "select id, position from products where category_id = $1 order by position, name",
         )
@@ -919,7 +1022,16 @@ pub mod ssr {
         .fetch_all(&mut *tx)
         .await?;
         if swap(&mut tx, "products", &rows, &id, up).await? {
-            audit(&mut tx, merchandiser, "product", slug, if up { "moved up" } else { "moved down" }, None, None).await?;
+            audit(
+                &mut tx,
+                merchandiser,
+                "product",
+                slug,
+                if up { "moved up" } else { "moved down" },
+                None,
+                None,
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -937,7 +1049,11 @@ pub mod ssr {
             return Err(AppError::Conflict(format!(
                 "Someone else changed {} while you were looking: it is {} now. Nothing was changed.",
                 record.name,
-                if record.hidden != 0 { "hidden" } else { "shown" }
+                if record.hidden != 0 {
+                    "hidden"
+                } else {
+                    "shown"
+                }
             )));
         }
         let mut tx = begin_write(&state.pool).await?;
@@ -957,7 +1073,16 @@ pub mod ssr {
                 record.name
             )));
         }
-        audit(&mut tx, merchandiser, "product", slug, if hidden { "hidden" } else { "shown" }, None, None).await?;
+        audit(
+            &mut tx,
+            merchandiser,
+            "product",
+            slug,
+            if hidden { "hidden" } else { "shown" },
+            None,
+            None,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -975,7 +1100,8 @@ pub mod ssr {
                 .bind(slug)
                 .fetch_optional(&mut **tx)
                 .await?;
-        let (id, before, now) = found.ok_or_else(|| AppError::NotFound("There is no such product.".into()))?;
+        let (id, before, now) =
+            found.ok_or_else(|| AppError::NotFound("There is no such product.".into()))?;
         if now != revision {
             return Err(AppError::Conflict(
                 "Someone else changed this product while you were choosing the image. Nothing was saved; try the upload again.".into(),
@@ -991,7 +1117,16 @@ pub mod ssr {
         .bind(revision)
         .execute(&mut **tx)
         .await?;
-        audit(tx, merchandiser, "product", slug, "image uploaded", Some(&before), Some(image)).await?;
+        audit(
+            tx,
+            merchandiser,
+            "product",
+            slug,
+            "image uploaded",
+            Some(&before),
+            Some(image),
+        )
+        .await?;
         Ok(())
     }
 }
@@ -1006,7 +1141,9 @@ mod tests {
         assert_eq!(slug_of("  Café  crème / 2 "), "cafe-creme-2");
         assert_eq!(slug_of("Ünïcödé—ok"), "unicodeok");
         assert!(valid_slug("walnut-lamp"));
-        for bad in ["", "a", "Walnut", "-lamp", "lamp-", "lamp--x", "lamp x", "lämp"] {
+        for bad in [
+            "", "a", "Walnut", "-lamp", "lamp-", "lamp--x", "lamp x", "lämp",
+        ] {
             assert!(!valid_slug(bad), "{bad}");
         }
         assert!(slug_of(&"long name ".repeat(20)).len() <= 60);

@@ -128,7 +128,11 @@ fn CategoryBlock(
         revision,
         products,
     } = category;
-    let hidden_label = if hidden { "Show in shop" } else { "Hide from shop" };
+    let hidden_label = if hidden {
+        "Show in shop"
+    } else {
+        "Hide from shop"
+    };
     let (id_hide, id_rename) = (id.clone(), id.clone());
     let moved = format!("category {name}");
     let (name_hide, name_rename) = (format!(" category {name}"), format!(" category {name}"));
@@ -344,7 +348,9 @@ fn ProductStatus(p: ProductEdit, hide: ServerAction<SetProductHidden>) -> impl I
     };
     let (slug, hidden, revision) = (p.slug.clone(), p.hidden, p.revision);
     let shop = format!("/products/{}", p.slug);
-    let rules = p.configurable.then(|| format!("/admin/products/{}/rules", p.slug));
+    let rules = p
+        .configurable
+        .then(|| format!("/admin/products/{}/rules", p.slug));
     view! {
         <div class="product-status">
             <p data-testid="product-status">{status}</p>

@@ -110,166 +110,174 @@ pub use content::{inspect, svg_is_safe};
 mod content {
     use super::{ImageKind, MAX_IMAGE_BYTES, Refusal};
 
-/// The image's type from its content, or why it is refused.
-pub fn inspect(bytes: &[u8]) -> Result<ImageKind, Refusal> {
-    if bytes.is_empty() {
-        return Err(Refusal::Empty);
+    /// The image's type from its content, or why it is refused.
+    pub fn inspect(bytes: &[u8]) -> Result<ImageKind, Refusal> {
+        if bytes.is_empty() {
+            return Err(Refusal::Empty);
+        }
+        if bytes.len() > MAX_IMAGE_BYTES {
+            return Err(Refusal::TooBig);
+        }
+        // PNG: the signature, then the IHDR chunk first.
+        if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+            return if bytes.len() > 24 && &bytes[12..16] == b"IHDR" {
+                Ok(ImageKind::Png)
+            } else {
+                Err(Refusal::NotAnImage)
+            };
+        }
+        // JPEG: start of image, then a marker.
+        if bytes.len() > 4 && bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            return Ok(ImageKind::Jpeg);
+        }
+        // WebP: a RIFF container of kind WEBP with a VP8 chunk.
+        if bytes.len() > 16 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+            return if bytes[12..16].starts_with(b"VP8") {
+                Ok(ImageKind::Webp)
+            } else {
+                Err(Refusal::NotAnImage)
+            };
+        }
+        let text = std::str::from_utf8(bytes).map_err(|_| Refusal::NotAnImage)?;
+        match svg_is_safe(text) {
+            Some(true) => Ok(ImageKind::Svg),
+            Some(false) => Err(Refusal::UnsafeSvg),
+            None => Err(Refusal::NotAnImage),
+        }
     }
-    if bytes.len() > MAX_IMAGE_BYTES {
-        return Err(Refusal::TooBig);
-    }
-    // PNG: the signature, then the IHDR chunk first.
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        return if bytes.len() > 24 && &bytes[12..16] == b"IHDR" {
-            Ok(ImageKind::Png)
-        } else {
-            Err(Refusal::NotAnImage)
-        };
-    }
-    // JPEG: start of image, then a marker.
-    if bytes.len() > 4 && bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        return Ok(ImageKind::Jpeg);
-    }
-    // WebP: a RIFF container of kind WEBP with a VP8 chunk.
-    if bytes.len() > 16 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        return if bytes[12..16].starts_with(b"VP8") {
-            Ok(ImageKind::Webp)
-        } else {
-            Err(Refusal::NotAnImage)
-        };
-    }
-    let text = std::str::from_utf8(bytes).map_err(|_| Refusal::NotAnImage)?;
-    match svg_is_safe(text) {
-        Some(true) => Ok(ImageKind::Svg),
-        Some(false) => Err(Refusal::UnsafeSvg),
-        None => Err(Refusal::NotAnImage),
-    }
-}
 
-/// Elements that run script, embed other documents or play media: never in a product image.
-const UNSAFE_ELEMENTS: [&str; 16] = [
-    "script",
-    "foreignobject",
-    "iframe",
-    "embed",
-    "object",
-    "handler",
-    "listener",
-    "audio",
-    "video",
-    "canvas",
-    "frame",
-    "frameset",
-    "meta",
-    "link",
-    "base",
-    "html",
-];
+    /// Elements that run script, embed other documents or play media: never in a product image.
+    const UNSAFE_ELEMENTS: [&str; 16] = [
+        "script",
+        "foreignobject",
+        "iframe",
+        "embed",
+        "object",
+        "handler",
+        "listener",
+        "audio",
+        "video",
+        "canvas",
+        "frame",
+        "frameset",
+        "meta",
+        "link",
+        "base",
+        "html",
+    ];
 
-/// `Some(true)` for a well-formed SVG with nothing that runs or fetches, `Some(false)` for an
-/// SVG that has such things, `None` for text that is not an SVG document at all.
-pub fn svg_is_safe(text: &str) -> Option<bool> {
-    use quick_xml::events::Event;
-    use quick_xml::{Reader, XmlVersion};
-    let mut reader = Reader::from_str(text.trim_start_matches('\u{feff}'));
-    let mut root_seen = false;
-    let mut in_style = false;
-    let mut safe = true;
-    loop {
-        let event = reader.read_event().ok()?;
-        let opens = matches!(event, Event::Start(_));
-        match event {
-            Event::Start(e) | Event::Empty(e) => {
-                let name = e.local_name().as_ref().to_ascii_lowercase();
-                if !root_seen {
-                    if name != "svg" {
-                        return None;
+    /// `Some(true)` for a well-formed SVG with nothing that runs or fetches, `Some(false)` for an
+    /// SVG that has such things, `None` for text that is not an SVG document at all.
+    pub fn svg_is_safe(text: &str) -> Option<bool> {
+        use quick_xml::events::Event;
+        use quick_xml::{Reader, XmlVersion};
+        let mut reader = Reader::from_str(text.trim_start_matches('\u{feff}'));
+        let mut root_seen = false;
+        let mut in_style = false;
+        let mut safe = true;
+        loop {
+            let event = reader.read_event().ok()?;
+            let opens = matches!(event, Event::Start(_));
+            match event {
+                Event::Start(e) | Event::Empty(e) => {
+                    let name = e.local_name().as_ref().to_ascii_lowercase();
+                    if !root_seen {
+                        if name != "svg" {
+                            return None;
+                        }
+                        root_seen = true;
                     }
-                    root_seen = true;
+                    if UNSAFE_ELEMENTS.contains(&name.as_str()) {
+                        safe = false;
+                    }
+                    in_style = name == "style" && opens;
+                    for attribute in e.attributes() {
+                        let attribute = attribute.ok()?;
+                        let key = attribute.key.local_name().as_ref().to_ascii_lowercase();
+                        let value = attribute
+                            .normalized_value(XmlVersion::Implicit1_0)
+                            .ok()?
+                            .into_owned();
+                        if !attribute_is_safe(&key, &value) {
+                            safe = false;
+                        }
+                    }
                 }
-                if UNSAFE_ELEMENTS.contains(&name.as_str()) {
-                    safe = false;
-                }
-                in_style = name == "style" && opens;
-                for attribute in e.attributes() {
-                    let attribute = attribute.ok()?;
-                    let key = attribute.key.local_name().as_ref().to_ascii_lowercase();
-                    let value = attribute
-                        .normalized_value(XmlVersion::Implicit1_0)
-                        .ok()?
-                        .into_owned();
-                    if !attribute_is_safe(&key, &value) {
+                Event::End(_) => in_style = false,
+                Event::Text(t) if in_style => {
+                    if !css_is_safe(&t.into_inner()) {
                         safe = false;
                     }
                 }
-            }
-            Event::End(_) => in_style = false,
-            Event::Text(t) if in_style => {
-                if !css_is_safe(&t.into_inner()) {
-                    safe = false;
+                Event::CData(t) if in_style => {
+                    if !css_is_safe(&t.into_inner()) {
+                        safe = false;
+                    }
                 }
+                // An entity inside a style sheet could spell out what the checks look for.
+                Event::GeneralRef(_) if in_style => safe = false,
+                // A DOCTYPE can declare entities (billion laughs, external files); an SVG needs none.
+                Event::DocType(_) => safe = false,
+                Event::PI(_) => safe = false,
+                Event::Eof => break,
+                _ => {}
             }
-            Event::CData(t) if in_style => {
-                if !css_is_safe(&t.into_inner()) {
-                    safe = false;
-                }
-            }
-            // An entity inside a style sheet could spell out what the checks look for.
-            Event::GeneralRef(_) if in_style => safe = false,
-            // A DOCTYPE can declare entities (billion laughs, external files); an SVG needs none.
-            Event::DocType(_) => safe = false,
-            Event::PI(_) => safe = false,
-            Event::Eof => break,
-            _ => {}
         }
+        root_seen.then_some(safe)
     }
-    root_seen.then_some(safe)
-}
 
-/// Letters only, lower case: what a browser reads from `java\nscript:` or `JaVaScRiPt:`.
-fn squeezed(value: &str) -> String {
-    value
-        .chars()
-        .filter(|c| !c.is_whitespace() && !c.is_control())
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-fn attribute_is_safe(key: &str, value: &str) -> bool {
-    let squeezed = squeezed(value);
-    if key.starts_with("on") || squeezed.contains("javascript:") || squeezed.contains("vbscript:") {
-        return false;
+    /// Letters only, lower case: what a browser reads from `java\nscript:` or `JaVaScRiPt:`.
+    fn squeezed(value: &str) -> String {
+        value
+            .chars()
+            .filter(|c| !c.is_whitespace() && !c.is_control())
+            .flat_map(char::to_lowercase)
+            .collect()
     }
-    match key {
-        // Links only within the drawing, or to an embedded raster picture.
-        "href" | "src" => {
-            squeezed.starts_with('#')
-                || ["data:image/png;", "data:image/jpeg;", "data:image/webp;", "data:image/gif;"]
+
+    fn attribute_is_safe(key: &str, value: &str) -> bool {
+        let squeezed = squeezed(value);
+        if key.starts_with("on")
+            || squeezed.contains("javascript:")
+            || squeezed.contains("vbscript:")
+        {
+            return false;
+        }
+        match key {
+            // Links only within the drawing, or to an embedded raster picture.
+            "href" | "src" => {
+                squeezed.starts_with('#')
+                    || [
+                        "data:image/png;",
+                        "data:image/jpeg;",
+                        "data:image/webp;",
+                        "data:image/gif;",
+                    ]
                     .iter()
                     .any(|prefix| squeezed.starts_with(prefix))
+            }
+            // Animating a link could turn it into a script URL.
+            "attributename" => !squeezed.ends_with("href"),
+            "style" => css_is_safe(value),
+            _ => !squeezed.contains("url(") || only_local_urls(&squeezed),
         }
-        // Animating a link could turn it into a script URL.
-        "attributename" => !squeezed.ends_with("href"),
-        "style" => css_is_safe(value),
-        _ => !squeezed.contains("url(") || only_local_urls(&squeezed),
     }
-}
 
-fn css_is_safe(css: &str) -> bool {
-    let squeezed = squeezed(css);
-    !squeezed.contains("@import")
-        && !squeezed.contains("expression(")
-        && !squeezed.contains('\\')
-        && only_local_urls(&squeezed)
-}
+    fn css_is_safe(css: &str) -> bool {
+        let squeezed = squeezed(css);
+        !squeezed.contains("@import")
+            && !squeezed.contains("expression(")
+            && !squeezed.contains('\\')
+            && only_local_urls(&squeezed)
+    }
 
-/// Every `url(` in `squeezed` points inside the drawing (`url(#…)`).
-fn only_local_urls(squeezed: &str) -> bool {
-    squeezed.match_indices("url(").all(|(at, _)| {
-        let rest = squeezed[at + 4..].trim_start_matches(['\'', '"']);
-        rest.starts_with('#')
-    })
-}
+    /// Every `url(` in `squeezed` points inside the drawing (`url(#…)`).
+    fn only_local_urls(squeezed: &str) -> bool {
+        squeezed.match_indices("url(").all(|(at, _)| {
+            let rest = squeezed[at + 4..].trim_start_matches(['\'', '"']);
+            rest.starts_with('#')
+        })
+    }
 }
 
 #[cfg(feature = "ssr")]
@@ -303,9 +311,15 @@ pub mod ssr {
         }
         let merchandiser = match crate::session::customer_of(&state, &headers).await {
             Ok(Some(customer)) if customer.is_merchandiser() => customer,
-            Ok(Some(_)) => return (StatusCode::FORBIDDEN, AppError::Forbidden.to_string()).into_response(),
+            Ok(Some(_)) => {
+                return (StatusCode::FORBIDDEN, AppError::Forbidden.to_string()).into_response();
+            }
             Ok(None) => {
-                return (StatusCode::UNAUTHORIZED, AppError::Unauthenticated.to_string()).into_response();
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    AppError::Unauthenticated.to_string(),
+                )
+                    .into_response();
             }
             Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
         };
@@ -322,7 +336,8 @@ pub mod ssr {
             }
             Err(Received::Error(error)) => {
                 tracing::warn!(product = %slug, %error, "image upload failed");
-                Redirect::to(&format!("{page}?image_error={}", Refusal::Failed.code())).into_response()
+                Redirect::to(&format!("{page}?image_error={}", Refusal::Failed.code()))
+                    .into_response()
             }
         }
     }
@@ -362,13 +377,18 @@ pub mod ssr {
         {
             match field.name() {
                 Some("revision") => {
-                    let text = field.text().await.map_err(|_| Received::Refused(Refusal::Failed))?;
+                    let text = field
+                        .text()
+                        .await
+                        .map_err(|_| Received::Refused(Refusal::Failed))?;
                     revision = text.trim().parse().ok();
                 }
                 Some("image") => {
                     let mut bytes = Vec::new();
-                    while let Some(chunk) =
-                        field.chunk().await.map_err(|_| Received::Refused(Refusal::Failed))?
+                    while let Some(chunk) = field
+                        .chunk()
+                        .await
+                        .map_err(|_| Received::Refused(Refusal::Failed))?
                     {
                         if bytes.len() + chunk.len() > MAX_IMAGE_BYTES {
                             return Err(Received::Refused(Refusal::TooBig));
@@ -399,7 +419,8 @@ pub mod ssr {
         .bind(&merchandiser.id)
         .execute(&mut *tx)
         .await?;
-        crate::admin::catalogue::ssr::set_image(&mut tx, merchandiser, slug, revision, &url).await?;
+        crate::admin::catalogue::ssr::set_image(&mut tx, merchandiser, slug, revision, &url)
+            .await?;
         tx.commit().await?;
         tracing::info!(by = %merchandiser.id, product = %slug, bytes = bytes.len(), kind = kind.extension(), "image uploaded");
         Ok(())
@@ -440,11 +461,16 @@ pub mod ssr {
         if let Ok(value) = HeaderValue::from_str(&content_type) {
             headers.insert(header::CONTENT_TYPE, value);
         }
-        headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
         // Opened on its own, an image may not run script, load anything or reach our cookies.
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox"),
+            HeaderValue::from_static(
+                "default-src 'none'; img-src data:; style-src 'unsafe-inline'; sandbox",
+            ),
         );
         headers.insert(
             header::CACHE_CONTROL,
@@ -458,23 +484,39 @@ pub mod ssr {
 mod tests {
     use super::{ImageKind, Refusal, inspect, svg_is_safe};
 
-    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+    const PNG: &[u8] =
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
     #[test]
     fn raster_images_are_known_by_their_content() {
         assert_eq!(inspect(PNG), Ok(ImageKind::Png));
-        assert_eq!(inspect(b"\xff\xd8\xff\xe0\0\x10JFIF\0"), Ok(ImageKind::Jpeg));
-        assert_eq!(inspect(b"RIFF\x24\0\0\0WEBPVP8 \x18\0\0\0"), Ok(ImageKind::Webp));
-        assert_eq!(inspect(b"RIFF\x24\0\0\0WAVEfmt \x18\0\0\0"), Err(Refusal::NotAnImage));
+        assert_eq!(
+            inspect(b"\xff\xd8\xff\xe0\0\x10JFIF\0"),
+            Ok(ImageKind::Jpeg)
+        );
+        assert_eq!(
+            inspect(b"RIFF\x24\0\0\0WEBPVP8 \x18\0\0\0"),
+            Ok(ImageKind::Webp)
+        );
+        assert_eq!(
+            inspect(b"RIFF\x24\0\0\0WAVEfmt \x18\0\0\0"),
+            Err(Refusal::NotAnImage)
+        );
         assert_eq!(inspect(b""), Err(Refusal::Empty));
-        assert_eq!(inspect(&vec![0u8; super::MAX_IMAGE_BYTES + 1]), Err(Refusal::TooBig));
+        assert_eq!(
+            inspect(&vec![0u8; super::MAX_IMAGE_BYTES + 1]),
+            Err(Refusal::TooBig)
+        );
     }
 
     #[test]
     fn html_named_png_is_not_an_image() {
         let html = b"<!doctype html><html><body><script>alert(1)</script></body></html>";
         assert_eq!(inspect(html), Err(Refusal::NotAnImage));
-        assert_eq!(inspect(b"<html><svg></svg></html>"), Err(Refusal::NotAnImage));
+        assert_eq!(
+            inspect(b"<html><svg></svg></html>"),
+            Err(Refusal::NotAnImage)
+        );
         assert_eq!(inspect(b"GIF89a\x01\0\x01\0"), Err(Refusal::NotAnImage));
         assert_eq!(inspect(&[0xff, 0xfe, 0x00]), Err(Refusal::NotAnImage));
     }

@@ -9,12 +9,13 @@ mod catalogue_page;
 mod home;
 pub mod images;
 mod page;
+pub mod rule_files;
 pub mod rules;
 mod rules_page;
 pub mod stock;
 
 pub use audit::AdminAuditPage;
-pub use catalogue_page::{AdminCatalogueProductPage, AdminCataloguePage};
+pub use catalogue_page::{AdminCataloguePage, AdminCatalogueProductPage};
 pub use home::AdminHomePage;
 pub use page::{AdminOrderPage, AdminOrdersPage};
 pub use rules_page::{AdminProductsPage, AdminRulesPage, ConsoleNav};

@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-/// The largest rule set the editor's form takes (the form body limit is 64 KB; large ranges are
-/// imported another way).
-pub const MAX_RULES_LEN: usize = 60 * 1024;
+/// The largest rule set the editor's form takes: a car range's, as large as an imported file
+/// (the server lets a merchandiser's rule draft past the form body limit; see `hardening`).
+pub const MAX_RULES_LEN: usize = super::rule_files::MAX_RULE_FILE_BYTES;
 
 /// One finding of the check, in the merchandiser's words, with the rules responsible.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

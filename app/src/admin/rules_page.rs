@@ -134,6 +134,7 @@ fn RulesBody(data: RulesView, add_error: Signal<Option<crate::error::AppError>>)
         None => (published.clone(), 0),
     };
     let next_version = version_after(&versions, version);
+    let (files_slug, has_draft) = (slug.clone(), draft.is_some());
     let draft_slug = slug.clone();
     let draft_box = draft.map(move |d| {
         let (slug_publish, slug_discard) = (draft_slug.clone(), draft_slug);
@@ -288,6 +289,45 @@ fn RulesBody(data: RulesView, add_error: Signal<Option<crate::error::AppError>>)
                     <tbody>{version_rows}</tbody>
                 </table>
             </div>
+        </section>
+        <RuleFiles slug=files_slug revision has_draft />
+    }
+}
+
+/// Download the rules as JSON; import a JSON, or an XCSP 2.1 instance with its WCSP prices,
+/// into the draft. A plain multipart form: it works without JavaScript.
+#[component]
+fn RuleFiles(slug: String, revision: i64, has_draft: bool) -> impl IntoView {
+    use super::rule_files::{ImportRefusal, MAX_RULE_FILE_BYTES};
+    let query = leptos_router::hooks::use_query_map();
+    let imported = query.read_untracked().get("import").as_deref() == Some("done");
+    let refused = query
+        .read_untracked()
+        .get("import_error")
+        .and_then(|code| ImportRefusal::of_code(&code));
+    view! {
+        <section aria-labelledby="files-heading">
+            <h2 id="files-heading">"Rule files"</h2>
+            <p>
+                <a href=format!("/admin/products/{slug}/rules.json") download>"Download the published rules (JSON)"</a>
+                {has_draft.then(|| view! { " · "<a href=format!("/admin/products/{slug}/rules.json?draft=true") download>"Download the draft (JSON)"</a> })}
+            </p>
+            {imported.then(|| view! { <p class="notice notice-success" role="status">"Imported into the draft: its check and its effect are above."</p> })}
+            {refused.map(|refusal| view! { <p class="notice notice-error" role="alert">{refusal.message()}</p> })}
+            <form method="post" enctype="multipart/form-data" action=format!("/admin/products/{slug}/rules/import") class="stacked-form">
+                <input type="hidden" name="revision" value=revision />
+                <fieldset>
+                    <legend>"Format"</legend>
+                    <label class="radio"><input type="radio" name="format" value="json" checked />" The shop's JSON"</label>
+                    <label class="radio"><input type="radio" name="format" value="xcsp" />" XCSP 2.1 instance (a price file may go with it)"</label>
+                </fieldset>
+                <label for="rules-file">"Rule file"</label>
+                <input id="rules-file" name="rules" type="file" required accept=".json,.xml,application/json,application/xml,text/xml" />
+                <label for="prices-file">"WCSP price file (XCSP only, optional)"</label>
+                <input id="prices-file" name="prices" type="file" accept=".xml,application/xml,text/xml" aria-describedby="import-hint" />
+                <p class="hint" id="import-hint">{format!("Up to {} MB each. The file replaces the draft (or starts one); nothing is published until you publish it.", MAX_RULE_FILE_BYTES / (1024 * 1024))}</p>
+                <button type="submit" class="button secondary">"Import into the draft"</button>
+            </form>
         </section>
     }
 }

@@ -147,7 +147,10 @@ pub async fn price_configuration(
     configuration: &Choices,
 ) -> Result<Priced, AppError> {
     if !product.on_sale() {
-        return Err(AppError::Conflict(format!("{} is no longer sold.", product.name)));
+        return Err(AppError::Conflict(format!(
+            "{} is no longer sold.",
+            product.name
+        )));
     }
     if product.stock.is_some_and(|stock| stock <= 0) {
         return Err(AppError::Conflict(format!("{} is sold out.", product.name)));
