@@ -4,6 +4,10 @@
 //! save is refused with what the first one changed (409), never saved over it. Every change is
 //! audited in the change's own transaction.
 
+// A product form's fields are a server function's arguments, one each, so that the form posts
+// without JavaScript; the browser's build of the function has all of them too.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -138,7 +142,6 @@ pub async fn create_product(
 }
 
 #[server(endpoint = "save_product")]
-#[allow(clippy::too_many_arguments)]
 pub async fn save_product(
     product: String,
     name: String,

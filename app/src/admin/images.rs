@@ -204,16 +204,8 @@ mod content {
                     }
                 }
                 Event::End(_) => in_style = false,
-                Event::Text(t) if in_style => {
-                    if !css_is_safe(&t.into_inner()) {
-                        safe = false;
-                    }
-                }
-                Event::CData(t) if in_style => {
-                    if !css_is_safe(&t.into_inner()) {
-                        safe = false;
-                    }
-                }
+                Event::Text(t) if in_style => safe &= css_is_safe(&t.into_inner()),
+                Event::CData(t) if in_style => safe &= css_is_safe(&t.into_inner()),
                 // An entity inside a style sheet could spell out what the checks look for.
                 Event::GeneralRef(_) if in_style => safe = false,
                 // A DOCTYPE can declare entities (billion laughs, external files); an SVG needs none.
