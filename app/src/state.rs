@@ -74,6 +74,9 @@ impl Settings {
 pub struct Limits {
     pub hashing: Arc<Semaphore>,
     pub engine: Arc<Semaphore>,
+    /// The most search steps compiling one rule set may take; a rule set that needs more is
+    /// refused (the console says so at publish, and the published version keeps serving).
+    pub compile_steps: u64,
 }
 
 impl Limits {
@@ -83,6 +86,7 @@ impl Limits {
         Limits {
             hashing: Arc::new(Semaphore::new(cores.max(2))),
             engine: Arc::new(Semaphore::new(cores.max(1) * 2)),
+            compile_steps: configurator::COMPILE_STEPS,
         }
     }
 }

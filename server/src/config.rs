@@ -31,6 +31,9 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// How often the housekeeping jobs run (payment holds, expired sessions and carts).
     pub jobs_every: Duration,
+    /// `ATELIER_COMPILE_STEPS`: the most search steps the engine may spend compiling one rule
+    /// set (the shop and the console's check and publish alike).
+    pub compile_steps: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -108,6 +111,7 @@ impl Config {
             payment_hold: Duration::from_secs(60 * number("ATELIER_PAYMENT_HOLD_MIN", 30)?),
             trusted_proxies,
             jobs_every: Duration::from_secs(number("ATELIER_JOBS_EVERY_SECS", 30)?.max(1)),
+            compile_steps: number("ATELIER_COMPILE_STEPS", configurator::COMPILE_STEPS)?.max(1),
         })
     }
 }

@@ -119,7 +119,10 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             trusted_proxies: config.trusted_proxies.clone(),
         }),
         configurators: ConfiguratorCache::default(),
-        limits: Limits::default(),
+        limits: Limits {
+            compile_steps: config.compile_steps,
+            ..Limits::default()
+        },
         versioned: VersionedCache::default(),
     };
     precompress::in_background(std::path::Path::new(&config.site_root).join("pkg"));

@@ -913,3 +913,83 @@ async fn rules_go_out_and_come_in_as_files_and_a_car_range_imports_into_the_draf
         "{log:?}"
     );
 }
+
+/// The fewest search steps the engine needs to compile `rules`.
+fn steps_needed(rules: &Value) -> u64 {
+    let rules: configurator::RuleSet = serde_json::from_value(rules.clone()).unwrap();
+    let (mut low, mut high) = (1u64, configurator::COMPILE_STEPS);
+    assert!(configurator::Configurator::compile_within(&rules, high).is_ok());
+    while low < high {
+        let mid = low + (high - low) / 2;
+        if configurator::Configurator::compile_within(&rules, mid).is_ok() {
+            high = mid;
+        } else {
+            low = mid + 1;
+        }
+    }
+    low
+}
+
+#[tokio::test]
+async fn rules_the_server_cannot_compile_within_its_limit_are_not_published() {
+    // The bicycle's rules, and a draft with twenty more groups chained by rules: it needs more
+    // compile steps than the published rules do. The shop runs with just enough for the latter.
+    let probe = Shop::start().await;
+    let (published_json, version) = published(&probe, "bicycle").await;
+    let published_rules: Value = serde_json::from_str(&published_json).unwrap();
+    let mut larger = published_rules.clone();
+    for i in 0..20 {
+        larger["groups"].as_array_mut().unwrap().push(json!({
+            "id": format!("extra{i}"),
+            "name": format!("Extra {i}"),
+            "options": (0..4).map(|o| json!({ "id": format!("o{o}"), "name": format!("Option {o}"), "price": o * 100 })).collect::<Vec<_>>(),
+        }));
+        if i > 0 {
+            add_rule(
+                &mut larger,
+                json!({ "kind": "excludes", "id": format!("chain{i}"), "all": [
+                    { "group": format!("extra{}", i - 1), "any_of": ["o0"] },
+                    { "group": format!("extra{i}"), "any_of": ["o1"] }
+                ], "message": "Not together." }),
+            );
+        }
+    }
+    let (enough, more) = (steps_needed(&published_rules), steps_needed(&larger));
+    assert!(
+        more > enough,
+        "the draft needs more steps ({more}) than the rules ({enough})"
+    );
+    drop(probe);
+
+    let shop = Shop::start_with(|config| config.compile_steps = enough).await;
+    let admin = merchandiser(&shop).await;
+    let text = serde_json::to_string_pretty(&larger).unwrap();
+    let (status, body) = save_draft(&admin, &text, 0).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let view = rules_view(&admin, "bicycle").await;
+    assert!(
+        view["check"]["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("too entangled"),
+        "{}",
+        view["check"]
+    );
+    assert!(
+        view["blockers"].to_string().contains("too entangled"),
+        "{}",
+        view["blockers"]
+    );
+    let (status, body) = publish(&admin, 1).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let message = error_message(&body);
+    assert!(message.contains("too entangled"), "{message}");
+    assert!(
+        message.contains(&format!("Version {version} keeps serving")),
+        "{message}"
+    );
+    // The published version keeps serving: same rules, and the shop still prices the bicycle.
+    assert_eq!(published(&shop, "bicycle").await, (published_json, version));
+    let priced = shop.visitor().product("bicycle", &[]).await;
+    assert!(priced["price"].as_i64().unwrap() > 0, "{priced}");
+}

@@ -85,10 +85,11 @@ pub async fn configurator(
         return Ok(found);
     }
     let json = product.rule_set.clone();
+    let steps = state.limits.compile_steps;
     let compiled = run_engine(state, move || -> Result<Configurator, String> {
         let rules: configurator::RuleSet =
             serde_json::from_str(&json).map_err(|e| e.to_string())?;
-        Configurator::compile(&rules).map_err(|e| e.to_string())
+        Configurator::compile_within(&rules, steps).map_err(|e| e.to_string())
     })
     .await?
     .map_err(|e| crate::error::internal(format_args!("rule set of {}: {e}", product.id)))?;

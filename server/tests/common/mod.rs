@@ -92,6 +92,7 @@ pub fn config(database_url: &str) -> Config {
         payment_hold: std::time::Duration::from_secs(30 * 60),
         trusted_proxies: Vec::new(),
         jobs_every: std::time::Duration::from_secs(1),
+        compile_steps: configurator::COMPILE_STEPS,
     }
 }
 

@@ -96,8 +96,9 @@ async fn compile(
     state: &AppState,
     json: String,
 ) -> Result<Result<(Arc<Configurator>, RuleCheck), String>, AppError> {
+    let steps = state.limits.compile_steps;
     run_engine(state, move || {
-        let engine = build(&json)?;
+        let engine = build(&json, steps)?;
         let check = check_compiled(&engine);
         Ok((Arc::new(engine), check))
     })
@@ -110,12 +111,14 @@ async fn compile_only(
     state: &AppState,
     json: String,
 ) -> Result<Result<Arc<Configurator>, String>, AppError> {
-    run_engine(state, move || build(&json).map(Arc::new)).await
+    let steps = state.limits.compile_steps;
+    run_engine(state, move || build(&json, steps).map(Arc::new)).await
 }
 
-fn build(json: &str) -> Result<Configurator, String> {
+fn build(json: &str, steps: u64) -> Result<Configurator, String> {
     let rules: RuleSet = parse_rules(json)?;
-    Configurator::compile(&rules).map_err(|e| format!("The engine cannot use these rules: {e}"))
+    Configurator::compile_within(&rules, steps)
+        .map_err(|e| format!("The engine cannot use these rules: {e}"))
 }
 
 pub async fn products(state: &AppState) -> Result<Vec<RulesRow>, AppError> {
