@@ -280,6 +280,7 @@ pub mod ssr {
     use sha2::{Digest, Sha256};
 
     use super::{MAX_IMAGE_BYTES, Refusal, UPLOADED_PREFIX, inspect};
+    use crate::admin::uploads::{FieldError, merchandiser, read_limited};
     use crate::db::{begin_write, new_id, now_ms};
     use crate::error::AppError;
     use crate::state::AppState;
@@ -301,19 +302,9 @@ pub mod ssr {
         if slug.len() > crate::limits::MAX_ID {
             return StatusCode::NOT_FOUND.into_response();
         }
-        let merchandiser = match crate::session::customer_of(&state, &headers).await {
-            Ok(Some(customer)) if customer.is_merchandiser() => customer,
-            Ok(Some(_)) => {
-                return (StatusCode::FORBIDDEN, AppError::Forbidden.to_string()).into_response();
-            }
-            Ok(None) => {
-                return (
-                    StatusCode::UNAUTHORIZED,
-                    AppError::Unauthenticated.to_string(),
-                )
-                    .into_response();
-            }
-            Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        let merchandiser = match merchandiser(&state, &headers).await {
+            Ok(merchandiser) => merchandiser,
+            Err(response) => return response,
         };
         let page = format!("/admin/catalogue/{slug}");
         let outcome = receive(&state, &merchandiser, &slug, multipart).await;
@@ -376,17 +367,15 @@ pub mod ssr {
                     revision = text.trim().parse().ok();
                 }
                 Some("image") => {
-                    let mut bytes = Vec::new();
-                    while let Some(chunk) = field
-                        .chunk()
-                        .await
-                        .map_err(|_| Received::Refused(Refusal::Failed))?
-                    {
-                        if bytes.len() + chunk.len() > MAX_IMAGE_BYTES {
-                            return Err(Received::Refused(Refusal::TooBig));
-                        }
-                        bytes.extend_from_slice(&chunk);
-                    }
+                    let bytes =
+                        read_limited(&mut field, MAX_IMAGE_BYTES)
+                            .await
+                            .map_err(|error| {
+                                Received::Refused(match error {
+                                    FieldError::TooBig => Refusal::TooBig,
+                                    FieldError::Broken => Refusal::Failed,
+                                })
+                            })?;
                     image = Some(bytes);
                 }
                 _ => {}

@@ -13,6 +13,8 @@ pub mod rule_files;
 pub mod rules;
 mod rules_page;
 pub mod stock;
+#[cfg(feature = "ssr")]
+pub mod uploads;
 
 pub use audit::AdminAuditPage;
 pub use catalogue_page::{AdminCataloguePage, AdminCatalogueProductPage};

@@ -77,27 +77,13 @@ pub mod ssr {
     use http::{HeaderMap, HeaderValue, StatusCode, header};
 
     use super::{ImportRefusal, MAX_RULE_FILE_BYTES};
+    use crate::admin::uploads::{FieldError, merchandiser, read_limited};
     use crate::error::AppError;
     use crate::session::Customer;
     use crate::state::{AppState, run_engine};
 
     /// The most an import request may carry: a rule file, a price file and the form.
     pub const IMPORT_BODY_LIMIT: usize = MAX_RULE_FILE_BYTES * 2 + 64 * 1024;
-
-    async fn merchandiser(state: &AppState, headers: &HeaderMap) -> Result<Customer, Response> {
-        match crate::session::customer_of(state, headers).await {
-            Ok(Some(customer)) if customer.is_merchandiser() => Ok(customer),
-            Ok(Some(_)) => {
-                Err((StatusCode::FORBIDDEN, AppError::Forbidden.to_string()).into_response())
-            }
-            Ok(None) => Err((
-                StatusCode::UNAUTHORIZED,
-                AppError::Unauthenticated.to_string(),
-            )
-                .into_response()),
-            Err(_) => Err(StatusCode::SERVICE_UNAVAILABLE.into_response()),
-        }
-    }
 
     #[derive(serde::Deserialize)]
     pub struct Which {
@@ -199,14 +185,12 @@ pub mod ssr {
     async fn file(
         field: &mut axum::extract::multipart::Field<'_>,
     ) -> Result<Vec<u8>, ImportRefusal> {
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|_| ImportRefusal::Failed)? {
-            if bytes.len() + chunk.len() > MAX_RULE_FILE_BYTES {
-                return Err(ImportRefusal::TooBig);
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        Ok(bytes)
+        read_limited(field, MAX_RULE_FILE_BYTES)
+            .await
+            .map_err(|error| match error {
+                FieldError::TooBig => ImportRefusal::TooBig,
+                FieldError::Broken => ImportRefusal::Failed,
+            })
     }
 
     async fn receive(
