@@ -38,6 +38,11 @@ where
     })
 }
 
+/// The first error among several forms' errors (only one form is posted at a time).
+pub fn first_error(errors: Vec<Signal<Option<AppError>>>) -> Signal<Option<AppError>> {
+    Signal::derive(move || errors.iter().find_map(|error| error.get()))
+}
+
 /// The name of the cookie that carries what was typed into a form posted without JavaScript
 /// that came back with errors.
 pub const FORM_DRAFT_COOKIE: &str = "atelier_form";

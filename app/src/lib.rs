@@ -36,7 +36,7 @@ use leptos_router::{SsrMode, path};
 use account::{AccountPage, LoginPage, RegisterPage};
 use admin::{
     AdminAuditPage, AdminCataloguePage, AdminCatalogueProductPage, AdminHomePage, AdminOrderPage,
-    AdminOrdersPage, AdminProductsPage, AdminRulesPage, AdminStockPage,
+    AdminOrdersPage, AdminProductsPage, AdminRuleFormsPage, AdminRulesPage, AdminStockPage,
 };
 use cart::CartPage;
 use catalogue::{HomePage, ProductPage};
@@ -144,6 +144,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/catalogue/:slug") view=AdminCatalogueProductPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/products") view=AdminProductsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/products/:slug/rules") view=AdminRulesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/products/:slug/rules/edit") view=AdminRuleFormsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/stock") view=AdminStockPage ssr=SsrMode::Async />
                 </Routes>

@@ -216,100 +216,16 @@ pub fn slug_of(name: &str) -> String {
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use std::collections::BTreeMap;
-
     use sqlx::{Any, Transaction};
 
-    use super::{AdminCategory, AdminProductRow, ProductEdit, slug_of, valid_slug};
+    use super::{AdminCategory, AdminProductRow, ProductEdit};
     use crate::admin::audit::ssr::audit;
+    use crate::admin::form::Form;
     use crate::db::{begin_write, new_id, now_ms};
     use crate::error::AppError;
-    use crate::money::{format_price, parse_price};
+    use crate::money::format_price;
     use crate::session::Customer;
     use crate::state::AppState;
-
-    /// Collects field messages and the values typed, so one refusal names every field at fault
-    /// and a form posted without JavaScript comes back filled in.
-    #[derive(Default)]
-    struct Form {
-        fields: BTreeMap<String, String>,
-        values: BTreeMap<String, String>,
-    }
-
-    impl Form {
-        fn typed(&mut self, field: &str, value: &str) {
-            self.values.insert(field.to_owned(), value.to_owned());
-        }
-
-        fn fault(&mut self, field: &str, message: impl Into<String>) {
-            self.fields
-                .entry(field.to_owned())
-                .or_insert_with(|| message.into());
-        }
-
-        /// `value` trimmed, required unless `optional`, at most `max` characters.
-        fn text(
-            &mut self,
-            field: &str,
-            label: &str,
-            value: &str,
-            max: usize,
-            optional: bool,
-        ) -> String {
-            self.typed(field, value);
-            let value = value.trim();
-            if value.is_empty() && !optional {
-                self.fault(field, format!("Enter the {label}."));
-            } else if value.chars().count() > max {
-                self.fault(
-                    field,
-                    format!("The {label} is too long: use at most {max} characters."),
-                );
-            }
-            value.to_owned()
-        }
-
-        /// The slug typed, or one made from `name` when left empty.
-        fn slug(&mut self, value: &str, name: &str) -> String {
-            self.typed("slug", value);
-            let slug = if value.trim().is_empty() {
-                slug_of(name)
-            } else {
-                value.trim().to_owned()
-            };
-            if !valid_slug(&slug) {
-                self.fault(
-                    "slug",
-                    "Use 2 to 60 lowercase letters, digits and single hyphens for the address, such as walnut-lamp.",
-                );
-            }
-            slug
-        }
-
-        fn price(&mut self, field: &str, value: &str) -> i64 {
-            self.typed(field, value);
-            parse_price(value).unwrap_or_else(|message| {
-                self.fault(field, message);
-                0
-            })
-        }
-
-        fn done(self) -> Result<(), AppError> {
-            if self.fields.is_empty() {
-                return Ok(());
-            }
-            let message = if self.fields.len() == 1 {
-                self.fields.values().next().cloned().unwrap_or_default()
-            } else {
-                "Some fields need your attention.".to_owned()
-            };
-            Err(AppError::Validation {
-                message,
-                fields: self.fields,
-                values: self.values,
-            })
-        }
-    }
 
     pub fn direction(direction: &str) -> Result<bool, AppError> {
         match direction {

@@ -13,14 +13,9 @@ use super::catalogue::{
     SetProductHidden,
 };
 use super::images::{MAX_IMAGE_BYTES, Refusal};
-use crate::components::{ErrorBox, FieldError, LoadError, action_error, typed};
+use crate::components::{ErrorBox, FieldError, LoadError, action_error, first_error, typed};
 use crate::error::AppError;
 use crate::money::{format_price, price_input};
-
-/// The first error among several forms' errors (only one form is posted at a time).
-fn first_error(errors: Vec<Signal<Option<AppError>>>) -> Signal<Option<AppError>> {
-    Signal::derive(move || errors.iter().find_map(|error| error.get()))
-}
 
 #[component]
 pub fn AdminCataloguePage() -> impl IntoView {

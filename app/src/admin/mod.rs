@@ -6,10 +6,14 @@
 pub mod audit;
 pub mod catalogue;
 mod catalogue_page;
+#[cfg(feature = "ssr")]
+pub mod form;
 mod home;
 pub mod images;
 mod page;
 pub mod rule_files;
+pub mod rule_forms;
+mod rule_forms_page;
 pub mod rules;
 mod rules_page;
 pub mod stock;
@@ -20,6 +24,7 @@ pub use audit::AdminAuditPage;
 pub use catalogue_page::{AdminCataloguePage, AdminCatalogueProductPage};
 pub use home::AdminHomePage;
 pub use page::{AdminOrderPage, AdminOrdersPage};
+pub use rule_forms_page::AdminRuleFormsPage;
 pub use rules_page::{AdminProductsPage, AdminRulesPage, ConsoleNav};
 pub use stock::AdminStockPage;
 

@@ -42,7 +42,7 @@ pub struct RuleCheck {
 }
 
 impl RuleCheck {
-    fn failed(error: String) -> Self {
+    pub(crate) fn failed(error: String) -> Self {
         RuleCheck {
             error: Some(error),
             satisfiable: false,

@@ -250,6 +250,7 @@ fn RulesBody(data: RulesView, add_error: Signal<Option<crate::error::AppError>>)
     view! {
         <h1>{format!("Rules: {name}")}</h1>
         <p class="muted">{format!("Version {version} is published.")}</p>
+        <p><a class="button secondary" href=format!("/admin/products/{slug}/rules/edit")>"Edit groups, options and rules in forms"</a></p>
         <RuleEditor slug=slug.clone() text revision check />
         {draft_box}
         <section aria-labelledby="tests-heading">
@@ -345,7 +346,7 @@ fn version_after(versions: &[super::rules::VersionRow], current: i64) -> i64 {
 
 /// The check as the merchandiser reads it.
 #[component]
-fn CheckReport(check: RuleCheck) -> impl IntoView {
+pub(super) fn CheckReport(check: RuleCheck) -> impl IntoView {
     if let Some(error) = check.error {
         return view! { <p class="notice notice-error" data-testid="check-error">{error}</p> }
             .into_any();

@@ -364,6 +364,49 @@ pub async fn save_draft(
     rules: &str,
     revision: i64,
 ) -> Result<(), AppError> {
+    save_draft_as(state, merchandiser, slug, rules, revision, "draft saved").await
+}
+
+/// The rules a merchandiser works on: the draft's text and revision, or the published rules and
+/// revision 0 when there is no draft.
+pub struct Working {
+    pub name: String,
+    pub version: i64,
+    pub text: String,
+    pub revision: i64,
+}
+
+pub async fn working(state: &AppState, slug: &str) -> Result<Working, AppError> {
+    let product = product(&state.pool, slug).await?;
+    let found = draft(&state.pool, &product.id).await?;
+    let (text, revision) = match found {
+        Some(d) => (d.rules, d.revision),
+        None => (product.rule_set, 0),
+    };
+    Ok(Working {
+        name: product.name,
+        version: product.rule_version,
+        text,
+        revision,
+    })
+}
+
+/// The engine's check of `json`, on its bounded pool and within the server's compile limit.
+pub async fn check_text(state: &AppState, json: String) -> Result<RuleCheck, AppError> {
+    Ok(compile(state, json)
+        .await?
+        .map_or_else(RuleCheck::failed, |(_, check)| check))
+}
+
+/// As `save_draft`, with what changed named in the audit log ("rule r3 added").
+pub async fn save_draft_as(
+    state: &AppState,
+    merchandiser: &Customer,
+    slug: &str,
+    rules: &str,
+    revision: i64,
+    action: &str,
+) -> Result<(), AppError> {
     // A draft is work in progress: it is kept as typed, even when the engine cannot read it yet
     // (the check says why), so nothing typed is lost; only publishing needs valid rules.
     let product = product(&state.pool, slug).await?;
@@ -411,7 +454,7 @@ pub async fn save_draft(
         merchandiser,
         "rules",
         slug,
-        "draft saved",
+        action,
         Some(before),
         Some(rules),
     )
