@@ -115,7 +115,39 @@ async fn every_console_rule_function_refuses_guests_and_buyers() {
     buyer
         .register("Bea Buyer", "bea@example.com", "a long enough password")
         .await;
-    let calls: [(&str, Vec<(&str, &str)>); 11] = [
+    let rule = |extra: &[(&'static str, &'static str)]| {
+        let mut fields = vec![("slug", "bicycle"), ("revision", "0")];
+        fields.extend_from_slice(extra);
+        fields
+    };
+    let calls: [(&str, Vec<(&str, &str)>); 20] = [
+        ("admin_rule_forms", vec![("slug", "bicycle")]),
+        (
+            "save_rule_group",
+            rule(&[("name", "Bell"), ("options", "Brass")]),
+        ),
+        (
+            "move_rule_group",
+            rule(&[("id", "frame"), ("direction", "down")]),
+        ),
+        ("remove_rule_group", rule(&[("id", "lights")])),
+        (
+            "save_rule_option",
+            rule(&[("group", "frame"), ("name", "Bamboo")]),
+        ),
+        (
+            "remove_rule_option",
+            rule(&[("group", "frame"), ("id", "steel")]),
+        ),
+        (
+            "save_rule",
+            rule(&[("kind", "excludes"), ("conditions", "frame: steel")]),
+        ),
+        (
+            "save_price_table",
+            rule(&[("name", "Sale"), ("entries", "-1 when frame: steel")]),
+        ),
+        ("remove_rule", rule(&[("id", "brushed-is-titanium")])),
         ("admin_attention", vec![]),
         ("admin_stock", vec![("filter", "")]),
         (
@@ -992,4 +1024,195 @@ async fn rules_the_server_cannot_compile_within_its_limit_are_not_published() {
     assert_eq!(published(&shop, "bicycle").await, (published_json, version));
     let priced = shop.visitor().product("bicycle", &[]).await;
     assert!(priced["price"].as_i64().unwrap() > 0, "{priced}");
+}
+
+/// The check of the bicycle's draft as the forms page has it: (revision, valid configurations).
+async fn forms_check(admin: &Visitor) -> (i64, u64) {
+    let (status, body) = admin
+        .call_json("admin_rule_forms", &[("slug", "bicycle")])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["check"]["error"].is_null(), "{body}");
+    (
+        body["revision"].as_i64().unwrap(),
+        body["check"]["solutions"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn rules_are_edited_in_forms_in_the_shops_words() {
+    let shop = Shop::start().await;
+    let admin = merchandiser(&shop).await;
+    let (status, page) = admin.page("/admin/products/bicycle/rules/edit").await;
+    assert_eq!(status, StatusCode::OK);
+    let text = visible_text(&page);
+    for words in [
+        "Check of the draft",
+        "Frame frame",
+        "When Frame is Carbon race, Brakes must be Hydraulic disc.",
+        "Touring bundle discount",
+    ] {
+        assert!(text.contains(words), "{words}: {text}");
+    }
+    let (_, published_count) = forms_check(&admin).await;
+
+    // A new group, posted as a browser without JavaScript posts it, starts the draft.
+    let response = admin
+        .submit(
+            "save_rule_group",
+            "/admin/products/bicycle/rules/edit?add=group",
+            &[
+                ("slug", "bicycle"),
+                ("revision", "0"),
+                ("name", "Bell"),
+                ("options", "Brass bell = 12.50\nChrome bell"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        location(&response).as_deref(),
+        Some("/admin/products/bicycle/rules/edit?saved=1#check")
+    );
+    let (revision, with_bell) = forms_check(&admin).await;
+    assert_eq!(revision, 1);
+    assert_eq!(
+        with_bell,
+        published_count * 2,
+        "a required group of two options"
+    );
+    let (draft, _) = draft_json(&shop, "bicycle").await.unwrap();
+    let bell = draft["groups"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(bell["id"], "bell");
+    assert_eq!(bell["options"][0]["price"], 1250);
+
+    // A rule written with names; the count follows.
+    let (status, body) = admin
+        .call_json(
+            "save_rule",
+            &[
+                ("slug", "bicycle"),
+                ("revision", "1"),
+                ("kind", "excludes"),
+                ("conditions", "Frame: Carbon race\nBell: Brass bell"),
+                ("message", "Race frames have no room for the brass bell."),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (revision, with_rule) = forms_check(&admin).await;
+    assert_eq!(revision, 2);
+    assert!(
+        with_rule < with_bell && with_rule > with_bell / 2,
+        "{with_rule} of {with_bell}"
+    );
+    let (draft, _) = draft_json(&shop, "bicycle").await.unwrap();
+    let rule = draft["rules"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        rule,
+        json!({"kind": "excludes", "id": "excludes", "message": "Race frames have no room for the brass bell.",
+               "all": [{"group": "frame", "any_of": ["carbon"]}, {"group": "bell", "any_of": ["brass-bell"]}]})
+    );
+
+    // A mistake without JavaScript comes back beside its field, with what was typed.
+    let response = admin
+        .submit(
+            "save_rule",
+            "/admin/products/bicycle/rules/edit?add=requires",
+            &[
+                ("slug", "bicycle"),
+                ("revision", "2"),
+                ("kind", "requires"),
+                ("conditions", "Frame: Bamboo"),
+                ("then", "Bell: Chrome bell"),
+            ],
+        )
+        .await;
+    let back = location(&response).expect("sent back to the form");
+    let back = back.trim_start_matches(&shop.url(""));
+    assert!(
+        back.starts_with("/admin/products/bicycle/rules/edit?add=requires"),
+        "{back}"
+    );
+    let (_, page) = admin.page(back).await;
+    let text = visible_text(&page);
+    assert!(
+        text.contains("Condition 1: “Bamboo” is not an option of Frame"),
+        "{text}"
+    );
+    assert!(page.contains(">Frame: Bamboo</textarea>"), "kept: {page}");
+    assert_eq!(forms_check(&admin).await.0, 2, "nothing was saved");
+
+    // A stale form is refused and loses nothing; something in use is not removed.
+    let (status, body) = admin
+        .call_json(
+            "save_rule_option",
+            &[
+                ("slug", "bicycle"),
+                ("revision", "1"),
+                ("group", "bell"),
+                ("name", "Silver bell"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (status, body) = admin
+        .call_json(
+            "remove_rule_option",
+            &[
+                ("slug", "bicycle"),
+                ("revision", "2"),
+                ("group", "bell"),
+                ("id", "brass-bell"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        error_message(&body).contains("Bell: Brass bell is named by rule excludes"),
+        "{body}"
+    );
+    let (status, body) = admin
+        .call_json(
+            "save_rule_option",
+            &[
+                ("slug", "bicycle"),
+                ("revision", "2"),
+                ("group", "bell"),
+                ("original", "brass-bell"),
+                ("name", "Brass bell"),
+                ("price", "14.00"),
+                ("lead_days", "3"),
+                ("attributes", "weight_g = 90"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (draft, revision) = draft_json(&shop, "bicycle").await.unwrap();
+    let brass = &draft["groups"].as_array().unwrap().last().unwrap()["options"][0];
+    assert_eq!(
+        (
+            &brass["price"],
+            &brass["lead_days"],
+            &brass["attributes"]["weight_g"]
+        ),
+        (&json!(1400), &json!(3), &json!(90))
+    );
+
+    // Published, buyers get the bell; the audit log says what each form changed.
+    let (status, body) = publish(&admin, revision).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let product = shop.visitor().product("bicycle", &[]).await;
+    assert!(product.to_string().contains("Brass bell"), "{product}");
+    let actions = audit_actions(&admin).await;
+    for wanted in [
+        "rules bicycle: draft: group “Bell” (bell) added",
+        "rules bicycle: draft: rule excludes (Excludes) added",
+        "rules bicycle: draft: option “Brass bell” (brass-bell) of Bell changed",
+    ] {
+        assert!(actions.iter().any(|a| a == wanted), "{wanted}: {actions:?}");
+    }
 }
