@@ -190,10 +190,10 @@ fn FormsBody(
                     <td>{kind_name(kind_of(rule))}</td>
                     <td>{rule_words(&rules, rule)}</td>
                     <td>{rule.message().unwrap_or("—").to_owned()}</td>
-                    <td class="row-actions">
+                    <td><div class="row-actions">
                         <a href=format!("{base}?rule={}#form", encode(&id)) aria-label=format!("Edit rule {id}")>"Edit"</a>
                         <RemoveRuleButton action=actions.remove_rule slug=slug.clone() revision id=id.clone() label=format!("Remove rule {id}") />
-                    </td>
+                    </div></td>
                 </tr>
             }
         })
@@ -209,10 +209,10 @@ fn FormsBody(
                     <td>
                         <ul class="plain">{table.entries.iter().map(|e| view! { <li>{entry_words(&rules, e)}</li> }).collect_view()}</ul>
                     </td>
-                    <td class="row-actions">
+                    <td><div class="row-actions">
                         <a href=format!("{base}?price_table={}#form", encode(&id)) aria-label=format!("Edit price table {}", table.name)>"Edit"</a>
                         <RemoveRuleButton action=actions.remove_rule slug=slug.clone() revision id=id.clone() label=format!("Remove price table {}", table.name) />
-                    </td>
+                    </div></td>
                 </tr>
             }
         })
@@ -305,7 +305,7 @@ fn group_block(
                     <td>{format_price(option.price)}</td>
                     <td>{if option.lead_days == 0 { "—".to_owned() } else { format!("{} working days", option.lead_days) }}</td>
                     <td>{if attributes.is_empty() { "—".to_owned() } else { attributes }}</td>
-                    <td class="row-actions">
+                    <td><div class="row-actions">
                         <a href=format!("{base}?group={gid}&option={}#form", encode(&option.id)) aria-label=format!("Edit option {label}")>"Edit"</a>
                         <ActionForm action=actions.remove_option attr:class="inline-form">
                             <input type="hidden" name="slug" value=slug />
@@ -314,7 +314,7 @@ fn group_block(
                             <input type="hidden" name="id" value=option_id />
                             <button type="submit" class="button link danger" aria-label=remove_label>"Remove"</button>
                         </ActionForm>
-                    </td>
+                    </div></td>
                 </tr>
             }
         })
