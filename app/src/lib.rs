@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod checkout;
 pub mod components;
 pub mod error;
+pub mod help;
 pub mod limits;
 pub mod money;
 pub mod orders;
@@ -41,6 +42,7 @@ use admin::{
 use cart::CartPage;
 use catalogue::{HomePage, ProductPage};
 use checkout::CheckoutPage;
+use help::{HelpArticlePage, HelpHomePage, HelpSearchPage};
 use orders::{LookupPage, OrderPage};
 use saved::{ComparePage, SavedPage};
 
@@ -134,6 +136,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/checkout") view=CheckoutPage ssr=SsrMode::Async />
                     <Route path=path!("/orders/lookup") view=LookupPage ssr=SsrMode::Async />
                     <Route path=path!("/orders/:number") view=OrderPage ssr=SsrMode::Async />
+                    <Route path=path!("/help") view=HelpHomePage ssr=SsrMode::Async />
+                    <Route path=path!("/help/search") view=HelpSearchPage ssr=SsrMode::Async />
+                    <Route path=path!("/help/:slug") view=HelpArticlePage ssr=SsrMode::Async />
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async />
@@ -164,7 +169,9 @@ fn Header() -> impl IntoView {
     view! {
         <header class="site-header">
             <A href="/" attr:class="brand">"Atelier"</A>
+            <help::page::HelpSearchForm />
             <nav aria-label="Main">
+                <A href="/help">"Help"</A>
                 <A href="/orders/lookup">"Find your order"</A>
                 <A href="/cart" attr:class="cart-link">"Cart"</A>
                 <A href="/account">"Account"</A>

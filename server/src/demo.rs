@@ -12,7 +12,43 @@ use serde::Deserialize;
 use sqlx::AnyPool;
 
 pub const CATALOGUE_JSON: &str = include_str!("../demo/catalogue.json");
+pub const HELP_JSON: &str = include_str!("../demo/help.json");
 pub const MERCHANDISER_EMAIL: &str = "merchandiser@atelier.test";
+
+/// The demo help centre: categories, articles (authored for Atelier) and search synonyms.
+#[derive(Debug, Deserialize)]
+pub struct Help {
+    pub categories: Vec<HelpCategory>,
+    pub articles: Vec<HelpArticle>,
+    #[serde(default)]
+    pub synonyms: Vec<HelpSynonym>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HelpCategory {
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HelpArticle {
+    pub slug: String,
+    pub category: String,
+    pub question: String,
+    pub answer: String,
+    #[serde(default)]
+    pub products: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HelpSynonym {
+    pub term: String,
+    pub equivalents: Vec<String>,
+}
+
+pub fn help() -> Result<Help, serde_json::Error> {
+    serde_json::from_str(HELP_JSON)
+}
 
 #[derive(Debug, Deserialize)]
 pub struct Catalogue {
@@ -50,6 +86,8 @@ pub enum DemoError {
     Json(#[from] serde_json::Error),
     #[error("the rules of demo product {0} do not compile: {1}")]
     Rules(String, String),
+    #[error("demo help article {0} names a category that is not in the file")]
+    HelpCategory(String),
     #[error("loading the demo catalogue: {0}")]
     Database(#[from] sqlx::Error),
     #[error("hashing the demo password: {0}")]
@@ -118,6 +156,61 @@ pub async fn seed_catalogue(pool: &AnyPool) -> Result<bool, DemoError> {
                 }
             }
         }
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Loads the demo help centre if it has no articles yet. Returns whether it did.
+pub async fn seed_help(pool: &AnyPool) -> Result<bool, DemoError> {
+    let count: i64 = sqlx::query_scalar("select count(*) from help_articles")
+        .fetch_one(pool)
+        .await?;
+    if count > 0 {
+        return Ok(false);
+    }
+    let help = help()?;
+    let mut tx = begin_write(pool).await?;
+    let now = now_ms();
+    let mut ids = BTreeMap::new();
+    for (position, category) in help.categories.iter().enumerate() {
+        let id = new_id();
+        sqlx::query("insert into help_categories (id, slug, name, position) values ($1, $2, $3, $4)")
+            .bind(&id)
+            .bind(&category.slug)
+            .bind(&category.name)
+            .bind(position as i64)
+            .execute(&mut *tx)
+            .await?;
+        ids.insert(category.slug.as_str(), id);
+    }
+    for (position, article) in help.articles.iter().enumerate() {
+        let category = ids
+            .get(article.category.as_str())
+            .ok_or_else(|| DemoError::HelpCategory(article.slug.clone()))?;
+        sqlx::query(
+            "insert into help_articles (id, slug, category_id, question, answer, products, position, created_at, updated_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        )
+        .bind(new_id())
+        .bind(&article.slug)
+        .bind(category)
+        .bind(&article.question)
+        .bind(&article.answer)
+        .bind(serde_json::to_string(&article.products)?)
+        .bind(position as i64)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    for synonym in &help.synonyms {
+        sqlx::query("insert into help_synonyms (id, term, equivalents, updated_at) values ($1, $2, $3, $4)")
+            .bind(new_id())
+            .bind(&synonym.term)
+            .bind(serde_json::to_string(&synonym.equivalents)?)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
     }
     tx.commit().await?;
     Ok(true)

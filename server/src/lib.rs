@@ -88,6 +88,9 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         if demo::seed_catalogue(&pool).await? {
             tracing::info!("loaded the demo catalogue");
         }
+        if demo::seed_help(&pool).await? {
+            tracing::info!("loaded the demo help centre");
+        }
         demo_merchandiser_password =
             demo::seed_merchandiser(&pool, config.demo_merchandiser_password.as_ref()).await?;
     }

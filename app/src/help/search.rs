@@ -1,0 +1,207 @@
+//! Searching the help centre on the server: the same `faq-search` index the browser runs, built
+//! from the published articles, the synonyms and what the votes taught it, kept per index
+//! version (the version in the database decides, so every app server agrees). This is the
+//! search without JavaScript (a GET form and a results page); a query that finds nothing is
+//! kept as a search gap for the merchandisers.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// A result as the page shows it, with the byte ranges of the matched words to mark.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HitView {
+    pub slug: String,
+    pub question: String,
+    pub question_marks: Vec<(usize, usize)>,
+    pub snippet: String,
+    pub snippet_marks: Vec<(usize, usize)>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub query: String,
+    pub hits: Vec<HitView>,
+}
+
+/// How many results a search shows.
+pub const RESULTS: usize = 10;
+
+#[server(endpoint = "search_help")]
+pub async fn search_help(query: String) -> Result<SearchResults, AppError> {
+    let query: String = query.chars().take(super::MAX_QUERY).collect();
+    let state = crate::state::app_state()?;
+    let hits = ssr::search(&state, &query, RESULTS).await?;
+    if hits.is_empty() && !query.trim().is_empty() {
+        ssr::record_gap(&state, &query).await?;
+    }
+    Ok(SearchResults { query, hits })
+}
+
+/// `text` split into (plain, marked) runs by byte ranges; ranges off char boundaries or out of
+/// order are skipped rather than trusted.
+pub fn marked(text: &str, marks: &[(usize, usize)]) -> Vec<(String, bool)> {
+    let mut runs = Vec::new();
+    let mut at = 0;
+    for &(start, end) in marks {
+        if start < at
+            || end <= start
+            || end > text.len()
+            || !text.is_char_boundary(start)
+            || !text.is_char_boundary(end)
+        {
+            continue;
+        }
+        if start > at {
+            runs.push((text[at..start].to_owned(), false));
+        }
+        runs.push((text[start..end].to_owned(), true));
+        at = end;
+    }
+    if at < text.len() {
+        runs.push((text[at..].to_owned(), false));
+    }
+    runs
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use std::sync::Arc;
+
+    use faq_search::{Article, Evidence, Index, Synonym};
+
+    use super::HitView;
+    use crate::db::{new_id, now_ms};
+    use crate::error::AppError;
+    use crate::state::{AppState, run_engine};
+
+    /// What the index is built from, as the database has it now.
+    pub async fn sources(
+        state: &AppState,
+    ) -> Result<(Vec<Article>, Vec<Synonym>, Vec<Evidence>), AppError> {
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "select a.slug, a.question, a.answer, c.name
+             from help_articles a join help_categories c on c.id = a.category_id
+             where a.published = 1 order by a.position, a.slug",
+        )
+        .fetch_all(&state.pool)
+        .await?;
+        let articles = rows
+            .into_iter()
+            .map(|(slug, question, answer, category)| Article {
+                category: Some(category),
+                ..Article::new(slug, question, crate::help::format::plain_text(&answer))
+            })
+            .collect();
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("select term, equivalents from help_synonyms where published = 1")
+                .fetch_all(&state.pool)
+                .await?;
+        let synonyms = rows
+            .into_iter()
+            .map(|(term, equivalents)| {
+                Synonym::new(
+                    term,
+                    serde_json::from_str::<Vec<String>>(&equivalents).unwrap_or_default(),
+                )
+            })
+            .collect();
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "select v.query, a.slug, v.helpful from help_votes v
+             join help_articles a on a.id = v.article_id
+             where v.query <> '' and v.forgotten = 0 and a.published = 1
+             order by v.at",
+        )
+        .fetch_all(&state.pool)
+        .await?;
+        let evidence = rows
+            .into_iter()
+            .map(|(query, slug, helpful)| Evidence::new(query, slug, helpful != 0))
+            .collect();
+        Ok((articles, synonyms, evidence))
+    }
+
+    /// The index of the current version, built once per version and app server.
+    pub async fn index(state: &AppState) -> Result<(i64, Arc<Index>), AppError> {
+        let version = crate::help::ssr::index_version(&state.pool).await?;
+        let key = format!("help-index:{version}");
+        if let Some(index) = state.versioned.get::<Index>(&key) {
+            return Ok((version, index));
+        }
+        let (articles, synonyms, evidence) = sources(state).await?;
+        let index = run_engine(state, move || {
+            Arc::new(Index::build(&articles, &synonyms, &evidence))
+        })
+        .await?;
+        state.versioned.insert(key, index.clone());
+        Ok((version, index))
+    }
+
+    pub async fn search(
+        state: &AppState,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<HitView>, AppError> {
+        if query.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        let (_, index) = index(state).await?;
+        let hits = index.search(query, limit);
+        let slugs: Vec<String> = hits.iter().map(|h| h.article.clone()).collect();
+        let mut questions = std::collections::HashMap::new();
+        for slug in &slugs {
+            let row: Option<(String,)> =
+                sqlx::query_as("select question from help_articles where slug = $1")
+                    .bind(slug)
+                    .fetch_optional(&state.pool)
+                    .await?;
+            if let Some((question,)) = row {
+                questions.insert(slug.clone(), question);
+            }
+        }
+        Ok(hits
+            .into_iter()
+            .filter_map(|hit| {
+                let question = questions.get(&hit.article)?.clone();
+                Some(HitView {
+                    slug: hit.article,
+                    question,
+                    question_marks: hit.question_highlights.iter().map(|r| (r.start, r.end)).collect(),
+                    snippet: hit.snippet,
+                    snippet_marks: hit.snippet_highlights.iter().map(|r| (r.start, r.end)).collect(),
+                })
+            })
+            .collect())
+    }
+
+    /// Keeps a query that found nothing, for the merchandisers' search gaps.
+    pub async fn record_gap(state: &AppState, query: &str) -> Result<(), AppError> {
+        let query = query.split_whitespace().collect::<Vec<_>>().join(" ");
+        sqlx::query("insert into help_searches (id, query, results, at) values ($1, $2, 0, $3)")
+            .bind(new_id())
+            .bind(query)
+            .bind(now_ms())
+            .execute(&state.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::marked;
+
+    #[test]
+    fn marks_split_text_on_char_boundaries_only() {
+        let text = "Wie lange dauert die Lieferung für Fahrräder?";
+        let start = text.find("Fahrräder").unwrap();
+        let runs = marked(text, &[(start, start + "Fahrräder".len())]);
+        assert_eq!(runs[1], ("Fahrräder".to_owned(), true));
+        // A range inside "ä" is skipped, not a panic.
+        let inside = text.find('ä').unwrap() + 1;
+        let runs = marked(text, &[(inside, inside + 2)]);
+        assert_eq!(runs, vec![(text.to_owned(), false)]);
+        assert_eq!(marked("", &[(0, 3)]), vec![]);
+    }
+}
