@@ -1,0 +1,93 @@
+//! Highlights and snippets for a hit: byte ranges of the words that matched, found by running
+//! the question and the answer text through the same tokeniser and vocabulary as the index, so
+//! a highlighted word is exactly a word that scored (including completions and corrections).
+
+use std::ops::Range;
+
+use crate::analyze::{for_each_token, indexable};
+use crate::index::Index;
+use crate::search::Hit;
+
+const ELLIPSIS: &str = "…";
+
+impl Index {
+    /// Spans of the words of `text` whose term is in `matched` (sorted ids).
+    fn matched_spans(&self, text: &str, matched: &[u32]) -> Vec<Range<usize>> {
+        let mut spans = Vec::new();
+        for_each_token(text, |t| {
+            if indexable(&t.word) && self.word_id(&t.word).is_some_and(|id| matched.binary_search(&id).is_ok()) {
+                spans.push(t.span);
+            }
+        });
+        spans
+    }
+
+    pub(crate) fn hit(&self, doc: u32, score: f32, matched: &[u32]) -> Hit {
+        let doc = &self.docs[doc as usize];
+        let question_highlights = self.matched_spans(&doc.question, matched);
+        let (snippet, snippet_highlights) = self.snippet(&doc.text, matched);
+        Hit { article: doc.id.clone(), score, question_highlights, snippet, snippet_highlights }
+    }
+
+    /// The window of about `snippet_bytes` of `text` with the most matched words (the first
+    /// such window), starting a word or two before the first of them, cut at word ends.
+    fn snippet(&self, text: &str, matched: &[u32]) -> (String, Vec<Range<usize>>) {
+        let budget = self.params.snippet_bytes.max(16);
+        let mut words: Vec<Range<usize>> = Vec::new();
+        for_each_token(text, |t| words.push(t.span));
+        let spans = self.matched_spans(text, matched);
+        if text.len() <= budget {
+            return (text.to_owned(), spans);
+        }
+        // Best window: the matched word to start from that has most matched words within budget.
+        let mut best = (0, 0usize);
+        for (i, s) in spans.iter().enumerate() {
+            let count = spans[i..].iter().take_while(|e| e.end <= s.start + budget).count();
+            if count > best.1 {
+                best = (i, count);
+            }
+        }
+        let mut start = spans.get(best.0).map_or(0, |s| s.start);
+        // A little context before the first matched word, from the start of a word.
+        if let Some(w) = words.iter().rev().find(|w| w.start < start && start - w.start <= budget / 5) {
+            start = w.start;
+        }
+        if start > 0 && start < budget / 4 {
+            start = 0;
+        }
+        let limit = start + budget;
+        let end = words
+            .iter()
+            .filter(|w| w.start >= start && w.end <= limit)
+            .map(|w| w.end)
+            .last()
+            .unwrap_or_else(|| floor_boundary(text, limit.min(text.len())));
+        let end = if text.len() <= limit { text.len() } else { end.max(start) };
+        let mut snippet = String::new();
+        // Ranges in the snippet are ranges in `text`, less `start`, plus the leading ellipsis.
+        let offset = if start > 0 {
+            snippet.push_str(ELLIPSIS);
+            ELLIPSIS.len()
+        } else {
+            0
+        };
+        snippet.push_str(&text[start..end]);
+        if end < text.len() {
+            snippet.push_str(ELLIPSIS);
+        }
+        let highlights = spans
+            .into_iter()
+            .filter(|s| s.start >= start && s.end <= end)
+            .map(|s| s.start - start + offset..s.end - start + offset)
+            .collect();
+        (snippet, highlights)
+    }
+}
+
+/// The largest char boundary of `text` at or below `i`.
+fn floor_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
