@@ -42,7 +42,7 @@ use admin::{
 use cart::CartPage;
 use catalogue::{HomePage, ProductPage};
 use checkout::CheckoutPage;
-use help::{HelpArticlePage, HelpHomePage, HelpSearchPage};
+use help::{AdminCallsPage, CallConfirmationPage, HelpArticlePage, HelpHomePage, HelpSearchPage};
 use orders::{LookupPage, OrderPage};
 use saved::{ComparePage, SavedPage};
 
@@ -138,6 +138,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orders/:number") view=OrderPage ssr=SsrMode::Async />
                     <Route path=path!("/help") view=HelpHomePage ssr=SsrMode::Async />
                     <Route path=path!("/help/search") view=HelpSearchPage ssr=SsrMode::Async />
+                    <Route path=path!("/help/call/:id") view=CallConfirmationPage ssr=SsrMode::Async />
                     <Route path=path!("/help/:slug") view=HelpArticlePage ssr=SsrMode::Async />
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
@@ -150,6 +151,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/products") view=AdminProductsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/products/:slug/rules") view=AdminRulesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/products/:slug/rules/edit") view=AdminRuleFormsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/calls") view=AdminCallsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/stock") view=AdminStockPage ssr=SsrMode::Async />
                 </Routes>

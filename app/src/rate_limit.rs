@@ -53,6 +53,11 @@ pub const LOOKUP_PER_ORDER: Limit = Limit {
 };
 
 /// The longest window of any limit: rows older than this mean nothing and are deleted.
+/// "Call me" requests from one client.
+pub const CALLBACK_PER_CLIENT: Limit = Limit {
+    max_hits: 5,
+    window_ms: 60 * MINUTE,
+};
 pub const LONGEST_WINDOW_MS: i64 = 60 * MINUTE;
 
 /// The stored form of a key: `scope:` plus a hash of the parts.

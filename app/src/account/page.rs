@@ -66,7 +66,8 @@ pub fn AccountPage() -> impl IntoView {
         |_| async {
             let account = super::account().await?;
             let saved = crate::saved::my_saved_configurations().await?;
-            Ok::<_, crate::error::AppError>((account, saved))
+            let calls = crate::help::call::my_calls().await?;
+            Ok::<_, crate::error::AppError>((account, saved, calls))
         },
     );
     view! {
@@ -75,7 +76,7 @@ pub fn AccountPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading your account…"</p> }>
                 {move || Suspend::new(async move {
                     match account.await {
-                        Ok((account, saved)) => view! {
+                        Ok((account, saved, calls)) => view! {
                             <div class="account-head">
                                 <h1>{format!("Hello, {}", account.customer.first_name)}</h1>
                                 <LogOutButton />
@@ -106,6 +107,7 @@ pub fn AccountPage() -> impl IntoView {
                             }}
                             <h2>"Saved configurations"</h2>
                             <SavedList saved />
+                            <crate::help::call_page::MyCalls calls />
                         }
                             .into_any(),
                         Err(error) => view! { <LoadError error /> }.into_any(),

@@ -111,6 +111,7 @@ pub fn ProductPage() -> impl IntoView {
                                     <Configure product notice quantity />
                                 </div>
                             </article>
+                            <crate::help::page::ProductHelp slug=facts.slug.clone() configuration=location.search.get_untracked() />
                         }
                             .into_any()
                     }

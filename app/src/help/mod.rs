@@ -3,10 +3,13 @@
 //! article (the query that led there is what the search learns from), and the articles a product
 //! page lists. The search itself ranks with the `faq-search` crate (see `search`).
 
+pub mod call;
+pub mod call_page;
 pub mod format;
 pub mod page;
 pub mod search;
 
+pub use call_page::{AdminCallsPage, CallConfirmationPage, CallMeForm};
 pub use page::{HelpArticlePage, HelpHomePage, HelpSearchPage};
 
 use leptos::prelude::*;

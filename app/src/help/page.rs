@@ -35,6 +35,7 @@ pub fn HelpHomePage() -> impl IntoView {
             <h1>"Help centre"</h1>
             <p class="lead">"Answers about delivery, configuring, paying, returns, caring for what you bought, and your account, at any hour."</p>
             <HelpSearchForm large=true />
+            <super::CallMeForm page="/help".to_owned() />
             <Suspense fallback=|| view! { <p class="loading" role="status">"Loading the articles…"</p> }>
                 {move || Suspend::new(async move {
                     match categories.await {
@@ -112,6 +113,7 @@ fn ArticleBody(
         vote: given,
     } = article;
     let kept_query = searched.clone();
+    let page = format!("/help/{slug}");
     let feedback = match (voted.as_deref(), given) {
         (Some("thanks"), _) => view! { <p class="notice notice-success" role="status">"Thank you: your answer is recorded. It helps us improve the search for everyone."</p> }.into_any(),
         (Some("already"), _) => view! { <p class="notice" role="status">"You already answered for this article. Thank you."</p> }.into_any(),
@@ -156,6 +158,7 @@ fn ArticleBody(
                 </p>
             })}
             <section id="feedback" class="feedback" aria-label="Feedback">{feedback}</section>
+            <super::CallMeForm page />
             {(!category.articles.is_empty()).then(|| view! {
                 <section aria-labelledby="more-heading">
                     <h2 id="more-heading">{format!("More about {}", category.name.to_lowercase())}</h2>
@@ -233,4 +236,31 @@ fn Results(results: super::search::SearchResults) -> impl IntoView {
         </ol>
     }
     .into_any()
+}
+
+/// Under a product: the help articles about it, and "Call me" with the configuration shown.
+#[component]
+pub fn ProductHelp(slug: String, configuration: String) -> impl IntoView {
+    let about = slug.clone();
+    let articles = Resource::new(move || about.clone(), super::product_help);
+    let page = format!("/products/{slug}");
+    view! {
+        <section class="product-help" aria-labelledby="product-help-heading">
+            <h2 id="product-help-heading">"Questions about this product"</h2>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match articles.await {
+                        Ok(list) if !list.is_empty() => view! {
+                            <ul>
+                                {list.into_iter().map(|a| view! { <li><a href=format!("/help/{}", a.slug)>{a.question}</a></li> }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Ok(_) => view! { <p><a href="/help">"Browse the help centre"</a></p> }.into_any(),
+                        Err(error) => view! { <LoadError error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            <super::CallMeForm page product=slug configuration />
+        </section>
+    }
 }

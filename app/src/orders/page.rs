@@ -179,7 +179,8 @@ pub fn OrderPage() -> impl IntoView {
                                 {payment}
                                 <OrderDetails order />
                                 <p class="muted">"Keep the order number: with it and your email you can follow the order at any time."</p>
-                                <ReorderButton number />
+                                <ReorderButton number=number.clone() />
+                                <crate::help::CallMeForm page=format!("/orders/{number}") />
                             }
                                 .into_any()
                         }
