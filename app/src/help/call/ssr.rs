@@ -213,7 +213,7 @@ pub async fn queue(state: &AppState, staff: &Customer) -> Result<Vec<QueuedCall>
                 coalesce(o.orders, 0), coalesce(o.value, 0), r.created_at
          from callback_requests r
          left join customers s on s.id = r.claimed_by
-         left join (select customer_id, count(*) as orders, sum(total) as value from orders
+         left join (select customer_id, count(*) as orders, cast(sum(total) as bigint) as value from orders
                     where customer_id is not null and status <> 'cancelled' group by customer_id) o
            on o.customer_id = r.customer_id
          where r.status <> 'done'
