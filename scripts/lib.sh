@@ -276,3 +276,21 @@ to_seconds() {
         *) echo "$1" ;;
     esac
 }
+
+# --- the help search's wasm -------------------------------------------------------------------
+
+# Builds the help centre's search module (crates/help-search-web) into the site root, next to
+# what cargo-leptos builds: `target/site/help-search/`. It is its own small wasm, loaded only
+# when someone uses the search box, so pages without islands still ship no wasm.
+build_help_search() {
+    local out="$ATELIER_ROOT/target/site/help-search"
+    local wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/help_search_web.wasm"
+    say "help search wasm: cargo build --profile wasm-release -p help-search-web"
+    (cd "$ATELIER_ROOT" && cargo build --profile wasm-release --target wasm32-unknown-unknown -p help-search-web)
+    mkdir -p "$out"
+    wasm-bindgen --target web --no-typescript --out-dir "$out" "$wasm"
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+        --enable-mutable-globals --enable-reference-types --enable-multivalue \
+        -o "$out/help_search_web_bg.wasm" "$out/help_search_web_bg.wasm"
+    say "help search wasm: $(wc -c <"$out/help_search_web_bg.wasm") bytes"
+}

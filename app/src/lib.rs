@@ -60,6 +60,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet id="leptos" options=options.clone() />
                 {islands_on_page().then(|| view! { <HydrationScripts options islands=true /> })}
                 <MetaTags />
+                // The help search answers as one types (see public/help-search.js); it loads its
+                // wasm only when the search box is used.
+                <script type="module" src="/help-search.js"></script>
             </head>
             <body>
                 <App />

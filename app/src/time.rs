@@ -58,7 +58,11 @@ pub fn weekday(days: i64) -> u32 {
 /// "Thu 3 Dec 2026".
 pub fn format_day(days: i64) -> String {
     const NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    format!("{} {}", NAMES[weekday(days) as usize], format_date(days * 86_400_000))
+    format!(
+        "{} {}",
+        NAMES[weekday(days) as usize],
+        format_date(days * 86_400_000)
+    )
 }
 
 /// `1 Dec 2026`.
@@ -97,8 +101,18 @@ mod tests {
         assert_eq!(day_text(days), "2026-12-03");
         assert_eq!(format_day(days), "Thu 3 Dec 2026");
         assert_eq!(weekday(0), 3, "1970-01-01 was a Thursday");
-        assert_eq!(parse_day("2024-02-29").map(day_text).as_deref(), Some("2024-02-29"));
-        for bad in ["2026-02-29", "2026-13-01", "2026-1", "tomorrow", "", "2026-12-32"] {
+        assert_eq!(
+            parse_day("2024-02-29").map(day_text).as_deref(),
+            Some("2024-02-29")
+        );
+        for bad in [
+            "2026-02-29",
+            "2026-13-01",
+            "2026-1",
+            "tomorrow",
+            "",
+            "2026-12-32",
+        ] {
             assert_eq!(parse_day(bad), None, "{bad}");
         }
     }

@@ -175,13 +175,15 @@ pub async fn seed_help(pool: &AnyPool) -> Result<bool, DemoError> {
     let mut ids = BTreeMap::new();
     for (position, category) in help.categories.iter().enumerate() {
         let id = new_id();
-        sqlx::query("insert into help_categories (id, slug, name, position) values ($1, $2, $3, $4)")
-            .bind(&id)
-            .bind(&category.slug)
-            .bind(&category.name)
-            .bind(position as i64)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "insert into help_categories (id, slug, name, position) values ($1, $2, $3, $4)",
+        )
+        .bind(&id)
+        .bind(&category.slug)
+        .bind(&category.name)
+        .bind(position as i64)
+        .execute(&mut *tx)
+        .await?;
         ids.insert(category.slug.as_str(), id);
     }
     for (position, article) in help.articles.iter().enumerate() {
@@ -204,13 +206,15 @@ pub async fn seed_help(pool: &AnyPool) -> Result<bool, DemoError> {
         .await?;
     }
     for synonym in &help.synonyms {
-        sqlx::query("insert into help_synonyms (id, term, equivalents, updated_at) values ($1, $2, $3, $4)")
-            .bind(new_id())
-            .bind(&synonym.term)
-            .bind(serde_json::to_string(&synonym.equivalents)?)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "insert into help_synonyms (id, term, equivalents, updated_at) values ($1, $2, $3, $4)",
+        )
+        .bind(new_id())
+        .bind(&synonym.term)
+        .bind(serde_json::to_string(&synonym.equivalents)?)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(true)

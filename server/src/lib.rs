@@ -129,6 +129,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         versioned: VersionedCache::default(),
     };
     precompress::in_background(std::path::Path::new(&config.site_root).join("pkg"));
+    precompress::in_background(std::path::Path::new(&config.site_root).join("help-search"));
     let jobs = tokio::spawn(jobs::run(state.clone(), config.jobs_every));
     let router = router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -165,6 +166,8 @@ pub fn router(state: AppState) -> Router {
     };
     let pkg = std::path::Path::new(state.leptos_options.site_root.as_ref())
         .join(state.leptos_options.site_pkg_dir.as_ref());
+    let help_search =
+        std::path::Path::new(state.leptos_options.site_root.as_ref()).join("help-search");
     // Stripe's events can be larger than any form.
     let webhook = Router::new()
         .route(
@@ -203,6 +206,19 @@ pub fn router(state: AppState) -> Router {
         .nest_service(
             "/pkg",
             ServeDir::new(pkg).precompressed_br().precompressed_gzip(),
+        )
+        // The help search's own wasm, loaded when someone first uses the search box.
+        .nest_service(
+            "/help-search",
+            ServeDir::new(help_search)
+                .precompressed_br()
+                .precompressed_gzip(),
+        )
+        // The help search's index: the current version's address, and each version for good.
+        .route("/help-index", get(app::help::search::ssr::latest_index))
+        .route(
+            "/help-index/{file}",
+            get(app::help::search::ssr::index_file),
         )
         // The rules a product page's configurator loads, by version: cached for good.
         .route(

@@ -28,38 +28,59 @@ async fn help_articles_are_pages_and_the_server_search_finds_them() {
     let (status, page) = visitor.page("/help").await;
     assert_eq!(status, StatusCode::OK);
     let text = visible_text(&page);
-    for words in ["Help centre", "Delivery and lead times", "How long until my bike arrives?"] {
+    for words in [
+        "Help centre",
+        "Delivery and lead times",
+        "How long until my bike arrives?",
+    ] {
         assert!(text.contains(words), "{words}: {text}");
     }
-    assert!(page.contains("role=\"search\""), "a search form on the page");
+    assert!(
+        page.contains("role=\"search\""),
+        "a search form on the page"
+    );
 
     let (status, page) = visitor.page("/help/how-long-until-my-bike-arrives").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("<li>"), "the answer's list is a list: {page}");
     assert!(visible_text(&page).contains("Did this answer your question?"));
-    assert!(page.contains("href=\"/products/bicycle\""), "about the bicycle");
+    assert!(
+        page.contains("href=\"/products/bicycle\""),
+        "about the bicycle"
+    );
     let (status, _) = visitor.page("/help/no-such-article").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
     // A natural question, the same with typos, and the results page without JavaScript.
     let natural = search(&visitor, "how long until my bike arrives").await;
-    assert_eq!(natural.first().map(String::as_str), Some("how-long-until-my-bike-arrives"), "{natural:?}");
+    assert_eq!(
+        natural.first().map(String::as_str),
+        Some("how-long-until-my-bike-arrives"),
+        "{natural:?}"
+    );
     let typos = search(&visitor, "how lnog untill my bicyle arives").await;
     assert!(
-        typos.iter().take(3).any(|s| s == "how-long-until-my-bike-arrives"),
+        typos
+            .iter()
+            .take(3)
+            .any(|s| s == "how-long-until-my-bike-arrives"),
         "{typos:?}"
     );
     let (status, page) = visitor.page("/help/search?q=bike+frame+size").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("href=\"/help/which-bike-frame-size?q="), "{page}");
+    assert!(
+        page.contains("href=\"/help/which-bike-frame-size?q="),
+        "{page}"
+    );
     assert!(page.contains("<mark>"), "matched words are marked");
 
     // A search that finds nothing is kept as a gap.
     assert!(search(&visitor, "qwxzv plorbt").await.is_empty());
-    let (gaps,): (i64,) = sqlx::query_as("select count(*) from help_searches where query = 'qwxzv plorbt'")
-        .fetch_one(shop.pool())
-        .await
-        .unwrap();
+    let (gaps,): (i64,) =
+        sqlx::query_as("select count(*) from help_searches where query = 'qwxzv plorbt'")
+            .fetch_one(shop.pool())
+            .await
+            .unwrap();
     assert_eq!(gaps, 1);
 
     // The product page lists the articles about it.
@@ -72,7 +93,11 @@ async fn vote(visitor: &Visitor, slug: &str, helpful: bool, query: &str) -> (Sta
     visitor
         .call_json(
             "vote_help",
-            &[("slug", slug), ("helpful", if helpful { "true" } else { "false" }), ("query", query)],
+            &[
+                ("slug", slug),
+                ("helpful", if helpful { "true" } else { "false" }),
+                ("query", query),
+            ],
         )
         .await
 }
@@ -82,9 +107,17 @@ async fn a_vote_counts_once_per_visitor_and_what_helped_is_learnt() {
     let shop = Shop::start().await;
     let first = shop.visitor();
     let (status, body) = vote(&first, "opening-hours", true, "").await;
-    assert_eq!((status, body.clone()), (StatusCode::OK, Value::Bool(true)), "{body}");
+    assert_eq!(
+        (status, body.clone()),
+        (StatusCode::OK, Value::Bool(true)),
+        "{body}"
+    );
     let (status, body) = vote(&first, "opening-hours", false, "").await;
-    assert_eq!((status, body.clone()), (StatusCode::OK, Value::Bool(false)), "a second answer is not counted");
+    assert_eq!(
+        (status, body.clone()),
+        (StatusCode::OK, Value::Bool(false)),
+        "a second answer is not counted"
+    );
     let (votes,): (i64,) = sqlx::query_as("select count(*) from help_votes")
         .fetch_one(shop.pool())
         .await
@@ -96,14 +129,22 @@ async fn a_vote_counts_once_per_visitor_and_what_helped_is_learnt() {
     // Words no article uses find nothing, until visitors who searched them said an article helped.
     let query = "telephone hotline availability";
     let before = search(&first, query).await;
-    assert_ne!(before.first().map(String::as_str), Some("opening-hours"), "{before:?}");
+    assert_ne!(
+        before.first().map(String::as_str),
+        Some("opening-hours"),
+        "{before:?}"
+    );
     for n in 0..3 {
         let visitor = shop.visitor();
         let (status, body) = vote(&visitor, "opening-hours", true, query).await;
         assert_eq!(status, StatusCode::OK, "{n}: {body}");
     }
     let after = search(&first, "hotline availability telephone").await;
-    assert_eq!(after.first().map(String::as_str), Some("opening-hours"), "{after:?}");
+    assert_eq!(
+        after.first().map(String::as_str),
+        Some("opening-hours"),
+        "{after:?}"
+    );
 
     // Without JavaScript the vote goes back to the article with a thank-you.
     let guest = shop.visitor();
@@ -111,11 +152,18 @@ async fn a_vote_counts_once_per_visitor_and_what_helped_is_learnt() {
         .submit(
             "vote_help",
             "/help/track-my-order?q=where+is+my+parcel",
-            &[("slug", "track-my-order"), ("helpful", "false"), ("query", "where is my parcel")],
+            &[
+                ("slug", "track-my-order"),
+                ("helpful", "false"),
+                ("query", "where is my parcel"),
+            ],
         )
         .await;
     let to = location(&response).unwrap();
-    assert!(to.starts_with("/help/track-my-order?voted=thanks&q="), "{to}");
+    assert!(
+        to.starts_with("/help/track-my-order?voted=thanks&q="),
+        "{to}"
+    );
     let (helpful, query): (i64, String) =
         sqlx::query_as("select helpful, query from help_votes v join help_articles a on a.id = v.article_id where a.slug = 'track-my-order'")
             .fetch_one(shop.pool())
@@ -149,7 +197,11 @@ async fn call_me_reaches_the_queue_is_claimed_once_and_the_buyer_sees_it_done() 
     let day = bookable_day();
     let buyer = shop.visitor_at("127.0.0.7");
     buyer
-        .register("Carla Caller", "carla@example.com", "a long enough password")
+        .register(
+            "Carla Caller",
+            "carla@example.com",
+            "a long enough password",
+        )
         .await;
     // Bad input is named field by field.
     let mut fields = call_fields("", "030 1234 5678", "1999-01-01");
@@ -157,10 +209,16 @@ async fn call_me_reaches_the_queue_is_claimed_once_and_the_buyer_sees_it_done() 
     let (status, body) = buyer.call_json("request_call", &fields).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     for field in ["name", "phone", "day", "time_window"] {
-        assert!(body["Validation"]["fields"][field].is_string(), "{field}: {body}");
+        assert!(
+            body["Validation"]["fields"][field].is_string(),
+            "{field}: {body}"
+        );
     }
     let (status, body) = buyer
-        .call_json("request_call", &call_fields("Carla Caller", "+49 (30) 1234-5678", &day))
+        .call_json(
+            "request_call",
+            &call_fields("Carla Caller", "+49 (30) 1234-5678", &day),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let id = body.as_str().unwrap().to_owned();
@@ -177,21 +235,34 @@ async fn call_me_reaches_the_queue_is_claimed_once_and_the_buyer_sees_it_done() 
     // A guest asks too; the queue is by slot and then by orders to date (neither has any).
     let guest = shop.visitor_at("127.0.0.8");
     let (status, body) = guest
-        .call_json("request_call", &call_fields("Gus Guest", "0044 20 7946 0958", &day))
+        .call_json(
+            "request_call",
+            &call_fields("Gus Guest", "0044 20 7946 0958", &day),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let guest_id = body.as_str().unwrap().to_owned();
 
     let (first, second) = (shop.visitor(), shop.visitor());
     first.login(MERCHANDISER_EMAIL, MERCHANDISER_PASSWORD).await;
-    second.login(MERCHANDISER_EMAIL, MERCHANDISER_PASSWORD).await;
+    second
+        .login(MERCHANDISER_EMAIL, MERCHANDISER_PASSWORD)
+        .await;
     let (status, queue) = first.call_json("admin_calls", &[]).await;
     assert_eq!(status, StatusCode::OK, "{queue}");
-    let queued: Vec<&str> = queue.as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let queued: Vec<&str> = queue
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
     assert_eq!(queued.len(), 2);
     let (_, page) = first.page("/admin/calls").await;
     let text = visible_text(&page);
-    assert!(text.contains("Carla Caller") && text.contains("frame: titanium, size: m"), "{text}");
+    assert!(
+        text.contains("Carla Caller") && text.contains("frame: titanium, size: m"),
+        "{text}"
+    );
 
     // Two claims at once: one wins, the other is told.
     let claim = [("id", id.as_str())];
@@ -201,33 +272,62 @@ async fn call_me_reaches_the_queue_is_claimed_once_and_the_buyer_sees_it_done() 
     );
     let mut statuses = [a.0, b.0];
     statuses.sort();
-    assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "{a:?} {b:?}");
-    let loser = if a.0 == StatusCode::CONFLICT { &a.1 } else { &b.1 };
-    assert!(error_message(loser).contains("claimed this request first"), "{loser}");
-    let winner = if a.0 == StatusCode::OK { &first } else { &second };
+    assert_eq!(
+        statuses,
+        [StatusCode::OK, StatusCode::CONFLICT],
+        "{a:?} {b:?}"
+    );
+    let loser = if a.0 == StatusCode::CONFLICT {
+        &a.1
+    } else {
+        &b.1
+    };
+    assert!(
+        error_message(loser).contains("claimed this request first"),
+        "{loser}"
+    );
+    let winner = if a.0 == StatusCode::OK {
+        &first
+    } else {
+        &second
+    };
     let (status, _) = winner
         .call_json("finish_call", &[("id", &guest_id), ("note", "not mine")])
         .await;
-    assert_eq!(status, StatusCode::CONFLICT, "only what one claimed can be done");
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "only what one claimed can be done"
+    );
     let (status, body) = winner
-        .call_json("finish_call", &[("id", &id), ("note", "Advised the titanium frame in M.")])
+        .call_json(
+            "finish_call",
+            &[("id", &id), ("note", "Advised the titanium frame in M.")],
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
 
     // The buyer sees it done, in the account and on the confirmation page.
     let (_, page) = buyer.page("/account").await;
-    assert!(visible_text(&page).contains("Your call-back requests"), "{page}");
+    assert!(
+        visible_text(&page).contains("Your call-back requests"),
+        "{page}"
+    );
     assert!(visible_text(&page).contains("Done"));
     let (_, page) = shop.visitor().page(&format!("/help/call/{id}")).await;
     assert!(visible_text(&page).contains("We called you"), "{page}");
-    let actions: Vec<(String,)> = sqlx::query_as("select action from audit_log where entity = 'call' order by at")
-        .fetch_all(shop.pool())
-        .await
-        .unwrap();
+    let actions: Vec<(String,)> =
+        sqlx::query_as("select action from audit_log where entity = 'call' order by at")
+            .fetch_all(shop.pool())
+            .await
+            .unwrap();
     assert_eq!(actions, vec![("claimed".to_owned(),), ("done".to_owned(),)]);
 
     // Guests and buyers do not get the queue.
-    for (visitor, wanted) in [(&guest, StatusCode::UNAUTHORIZED), (&buyer, StatusCode::FORBIDDEN)] {
+    for (visitor, wanted) in [
+        (&guest, StatusCode::UNAUTHORIZED),
+        (&buyer, StatusCode::FORBIDDEN),
+    ] {
         for (function, fields) in [
             ("admin_calls", vec![]),
             ("claim_call", vec![("id", guest_id.as_str())]),
@@ -246,18 +346,27 @@ async fn call_me_is_rate_limited_per_client() {
     let flooder = shop.visitor_at("127.0.0.9");
     for n in 0..5 {
         let (status, body) = flooder
-            .call_json("request_call", &call_fields("Fred", "+49 30 1234 5678", &day))
+            .call_json(
+                "request_call",
+                &call_fields("Fred", "+49 30 1234 5678", &day),
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{n}: {body}");
     }
     let (status, _) = flooder
-        .call_json("request_call", &call_fields("Fred", "+49 30 1234 5678", &day))
+        .call_json(
+            "request_call",
+            &call_fields("Fred", "+49 30 1234 5678", &day),
+        )
         .await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
     // Someone else is unaffected.
     let (status, body) = shop
         .visitor_at("127.0.0.10")
-        .call_json("request_call", &call_fields("Nora", "+33 1 23 45 67 89", &day))
+        .call_json(
+            "request_call",
+            &call_fields("Nora", "+33 1 23 45 67 89", &day),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (count,): (i64,) = sqlx::query_as("select count(*) from callback_requests")

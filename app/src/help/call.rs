@@ -59,9 +59,7 @@ pub fn e164(typed: &str) -> Result<String, String> {
     } else if let Some(rest) = compact.strip_prefix("00") {
         rest
     } else {
-        return Err(
-            "Enter the number with its country code, such as +49 30 1234 5678.".to_owned(),
-        );
+        return Err("Enter the number with its country code, such as +49 30 1234 5678.".to_owned());
     };
     if !digits.bytes().all(|b| b.is_ascii_digit())
         || !(8..=15).contains(&digits.len())
@@ -98,7 +96,8 @@ pub struct CallView {
 
 impl CallView {
     pub fn slot(&self) -> String {
-        let day = crate::time::parse_day(&self.day).map_or_else(|| self.day.clone(), crate::time::format_day);
+        let day = crate::time::parse_day(&self.day)
+            .map_or_else(|| self.day.clone(), crate::time::format_day);
         format!("{day}, {}", window_label(&self.time_window))
     }
 
@@ -169,10 +168,21 @@ pub async fn request_call(
     let state = crate::state::app_state()?;
     let client = crate::session::client_address();
     let key = crate::rate_limit::key("callback:client", &[&client]);
-    if !crate::rate_limit::try_hit(&state.pool, &key, &crate::rate_limit::CALLBACK_PER_CLIENT).await? {
+    if !crate::rate_limit::try_hit(&state.pool, &key, &crate::rate_limit::CALLBACK_PER_CLIENT)
+        .await?
+    {
         return Err(AppError::RateLimited);
     }
-    let request = ssr::Request::read(&name, &phone, &day, &time_window, &topic, &page, &product, &configuration)?;
+    let request = ssr::Request::read(
+        &name,
+        &phone,
+        &day,
+        &time_window,
+        &topic,
+        &page,
+        &product,
+        &configuration,
+    )?;
     let id = ssr::create(&state, session.customer.as_ref(), &request).await?;
     leptos_axum::redirect(&format!("/help/call/{id}"));
     Ok(id)
@@ -230,7 +240,14 @@ mod tests {
         assert_eq!(e164("+49 30 1234 5678").unwrap(), "+493012345678");
         assert_eq!(e164("0033 (1) 23-45-67-89").unwrap(), "+33123456789");
         assert_eq!(e164(" +44 20 7946 0958 ").unwrap(), "+442079460958");
-        for bad in ["030 1234 5678", "+49 30 CALL ME", "+1234", "+0 123 456 789", "+1234567890123456", ""] {
+        for bad in [
+            "030 1234 5678",
+            "+49 30 CALL ME",
+            "+1234",
+            "+0 123 456 789",
+            "+1234567890123456",
+            "",
+        ] {
             assert!(e164(bad).is_err(), "{bad}");
         }
     }
@@ -241,7 +258,11 @@ mod tests {
         let days = bookable_days(thursday);
         assert_eq!(days.len(), DAYS_AHEAD as usize);
         assert_eq!(crate::time::day_text(days[0]), "2026-12-03");
-        assert_eq!(crate::time::day_text(days[2]), "2026-12-07", "Saturday and Sunday are skipped");
+        assert_eq!(
+            crate::time::day_text(days[2]),
+            "2026-12-07",
+            "Saturday and Sunday are skipped"
+        );
         assert!(days.iter().all(|d| crate::time::weekday(*d) < 5));
     }
 }

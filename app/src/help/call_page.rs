@@ -48,10 +48,20 @@ pub fn CallMeForm(
         typed("time_window"),
         typed("topic"),
     );
-    let default_topic = if product.is_some() { "configuration" } else { "other" };
-    let topic = if topic.is_empty() { default_topic.to_owned() } else { topic };
+    let default_topic = if product.is_some() {
+        "configuration"
+    } else {
+        "other"
+    };
+    let topic = if topic.is_empty() {
+        default_topic.to_owned()
+    } else {
+        topic
+    };
     let days = bookable_days(today());
-    let invalid = move |field: &'static str| move || error.get().and_then(|e| e.field_message(field)).is_some();
+    let invalid = move |field: &'static str| {
+        move || error.get().and_then(|e| e.field_message(field)).is_some()
+    };
     view! {
         <details class="call-me" open=refused.is_some()>
             <summary>"Call me"</summary>
@@ -204,7 +214,11 @@ pub fn AdminCallsPage() -> impl IntoView {
 }
 
 #[component]
-fn QueueItem(call: QueuedCall, claim: ServerAction<ClaimCall>, finish: ServerAction<FinishCall>) -> impl IntoView {
+fn QueueItem(
+    call: QueuedCall,
+    claim: ServerAction<ClaimCall>,
+    finish: ServerAction<FinishCall>,
+) -> impl IntoView {
     let slot = format!(
         "{}, {}",
         crate::time::parse_day(&call.day).map_or_else(|| call.day.clone(), format_day),

@@ -10,7 +10,10 @@ pub enum Inline {
     Text(String),
     Bold(String),
     /// A link to a page of the shop (`href` starts with a single "/").
-    Link { text: String, href: String },
+    Link {
+        text: String,
+        href: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -120,7 +123,11 @@ pub fn plain_text(answer: &str) -> String {
         .iter()
         .map(|b| match b {
             Block::Paragraph(p) => words(p),
-            Block::List(items) => items.iter().map(|i| words(i)).collect::<Vec<_>>().join(". "),
+            Block::List(items) => items
+                .iter()
+                .map(|i| words(i))
+                .collect::<Vec<_>>()
+                .join(". "),
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -159,7 +166,9 @@ mod tests {
 
     #[test]
     fn paragraphs_lists_bold_and_links() {
-        let blocks = blocks("Most bikes ship in **10 working days**.\n\n- Steel: 8 days\n- Titanium: see [the bike](/products/bicycle)\nAsk us.");
+        let blocks = blocks(
+            "Most bikes ship in **10 working days**.\n\n- Steel: 8 days\n- Titanium: see [the bike](/products/bicycle)\nAsk us.",
+        );
         assert_eq!(
             blocks,
             vec![
@@ -201,7 +210,16 @@ mod tests {
 
     #[test]
     fn unbalanced_markers_stay_text_and_nothing_panics() {
-        for text in ["**", "** x", "[", "[a](", "é**ü", "- ", "\n\n\n", "[ü](/ß)**ñ**"] {
+        for text in [
+            "**",
+            "** x",
+            "[",
+            "[a](",
+            "é**ü",
+            "- ",
+            "\n\n\n",
+            "[ü](/ß)**ñ**",
+        ] {
             let _ = blocks(text);
             let _ = plain_text(text);
         }

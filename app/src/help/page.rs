@@ -12,8 +12,15 @@ use crate::components::{ErrorBox, LoadError, action_error};
 
 /// The search form every page has: a GET form, so it works without JavaScript.
 #[component]
-pub fn HelpSearchForm(#[prop(optional, into)] query: String, #[prop(optional)] large: bool) -> impl IntoView {
-    let id = if large { "help-search-page" } else { "help-search" };
+pub fn HelpSearchForm(
+    #[prop(optional, into)] query: String,
+    #[prop(optional)] large: bool,
+) -> impl IntoView {
+    let id = if large {
+        "help-search-page"
+    } else {
+        "help-search"
+    };
     view! {
         <form role="search" aria-label="Search help" action="/help/search" method="get" class="help-search" class:large=large>
             <label for=id class:sr-only=!large>"Search help"</label>
@@ -223,7 +230,9 @@ fn Results(results: super::search::SearchResults) -> impl IntoView {
         }
         .into_any();
     }
-    let encoded = percent_encoding::utf8_percent_encode(query.trim(), percent_encoding::NON_ALPHANUMERIC).to_string();
+    let encoded =
+        percent_encoding::utf8_percent_encode(query.trim(), percent_encoding::NON_ALPHANUMERIC)
+            .to_string();
     view! {
         <p role="status">{format!("{} answer{} for “{}”", hits.len(), if hits.len() == 1 { "" } else { "s" }, query.trim())}</p>
         <ol class="help-results">

@@ -167,12 +167,84 @@ pub mod ssr {
                 Some(HitView {
                     slug: hit.article,
                     question,
-                    question_marks: hit.question_highlights.iter().map(|r| (r.start, r.end)).collect(),
+                    question_marks: hit
+                        .question_highlights
+                        .iter()
+                        .map(|r| (r.start, r.end))
+                        .collect(),
                     snippet: hit.snippet,
-                    snippet_marks: hit.snippet_highlights.iter().map(|r| (r.start, r.end)).collect(),
+                    snippet_marks: hit
+                        .snippet_highlights
+                        .iter()
+                        .map(|r| (r.start, r.end))
+                        .collect(),
                 })
             })
             .collect())
+    }
+
+    /// `/help-index`: where the current index is (never cached: it moves on every publish).
+    pub async fn latest_index(
+        axum::extract::State(state): axum::extract::State<AppState>,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        match crate::help::ssr::index_version(&state.pool).await {
+            Ok(version) => (
+                http::StatusCode::FOUND,
+                [
+                    (http::header::LOCATION, format!("/help-index/{version}.bin")),
+                    (http::header::CACHE_CONTROL, "no-store".to_owned()),
+                ],
+            )
+                .into_response(),
+            Err(_) => http::StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        }
+    }
+
+    /// `/help-index/{version}.bin`: the index of that version, cached for good. An older
+    /// version is not rebuilt; its address sends the browser to the current one.
+    pub async fn index_file(
+        axum::extract::State(state): axum::extract::State<AppState>,
+        axum::extract::Path(file): axum::extract::Path<String>,
+    ) -> axum::response::Response {
+        use axum::response::IntoResponse;
+        let wanted = file
+            .strip_suffix(".bin")
+            .and_then(|v| v.parse::<i64>().ok());
+        let (version, index) = match index(&state).await {
+            Ok(found) => found,
+            Err(_) => return http::StatusCode::SERVICE_UNAVAILABLE.into_response(),
+        };
+        if wanted != Some(version) {
+            return (
+                http::StatusCode::FOUND,
+                [
+                    (http::header::LOCATION, format!("/help-index/{version}.bin")),
+                    (http::header::CACHE_CONTROL, "no-store".to_owned()),
+                ],
+            )
+                .into_response();
+        }
+        let key = format!("help-index-bytes:{version}");
+        let bytes = match state.versioned.get::<Vec<u8>>(&key) {
+            Some(bytes) => bytes,
+            None => {
+                let bytes = Arc::new(index.to_bytes());
+                state.versioned.insert(key, bytes.clone());
+                bytes
+            }
+        };
+        (
+            [
+                (http::header::CONTENT_TYPE, "application/octet-stream"),
+                (
+                    http::header::CACHE_CONTROL,
+                    "public, max-age=31536000, immutable",
+                ),
+            ],
+            bytes.as_ref().clone(),
+        )
+            .into_response()
     }
 
     /// Keeps a query that found nothing, for the merchandisers' search gaps.

@@ -7,23 +7,125 @@ use crate::article::Article;
 use crate::rng::Rng;
 
 const NOUNS: &[&str] = &[
-    "bike", "e-bike", "order", "delivery", "parcel", "frame", "wheel", "tyre", "brake", "battery",
-    "charger", "saddle", "helmet", "warranty", "refund", "return", "invoice", "payment", "card",
-    "voucher", "account", "password", "size", "colour", "gear", "chain", "pedal", "light", "lock",
-    "rack", "basket", "mudguard", "courier", "tracking", "store", "pickup", "assembly", "service",
-    "repair", "handlebar", "fork", "suspension", "motor", "display", "cassette", "derailleur",
-    "spoke", "tube", "valve", "kickstand", "bell", "mirror", "trailer", "seatpost", "grip",
-    "crank", "bottom bracket", "headset", "insurance", "finance", "subscription", "newsletter",
+    "bike",
+    "e-bike",
+    "order",
+    "delivery",
+    "parcel",
+    "frame",
+    "wheel",
+    "tyre",
+    "brake",
+    "battery",
+    "charger",
+    "saddle",
+    "helmet",
+    "warranty",
+    "refund",
+    "return",
+    "invoice",
+    "payment",
+    "card",
+    "voucher",
+    "account",
+    "password",
+    "size",
+    "colour",
+    "gear",
+    "chain",
+    "pedal",
+    "light",
+    "lock",
+    "rack",
+    "basket",
+    "mudguard",
+    "courier",
+    "tracking",
+    "store",
+    "pickup",
+    "assembly",
+    "service",
+    "repair",
+    "handlebar",
+    "fork",
+    "suspension",
+    "motor",
+    "display",
+    "cassette",
+    "derailleur",
+    "spoke",
+    "tube",
+    "valve",
+    "kickstand",
+    "bell",
+    "mirror",
+    "trailer",
+    "seatpost",
+    "grip",
+    "crank",
+    "bottom bracket",
+    "headset",
+    "insurance",
+    "finance",
+    "subscription",
+    "newsletter",
 ];
 const VERBS: &[&str] = &[
-    "arrive", "return", "change", "cancel", "track", "assemble", "charge", "replace", "adjust",
-    "clean", "store", "pay", "register", "reset", "update", "fit", "order", "deliver", "exchange",
-    "inflate", "tighten", "lubricate", "service", "upgrade", "insure", "collect", "ship", "lock",
+    "arrive",
+    "return",
+    "change",
+    "cancel",
+    "track",
+    "assemble",
+    "charge",
+    "replace",
+    "adjust",
+    "clean",
+    "store",
+    "pay",
+    "register",
+    "reset",
+    "update",
+    "fit",
+    "order",
+    "deliver",
+    "exchange",
+    "inflate",
+    "tighten",
+    "lubricate",
+    "service",
+    "upgrade",
+    "insure",
+    "collect",
+    "ship",
+    "lock",
 ];
 const ADJECTIVES: &[&str] = &[
-    "new", "damaged", "missing", "wrong", "late", "loose", "noisy", "flat", "broken", "electric",
-    "folding", "cargo", "gravel", "carbon", "aluminium", "steel", "tubeless", "hydraulic",
-    "wireless", "waterproof", "second-hand", "custom", "express", "international", "free",
+    "new",
+    "damaged",
+    "missing",
+    "wrong",
+    "late",
+    "loose",
+    "noisy",
+    "flat",
+    "broken",
+    "electric",
+    "folding",
+    "cargo",
+    "gravel",
+    "carbon",
+    "aluminium",
+    "steel",
+    "tubeless",
+    "hydraulic",
+    "wireless",
+    "waterproof",
+    "second-hand",
+    "custom",
+    "express",
+    "international",
+    "free",
 ];
 const QUESTIONS: &[&str] = &[
     "How do I {verb} my {adj} {noun}?",
@@ -47,8 +149,19 @@ const SENTENCES: &[&str] = &[
     "Refunds for a {adj} {noun} reach your {noun2} in {n} days.",
 ];
 const PLACES: &[&str] = &[
-    "France", "Germany", "the Netherlands", "Belgium", "Spain", "Italy", "Austria", "Zürich",
-    "Malmö", "Łódź", "the islands", "a pickup point", "your office",
+    "France",
+    "Germany",
+    "the Netherlands",
+    "Belgium",
+    "Spain",
+    "Italy",
+    "Austria",
+    "Zürich",
+    "Malmö",
+    "Łódź",
+    "the islands",
+    "a pickup point",
+    "your office",
 ];
 const SYLLABLES: &[&str] = &[
     "ka", "ro", "vel", "tor", "mi", "zen", "lux", "pra", "dio", "nex", "ta", "qui", "bel", "sor",
@@ -69,12 +182,20 @@ fn name(rank: usize) -> String {
 /// Zipf-like rank in `0..tail` (rank k drawn with probability ∝ 1/(k+1)).
 fn zipf(r: &mut Rng, tail: usize) -> usize {
     let u = (r.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    (((tail as f64 + 1.0).powf(u)) as usize).saturating_sub(1).min(tail - 1)
+    (((tail as f64 + 1.0).powf(u)) as usize)
+        .saturating_sub(1)
+        .min(tail - 1)
 }
 
 fn fill(template: &str, r: &mut Rng, tail: usize) -> String {
     let mut out = template.to_owned();
-    for (key, words) in [("{noun2}", NOUNS), ("{noun}", NOUNS), ("{verb}", VERBS), ("{adj}", ADJECTIVES), ("{place}", PLACES)] {
+    for (key, words) in [
+        ("{noun2}", NOUNS),
+        ("{noun}", NOUNS),
+        ("{verb}", VERBS),
+        ("{adj}", ADJECTIVES),
+        ("{place}", PLACES),
+    ] {
         while let Some(at) = out.find(key) {
             out.replace_range(at..at + key.len(), *r.pick(words));
         }
@@ -114,7 +235,9 @@ pub fn knowledge_base(count: usize, seed: u64) -> Vec<Article> {
                     answer.push_str(&sentence);
                 }
             }
-            let extra = (0..r.below(3)).map(|_| fill(*r.pick(SENTENCES), &mut r, tail)).collect();
+            let extra = (0..r.below(3))
+                .map(|_| fill(*r.pick(SENTENCES), &mut r, tail))
+                .collect();
             Article {
                 id: format!("kb{i:05}"),
                 question,
@@ -129,5 +252,8 @@ pub fn knowledge_base(count: usize, seed: u64) -> Vec<Article> {
 
 /// Every prefix of `query`, one per typed character (what a search box sends per keystroke).
 pub fn keystrokes(query: &str) -> Vec<&str> {
-    query.char_indices().map(|(i, c)| &query[..i + c.len_utf8()]).collect()
+    query
+        .char_indices()
+        .map(|(i, c)| &query[..i + c.len_utf8()])
+        .collect()
 }

@@ -32,9 +32,16 @@ pub fn plain_text(src: &str) -> String {
             }
         }
         if c == '&' {
-            let entity = [("&amp;", '&'), ("&lt;", '<'), ("&gt;", '>'), ("&quot;", '"'), ("&#39;", '\''), ("&nbsp;", ' ')]
-                .into_iter()
-                .find(|(e, _)| rest.starts_with(e));
+            let entity = [
+                ("&amp;", '&'),
+                ("&lt;", '<'),
+                ("&gt;", '>'),
+                ("&quot;", '"'),
+                ("&#39;", '\''),
+                ("&nbsp;", ' '),
+            ]
+            .into_iter()
+            .find(|(e, _)| rest.starts_with(e));
             if let Some((e, ch)) = entity {
                 out.push(ch);
                 i += e.len();
@@ -77,14 +84,30 @@ mod tests {
 
     #[test]
     fn markup_is_removed_and_text_kept() {
-        assert_eq!(plain_text("Use ~~tildes around the words~~."), "Use tildes around the words .");
-        assert_eq!(plain_text("See [the guide](https://x.example/a) <del>old</del> &amp; **bold**"), "See the guide old & bold");
+        assert_eq!(
+            plain_text("Use ~~tildes around the words~~."),
+            "Use tildes around the words ."
+        );
+        assert_eq!(
+            plain_text("See [the guide](https://x.example/a) <del>old</del> &amp; **bold**"),
+            "See the guide old & bold"
+        );
         assert_eq!(plain_text("# Title\n> quoted\na < b"), "Title quoted a < b");
     }
 
     #[test]
     fn hostile_markup_never_panics() {
-        for s in ["<", "](", "&", "<a", "]((((", "é<é>", "#\n#\n", "<\n>", "🚲](🚲"] {
+        for s in [
+            "<",
+            "](",
+            "&",
+            "<a",
+            "]((((",
+            "é<é>",
+            "#\n#\n",
+            "<\n>",
+            "🚲](🚲",
+        ] {
             let _ = plain_text(s);
         }
     }

@@ -13,7 +13,7 @@
 use std::ops::Range;
 
 use crate::analyze::{Token, indexable, tokens};
-use crate::index::{STATIC_FIELDS, Index};
+use crate::index::{Index, STATIC_FIELDS};
 use crate::vocab::{completions, typo_budget, typos};
 
 /// Longest query (bytes) that is looked at; the rest of a pasted essay is ignored.
@@ -83,7 +83,10 @@ impl Index {
         let open = open && words.len() <= MAX_QUERY_WORDS;
         words.truncate(MAX_QUERY_WORDS);
         let last = words.len().saturating_sub(1);
-        let mut plan = Plan { terms: Vec::new(), exact: Vec::new() };
+        let mut plan = Plan {
+            terms: Vec::new(),
+            exact: Vec::new(),
+        };
         let mut stems: Vec<String> = Vec::new();
         for (i, t) in words.iter().enumerate() {
             let mut term = QueryTerm::new();
@@ -144,7 +147,12 @@ impl Index {
                 if !contains_run(&stems, phrase) {
                     continue;
                 }
-                for other in group.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, o)| o) {
+                for other in group
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, _)| j != i)
+                    .map(|(_, o)| o)
+                {
                     for stem in other {
                         if let Some(&id) = self.term_ids.get(stem) {
                             if !plan.exact.contains(&id) {
@@ -235,7 +243,10 @@ impl Index {
         for doc in touched {
             let mut s = total[doc as usize];
             if let Some(negatives) = self.learned.negatives.get(&doc) {
-                let sim = negatives.iter().map(|n| jaccard(&plan.exact, n)).fold(0.0, f32::max);
+                let sim = negatives
+                    .iter()
+                    .map(|n| jaccard(&plan.exact, n))
+                    .fold(0.0, f32::max);
                 s *= 1.0 - p.negative_strength.clamp(0.0, 1.0) * sim;
             }
             if s > 0.0 && s.is_finite() {
@@ -252,13 +263,19 @@ impl Index {
         let plan = self.plan(query);
         let ranked = self.rank(&plan, limit);
         let matched = plan.matched();
-        ranked.into_iter().map(|(doc, score)| self.hit(doc, score, &matched)).collect()
+        ranked
+            .into_iter()
+            .map(|(doc, score)| self.hit(doc, score, &matched))
+            .collect()
     }
 
     /// Only the ids of the best `limit` articles (what evaluation needs; no highlighting).
     pub fn search_ids(&self, query: &str, limit: usize) -> Vec<&str> {
         let plan = self.plan(query);
-        self.rank(&plan, limit).into_iter().map(|(doc, _)| self.docs[doc as usize].id.as_str()).collect()
+        self.rank(&plan, limit)
+            .into_iter()
+            .map(|(doc, _)| self.docs[doc as usize].id.as_str())
+            .collect()
     }
 
     fn rank(&self, plan: &Plan, limit: usize) -> Vec<(u32, f32)> {

@@ -71,10 +71,7 @@ impl Request {
         let day = match crate::time::parse_day(day) {
             Some(d) if bookable_days(today).contains(&d) => crate::time::day_text(d),
             _ => {
-                form.fault(
-                    "day",
-                    "Choose a working day in the next two weeks.",
-                );
+                form.fault("day", "Choose a working day in the next two weeks.");
                 String::new()
             }
         };
@@ -93,9 +90,9 @@ impl Request {
             "/help".to_owned()
         };
         let product = Some(product.trim().to_owned()).filter(|p| !p.is_empty());
-        let configuration = product.as_ref().and_then(|p| {
-            referer_configuration(p).or_else(|| configuration_query(configuration))
-        });
+        let configuration = product
+            .as_ref()
+            .and_then(|p| referer_configuration(p).or_else(|| configuration_query(configuration)));
         Ok(Request {
             name,
             phone,
@@ -299,12 +296,26 @@ pub async fn claim(state: &AppState, staff: &Customer, id: &str) -> Result<(), A
             Some(_) => AppError::Conflict("This request is already done.".into()),
         });
     }
-    audit(&mut tx, staff, "call", id, "claimed", Some("waiting"), Some("claimed")).await?;
+    audit(
+        &mut tx,
+        staff,
+        "call",
+        id,
+        "claimed",
+        Some("waiting"),
+        Some("claimed"),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn finish(state: &AppState, staff: &Customer, id: &str, note: &str) -> Result<(), AppError> {
+pub async fn finish(
+    state: &AppState,
+    staff: &Customer,
+    id: &str,
+    note: &str,
+) -> Result<(), AppError> {
     let mut tx = begin_write(&state.pool).await?;
     let done = sqlx::query(
         "update callback_requests set status = 'done', note = $1, done_at = $2
@@ -323,7 +334,16 @@ pub async fn finish(state: &AppState, staff: &Customer, id: &str, note: &str) ->
             "Only the person who claimed this request can mark it done; claim it first.".into(),
         ));
     }
-    audit(&mut tx, staff, "call", id, "done", Some("claimed"), Some(note.trim())).await?;
+    audit(
+        &mut tx,
+        staff,
+        "call",
+        id,
+        "done",
+        Some("claimed"),
+        Some(note.trim()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -102,7 +102,11 @@ fn latencies(mut times: Vec<f64>) -> Value {
 }
 
 /// Build, serialise and load figures for an index, written to `out`.
-fn storage(index: &Index, out: &mut serde_json::Map<String, Value>, write: Option<&str>) -> Result<(), String> {
+fn storage(
+    index: &Index,
+    out: &mut serde_json::Map<String, Value>,
+    write: Option<&str>,
+) -> Result<(), String> {
     let bytes = index.to_bytes();
     let started = Instant::now();
     let loaded = Index::from_bytes(&bytes).map_err(|e| e.to_string())?;
@@ -116,8 +120,12 @@ fn storage(index: &Index, out: &mut serde_json::Map<String, Value>, write: Optio
 }
 
 fn relevance(cli: &Cli) -> Result<Value, String> {
-    let articles: Vec<Article> = parse_articles(&read(cli.articles.as_deref().ok_or("--eval needs --articles")?)?)?;
-    let eval = parse_queries(&read(cli.eval.as_deref().ok_or("--articles needs --eval")?)?)?;
+    let articles: Vec<Article> = parse_articles(&read(
+        cli.articles.as_deref().ok_or("--eval needs --articles")?,
+    )?)?;
+    let eval = parse_queries(&read(
+        cli.eval.as_deref().ok_or("--articles needs --eval")?,
+    )?)?;
     let mut learn: Vec<LabelledQuery> = Vec::new();
     for path in &cli.learn {
         learn.extend(parse_queries(&read(path)?)?);
@@ -138,12 +146,20 @@ fn relevance(cli: &Cli) -> Result<Value, String> {
     let mut index = Index::build_with(&articles, &synonyms, &[], params);
     let build_ms = ms(started);
     let started = Instant::now();
-    index.extend_evidence(learn.iter().map(|q| Evidence::new(&q.query, &q.relevant, true)));
+    index.extend_evidence(
+        learn
+            .iter()
+            .map(|q| Evidence::new(&q.query, &q.relevant, true)),
+    );
     let learn_ms = ms(started);
     let (mut r1, mut r5, mut mrr) = (0usize, 0usize, 0f64);
     let mut times = Vec::with_capacity(eval.len());
     for q in &eval {
-        let text = if cli.submitted { format!("{} ", q.query) } else { q.query.clone() };
+        let text = if cli.submitted {
+            format!("{} ", q.query)
+        } else {
+            q.query.clone()
+        };
         let started = Instant::now();
         let hits = index.search(&text, 10);
         times.push(ms(started));
@@ -177,7 +193,10 @@ fn write_split(cli: &Cli, path: &str) -> Result<Value, String> {
         return Err("--split needs --out-a and --out-b".into());
     };
     for (part, file) in [(&a, out_a), (&b, out_b)] {
-        let lines: String = part.iter().map(|q| serde_json::to_string(q).expect("plain data") + "\n").collect();
+        let lines: String = part
+            .iter()
+            .map(|q| serde_json::to_string(q).expect("plain data") + "\n")
+            .collect();
         std::fs::write(file, lines).map_err(|e| format!("{file}: {e}"))?;
     }
     Ok(json!({ "queries": queries.len(), "a": a.len(), "b": b.len(), "seed": cli.seed }))
