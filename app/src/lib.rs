@@ -42,7 +42,7 @@ use admin::{
 use cart::CartPage;
 use catalogue::{HomePage, ProductPage};
 use checkout::CheckoutPage;
-use help::{AdminCallsPage, CallConfirmationPage, HelpArticlePage, HelpHomePage, HelpSearchPage};
+use help::{AdminCallsPage, AdminHelpArticlePage, AdminHelpPage, CallConfirmationPage, HelpArticlePage, HelpHomePage, HelpSearchPage};
 use orders::{LookupPage, OrderPage};
 use saved::{ComparePage, SavedPage};
 
@@ -155,6 +155,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/products/:slug/rules") view=AdminRulesPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/products/:slug/rules/edit") view=AdminRuleFormsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/calls") view=AdminCallsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/help") view=AdminHelpPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/help/article") view=AdminHelpArticlePage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=AdminAuditPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/stock") view=AdminStockPage ssr=SsrMode::Async />
                 </Routes>

@@ -181,7 +181,7 @@ fn call_fields<'a>(name: &'a str, phone: &'a str, day: &'a str) -> Vec<(&'a str,
         ("topic", "configuration"),
         ("page", "/products/bicycle"),
         ("product", "bicycle"),
-        ("configuration", "frame=titanium&size=m"),
+        ("configuration", "configuration[frame]=titanium&configuration[size]=m&suggested[rack]=none"),
     ]
 }
 
@@ -230,7 +230,10 @@ async fn call_me_reaches_the_queue_is_claimed_once_and_the_buyer_sees_it_done() 
             .await
             .unwrap();
     assert_eq!(phone, "+493012345678");
-    assert_eq!(configuration, "frame=titanium&size=m");
+    assert_eq!(
+        configuration,
+        "configuration%5Bframe%5D=titanium&configuration%5Bsize%5D=m&suggested%5Brack%5D=none"
+    );
 
     // A guest asks too; the queue is by slot and then by orders to date (neither has any).
     let guest = shop.visitor_at("127.0.0.8");

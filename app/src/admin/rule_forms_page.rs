@@ -161,7 +161,8 @@ fn FormsBody(
             <h2 id="check-heading">"Check of the draft"</h2>
             <CheckReport check />
         </section>
-    };
+    }
+    .into_any();
     let rules = match rules {
         Ok(rules) => rules,
         Err(problem) => {
@@ -221,15 +222,16 @@ fn FormsBody(
         .iter()
         .map(|(kind, name)| view! { <li><a href=format!("{base}?add={kind}#form")>{format!("{name} rule")}</a></li> })
         .collect_view();
-    view! {
-        {head}
-        {form}
+    let groups_section = view! {
         <section aria-labelledby="groups-heading">
             <h2 id="groups-heading">"Groups and options"</h2>
             <p class="hint">"Buyers see the groups in this order. Ids stay as they are once made: orders and saved configurations refer to them."</p>
             {groups}
             <p><a class="button secondary" href=format!("{base}?add=group#form")>"Add a group"</a></p>
         </section>
+    }
+    .into_any();
+    let rules_section = view! {
         <section aria-labelledby="rule-list-heading">
             <h2 id="rule-list-heading">"Rules"</h2>
             <div class="table-scroll">
@@ -241,6 +243,9 @@ fn FormsBody(
             <p>"Add a rule:"</p>
             <ul class="link-row">{add_rule_links}</ul>
         </section>
+    }
+    .into_any();
+    let prices_section = view! {
         <section aria-labelledby="price-heading">
             <h2 id="price-heading">"Price tables"</h2>
             <p class="hint">"Surcharges and bundle discounts on combinations of options, added to the options' own prices."</p>
@@ -253,7 +258,8 @@ fn FormsBody(
             <p><a class="button secondary" href=format!("{base}?add=price_table#form")>"Add a price table"</a></p>
         </section>
     }
-    .into_any()
+    .into_any();
+    view! { {head} {form} {groups_section} {rules_section} {prices_section} }.into_any()
 }
 
 #[component]
@@ -282,7 +288,7 @@ fn group_block(
     revision: i64,
     actions: Actions,
     base: &str,
-) -> impl IntoView + use<> {
+) -> AnyView {
     let gid = encode(&group.id);
     let last = index + 1 == rules.groups.len();
     let option_rows = group
@@ -373,6 +379,7 @@ fn group_block(
             </div>
         </section>
     }
+    .into_any()
 }
 
 /// The form the URL asks for, or nothing.

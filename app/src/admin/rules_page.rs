@@ -25,6 +25,7 @@ pub fn ConsoleNav() -> impl IntoView {
             <a href="/admin/products">"Rules"</a>
             <a href="/admin/stock">"Stock"</a>
             <a href="/admin/calls">"Calls"</a>
+            <a href="/admin/help">"Help"</a>
             <a href="/admin/audit">"Audit log"</a>
         </nav>
     }

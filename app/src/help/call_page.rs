@@ -291,7 +291,8 @@ fn QueueItem(
     }
 }
 
-/// (key, value) pairs of a query string.
+/// The buyer's own choices in a product page's query ("configuration[frame]=steel"), as
+/// (group, option); suggested choices and the budget are left out.
 fn url_pairs(query: &str) -> Vec<(String, String)> {
     query
         .split('&')
@@ -302,7 +303,11 @@ fn url_pairs(query: &str) -> Vec<(String, String)> {
                     .decode_utf8_lossy()
                     .into_owned()
             };
-            Some((decode(k), decode(v)))
+            let group = decode(k)
+                .strip_prefix("configuration[")?
+                .strip_suffix(']')?
+                .to_owned();
+            Some((group, decode(v)))
         })
         .collect()
 }

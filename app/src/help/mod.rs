@@ -3,12 +3,15 @@
 //! article (the query that led there is what the search learns from), and the articles a product
 //! page lists. The search itself ranks with the `faq-search` crate (see `search`).
 
+pub mod admin;
+pub mod admin_page;
 pub mod call;
 pub mod call_page;
 pub mod format;
 pub mod page;
 pub mod search;
 
+pub use admin_page::{AdminHelpArticlePage, AdminHelpPage};
 pub use call_page::{AdminCallsPage, CallConfirmationPage, CallMeForm};
 pub use page::{HelpArticlePage, HelpHomePage, HelpSearchPage};
 

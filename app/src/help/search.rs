@@ -115,12 +115,32 @@ pub mod ssr {
         )
         .fetch_all(&state.pool)
         .await?;
-        let evidence = rows
-            .into_iter()
-            .map(|(query, slug, helpful)| Evidence::new(query, slug, helpful != 0))
-            .collect();
-        Ok((articles, synonyms, evidence))
+        Ok((articles, synonyms, publishable(rows)))
     }
+
+    /// The votes the index may learn from. The index travels to every browser with the queries
+    /// it learnt, so only what several visitors typed alike goes in, and never a query with a
+    /// digit or an "@" (an order number, a phone number, an email address).
+    pub fn publishable(votes: Vec<(String, String, i64)>) -> Vec<Evidence> {
+        use std::collections::HashMap;
+        let normal = |q: &str| q.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        let mut seen: HashMap<(String, String, bool), usize> = HashMap::new();
+        for (query, slug, helpful) in &votes {
+            *seen.entry((normal(query), slug.clone(), *helpful != 0)).or_default() += 1;
+        }
+        votes
+            .into_iter()
+            .filter(|(query, slug, helpful)| {
+                !query.chars().any(|c| c.is_ascii_digit() || c == '@')
+                    && query.chars().count() <= 120
+                    && seen[&(normal(query), slug.clone(), *helpful != 0)] >= MIN_VOTERS
+            })
+            .map(|(query, slug, helpful)| Evidence::new(query, slug, helpful != 0))
+            .collect()
+    }
+
+    /// How many visitors must have voted the same query for an article before it is learnt.
+    pub const MIN_VOTERS: usize = 2;
 
     /// The index of the current version, built once per version and app server.
     pub async fn index(state: &AppState) -> Result<(i64, Arc<Index>), AppError> {
@@ -263,6 +283,24 @@ pub mod ssr {
 #[cfg(test)]
 mod tests {
     use super::marked;
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn only_what_several_visitors_typed_alike_is_learnt() {
+        let vote = |q: &str, a: &str, yes: bool| (q.to_owned(), a.to_owned(), i64::from(yes));
+        let learnt = super::ssr::publishable(vec![
+            vote("where is my parcel", "track", true),
+            vote("Where is  my parcel", "track", true),
+            vote("order 7K2M-4QXP missing", "track", true),
+            vote("order 7K2M-4QXP missing", "track", true),
+            vote("mail me at a@b.example", "track", true),
+            vote("mail me at a@b.example", "track", true),
+            vote("only once", "track", true),
+            vote("where is my parcel", "track", false),
+        ]);
+        let queries: Vec<&str> = learnt.iter().map(|e| e.query.as_str()).collect();
+        assert_eq!(queries, vec!["where is my parcel", "Where is  my parcel"]);
+    }
 
     #[test]
     fn marks_split_text_on_char_boundaries_only() {
