@@ -48,8 +48,15 @@ pub struct Params {
     /// ("git hub" → "github").
     pub synonym_weight: f32,
     pub compound_weight: f32,
+    /// Weight of the similarity of the query to queries voted helpful for an article, added to
+    /// the article's text score (which is scaled so the best text match scores 1).
+    pub learned_similarity_weight: f32,
+    /// Each shared term counts idf^similarity_power in that similarity.
+    pub similarity_power: f32,
+    /// Add up an article's similarities over its voted queries (true) or take the best (false).
+    pub similarity_sum: bool,
     /// How far an unhelpful vote pushes an article down for a similar query: its score is
-    /// multiplied by `1 - negative_strength × similarity` (Jaccard of the term sets).
+    /// multiplied by `1 - negative_strength × similarity` (to the most similar such query).
     pub negative_strength: f32,
     /// Snippet length in bytes (about 160 characters of Latin text).
     pub snippet_bytes: usize,
@@ -58,18 +65,23 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            k1: 1.2,
-            field_weights: [3.0, 2.0, 1.0, 0.5],
-            field_b: [0.5, 0.5, 0.75, 0.75],
-            learned_weight: 2.0,
-            learned_b: 0.5,
+            // A high k1: FAQ questions are short and a paraphrase repeats few words, so a
+            // second occurrence of a term in the answer still says a lot.
+            k1: 3.0,
+            field_weights: [4.0, 2.0, 0.5, 0.5],
+            field_b: [0.75, 0.5, 0.5, 0.9],
+            learned_weight: 1.0,
+            learned_b: 0.75,
             prefix_weight: 0.5,
             max_completions: 16,
             completion_scan: 4096,
             typo_weights: [0.6, 0.4],
             max_typos: 8,
             synonym_weight: 0.6,
-            compound_weight: 0.8,
+            compound_weight: 0.4,
+            learned_similarity_weight: 0.25,
+            similarity_power: 2.0,
+            similarity_sum: false,
             negative_strength: 0.9,
             snippet_bytes: 160,
         }
@@ -100,10 +112,22 @@ pub(crate) struct Learned {
     pub postings: HashMap<u32, Vec<(u32, f32)>>,
     pub lens: Vec<f32>,
     pub avg_len: f32,
-    /// doc → term sets of the queries voted unhelpful for it (more NO than YES).
-    pub negatives: HashMap<u32, Vec<Vec<u32>>>,
+    /// Every voted (article, query) with its net votes, for similarity to new queries.
+    pub queries: Vec<LearnedQuery>,
+    /// term → indices into `queries` of the queries with that term.
+    pub by_term: HashMap<u32, Vec<u32>>,
     /// Folded words seen only in evidence queries → term id.
     pub words: BTreeMap<String, u32>,
+}
+
+/// One voted query for one article: its distinct terms, their IDF-weighted norm, and the net
+/// votes (helpful minus unhelpful; never 0).
+#[derive(Debug, Clone)]
+pub(crate) struct LearnedQuery {
+    pub doc: u32,
+    pub terms: Vec<u32>,
+    pub norm: f32,
+    pub votes: i32,
 }
 
 /// A synonym group as stem sequences: a query containing any phrase also searches the others.
@@ -346,6 +370,7 @@ impl Index {
             *net.entry((doc, ids)).or_default() += if e.helpful { 1 } else { -1 };
         }
         let mut tf: BTreeMap<(u32, u32), f32> = BTreeMap::new();
+        let mut voted = Vec::new();
         for ((doc, ids), votes) in net {
             if votes > 0 {
                 let weight = 1.0 + (votes as f32).ln();
@@ -353,16 +378,18 @@ impl Index {
                     *tf.entry((id, doc)).or_default() += weight;
                 }
                 learned.lens[doc as usize] += weight * ids.len() as f32;
-            } else if votes < 0 {
-                let mut set = ids;
-                set.sort_unstable();
-                set.dedup();
-                learned.negatives.entry(doc).or_default().push(set);
+            }
+            if votes != 0 {
+                let mut terms = ids;
+                terms.sort_unstable();
+                terms.dedup();
+                voted.push(LearnedQuery { doc, terms, norm: 0.0, votes });
             }
         }
         for ((id, doc), weight) in tf {
             learned.postings.entry(id).or_default().push((doc, weight));
         }
+        learned.queries = voted;
         let with_queries = learned.lens.iter().filter(|&&l| l > 0.0).count();
         learned.avg_len = if with_queries == 0 { 1.0 } else { learned.lens.iter().sum::<f32>() / with_queries as f32 };
         self.vocab = if learned.words.is_empty() {
@@ -379,6 +406,22 @@ impl Index {
             Map::from_iter(all).expect("sorted unique keys always build an FST")
         };
         self.learned = learned;
+        // Norms need the document frequencies, which include the learned field just built.
+        let mut queries = std::mem::take(&mut self.learned.queries);
+        for (i, q) in queries.iter_mut().enumerate() {
+            q.norm = q.terms.iter().map(|&t| self.idf(t).powf(self.params.similarity_power)).sum();
+            for &t in &q.terms {
+                self.learned.by_term.entry(t).or_default().push(i as u32);
+            }
+        }
+        self.learned.queries = queries;
+    }
+
+    /// BM25's inverse document frequency of term `id` over all fields.
+    pub(crate) fn idf(&self, id: u32) -> f32 {
+        let n = self.docs.len() as f32;
+        let df = self.doc_freq(id) as f32;
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
     /// Number of documents with term `id` in any field, learned queries included.

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use faq_search::eval::{LabelledQuery, parse_articles, parse_queries, split};
+use faq_search::eval::{LabelledQuery, fnv1a, parse_articles, parse_queries, split};
 use faq_search::generate::{keystrokes, knowledge_base};
 use faq_search::{Article, Evidence, Index, Params, Synonym};
 use serde_json::{Value, json};
@@ -44,6 +44,13 @@ struct Cli {
     /// of as typed (the last word may also be a prefix).
     #[arg(long)]
     submitted: bool,
+    /// Also list the queries whose relevant article is not ranked first (query, relevant, top).
+    #[arg(long)]
+    misses: bool,
+    /// Cross-validate on --eval: split it into this many folds (by a hash of the query text),
+    /// learn all folds but one as helpful votes, evaluate that one; figures pooled over folds.
+    #[arg(long, value_name = "K")]
+    folds: Option<u64>,
     /// Write the built index blob (Index::to_bytes) here.
     #[arg(long, value_name = "FILE")]
     write_index: Option<String>,
@@ -142,7 +149,21 @@ fn relevance(cli: &Cli) -> Result<Value, String> {
     let learn_ms = ms(started);
     let (mut r1, mut r5, mut mrr) = (0usize, 0usize, 0f64);
     let mut times = Vec::with_capacity(eval.len());
-    for q in &eval {
+    let mut misses = Vec::new();
+    let folds = cli.folds.unwrap_or(1).max(1);
+    let fold_of = |q: &LabelledQuery| if folds == 1 { 0 } else { fnv1a(&q.query, 7) % folds };
+    let mut order: Vec<&LabelledQuery> = eval.iter().collect();
+    order.sort_by_key(|q| fold_of(q));
+    let mut fold = None;
+    for q in order {
+        if folds > 1 && fold != Some(fold_of(q)) {
+            // A new fold: learn the --learn files and every other fold, as helpful votes.
+            let f = fold_of(q);
+            fold = Some(f);
+            index.remove_evidence(|_| true);
+            let others = eval.iter().filter(|e| fold_of(e) != f);
+            index.extend_evidence(learn.iter().chain(others).map(|l| Evidence::new(&l.query, &l.relevant, true)));
+        }
         let text = if cli.submitted { format!("{} ", q.query) } else { q.query.clone() };
         let started = Instant::now();
         let hits = index.search(&text, 10);
@@ -152,9 +173,17 @@ fn relevance(cli: &Cli) -> Result<Value, String> {
             r5 += usize::from(rank < 5);
             mrr += 1.0 / (rank + 1) as f64;
         }
+        if cli.misses && hits.first().is_none_or(|h| h.article != q.relevant) {
+            let rank = hits.iter().position(|h| h.article == q.relevant).map(|r| r + 1);
+            let top: Vec<&str> = hits.iter().take(3).map(|h| h.article.as_str()).collect();
+            misses.push(json!({ "query": q.query, "relevant": q.relevant, "rank": rank, "top": top }));
+        }
     }
     let n = eval.len().max(1) as f64;
     let mut out = serde_json::Map::new();
+    if cli.misses {
+        out.insert("misses".into(), Value::Array(misses));
+    }
     out.insert("articles".into(), json!(index.len()));
     out.insert("queries".into(), json!(eval.len()));
     out.insert("learned_queries".into(), json!(learn.len()));
