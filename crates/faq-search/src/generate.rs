@@ -66,10 +66,14 @@ fn name(rank: usize) -> String {
     s
 }
 
-/// Zipf-like rank in `0..tail` (rank k drawn with probability ∝ 1/(k+1)).
+/// Zipf-like rank in `0..tail`: a uniformly drawn level L, then uniform within
+/// [2^L − 1, 2^(L+1) − 1) — log-uniform, that is P(rank) ∝ 1/rank as in Zipf's law, and
+/// integer-only so the same seed gives the same articles natively and in wasm (float `powf`
+/// may differ in the last bit between the two).
 fn zipf(r: &mut Rng, tail: usize) -> usize {
-    let u = (r.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    (((tail as f64 + 1.0).powf(u)) as usize).saturating_sub(1).min(tail - 1)
+    let levels = usize::BITS - tail.leading_zeros();
+    let low = (1usize << r.below(levels as usize)) - 1;
+    (low + r.below(low + 1)).min(tail - 1)
 }
 
 fn fill(template: &str, r: &mut Rng, tail: usize) -> String {
@@ -95,7 +99,7 @@ fn fill(template: &str, r: &mut Rng, tail: usize) -> String {
 /// (some with Markdown emphasis) and up to two extra notes.
 pub fn knowledge_base(count: usize, seed: u64) -> Vec<Article> {
     let mut r = Rng::new(seed);
-    let tail = (count * 3).max(100);
+    let tail = (count * 20).max(100);
     (0..count)
         .map(|i| {
             let question = fill(*r.pick(QUESTIONS), &mut r, tail);

@@ -289,6 +289,11 @@ impl Index {
         self.docs.is_empty()
     }
 
+    /// Distinct words (folded surface forms) and distinct terms (stems) the index knows.
+    pub fn vocabulary_size(&self) -> (usize, usize) {
+        (self.vocab.len(), self.terms.len())
+    }
+
     pub fn params(&self) -> &Params {
         &self.params
     }

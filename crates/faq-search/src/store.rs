@@ -94,6 +94,16 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Bytes of the blob's three sections (JSON header, vocabulary FST, postings), for size
+/// reports; `None` if `bytes` is not a blob of this format.
+pub fn section_sizes(bytes: &[u8]) -> Option<[usize; 3]> {
+    let mut r = Reader { bytes, at: 0 };
+    if r.take(4).ok()? != MAGIC || r.take(1).ok()? != [VERSION] {
+        return None;
+    }
+    Some([r.section().ok()?.len(), r.section().ok()?.len(), r.section().ok()?.len()])
+}
+
 impl Index {
     /// The index as one blob (see the module docs for the layout).
     pub fn to_bytes(&self) -> Vec<u8> {

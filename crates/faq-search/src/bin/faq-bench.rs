@@ -116,6 +116,11 @@ fn storage(index: &Index, out: &mut serde_json::Map<String, Value>, write: Optio
     out.insert("load_ms".into(), json!(round3(ms(started))));
     drop(loaded);
     out.insert("index_bytes".into(), json!(bytes.len()));
+    if let Some([header, vocab, postings]) = faq_search::store::section_sizes(&bytes) {
+        out.insert("index_sections".into(), json!({ "header_json": header, "vocabulary_fst": vocab, "postings": postings }));
+    }
+    let (words, terms) = index.vocabulary_size();
+    out.insert("vocabulary".into(), json!({ "words": words, "terms": terms }));
     if let Some(path) = write {
         std::fs::write(path, &bytes).map_err(|e| format!("{path}: {e}"))?;
     }
