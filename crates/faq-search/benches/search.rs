@@ -26,21 +26,39 @@ fn typing(c: &mut Criterion) {
             }
         })
     });
-    for prefix in ["h", "how lo", "how long until my b", "how long until my bike arr", TYPED] {
-        c.bench_function(&format!("kb10k/keystroke/{prefix}"), |b| b.iter(|| index.search(black_box(prefix), 10)));
+    for prefix in [
+        "h",
+        "how lo",
+        "how long until my b",
+        "how long until my bike arr",
+        TYPED,
+    ] {
+        c.bench_function(&format!("kb10k/keystroke/{prefix}"), |b| {
+            b.iter(|| index.search(black_box(prefix), 10))
+        });
     }
     c.bench_function("kb10k/typo/how long untill my bikke arives ", |b| {
         b.iter(|| index.search(black_box("how long untill my bikke arives "), 10))
     });
     let bytes = index.to_bytes();
-    c.bench_function("kb10k/from_bytes", |b| b.iter(|| Index::from_bytes(black_box(&bytes)).unwrap()));
-    c.bench_function("kb10k/build", |b| b.iter(|| Index::build(black_box(&articles), &[], &[])));
+    c.bench_function("kb10k/from_bytes", |b| {
+        b.iter(|| Index::from_bytes(black_box(&bytes)).unwrap())
+    });
+    c.bench_function("kb10k/build", |b| {
+        b.iter(|| Index::build(black_box(&articles), &[], &[]))
+    });
 }
 
 fn stackfaq(c: &mut Criterion) {
-    let Some(dir) = support::stackfaq_dir() else { return };
-    let articles = parse_articles(&std::fs::read_to_string(dir.join("stackfaq_articles.json")).unwrap()).unwrap();
-    let queries = parse_queries(&std::fs::read_to_string(dir.join("stackfaq_queries_dev.jsonl")).unwrap()).unwrap();
+    let Some(dir) = support::stackfaq_dir() else {
+        return;
+    };
+    let articles =
+        parse_articles(&std::fs::read_to_string(dir.join("stackfaq_articles.json")).unwrap())
+            .unwrap();
+    let queries =
+        parse_queries(&std::fs::read_to_string(dir.join("stackfaq_queries_dev.jsonl")).unwrap())
+            .unwrap();
     let index = Index::build(&articles, &[], &[]);
     c.bench_function("stackfaq/search_all_625_queries", |b| {
         b.iter(|| {

@@ -34,8 +34,8 @@ const STOP_WORDS: &[&str] = &[
     "one", "only", "or", "other", "our", "ours", "out", "own", "please", "s", "same", "shall",
     "she", "should", "so", "some", "such", "t", "than", "that", "the", "their", "theirs", "them",
     "then", "there", "these", "they", "this", "those", "to", "too", "us", "very", "want", "was",
-    "way", "we", "were", "what", "whats", "when", "where", "which", "while", "who", "whom",
-    "why", "will", "with", "would", "you", "your", "yours", "yourself",
+    "way", "we", "were", "what", "whats", "when", "where", "which", "while", "who", "whom", "why",
+    "will", "with", "would", "you", "your", "yours", "yourself",
 ];
 
 /// True for a folded word that carries no meaning of its own in a question.
@@ -101,11 +101,17 @@ pub fn for_each_token(text: &str, mut each: impl FnMut(Token)) {
     while let Some((i, c)) = chars.next() {
         if is_cjk(c) {
             if !word.is_empty() {
-                each(Token { word: std::mem::take(&mut word), span: start..end });
+                each(Token {
+                    word: std::mem::take(&mut word),
+                    span: start..end,
+                });
             }
             let mut w = String::new();
             w.push(c);
-            each(Token { word: w, span: i..i + c.len_utf8() });
+            each(Token {
+                word: w,
+                span: i..i + c.len_utf8(),
+            });
         } else if c.is_alphanumeric() {
             if word.is_empty() {
                 start = i;
@@ -114,15 +120,23 @@ pub fn for_each_token(text: &str, mut each: impl FnMut(Token)) {
             end = i + c.len_utf8();
         } else if (c == '\'' || c == '’')
             && !word.is_empty()
-            && chars.peek().is_some_and(|&(_, n)| n.is_alphanumeric() && !is_cjk(n))
+            && chars
+                .peek()
+                .is_some_and(|&(_, n)| n.is_alphanumeric() && !is_cjk(n))
         {
             // inside a word: skip it, the word goes on
         } else if !word.is_empty() {
-            each(Token { word: std::mem::take(&mut word), span: start..end });
+            each(Token {
+                word: std::mem::take(&mut word),
+                span: start..end,
+            });
         }
     }
     if !word.is_empty() {
-        each(Token { word, span: start..end });
+        each(Token {
+            word,
+            span: start..end,
+        });
     }
 }
 
@@ -140,7 +154,9 @@ pub struct Analyzer {
 
 impl Default for Analyzer {
     fn default() -> Self {
-        Analyzer { stemmer: Stemmer::create(Algorithm::English) }
+        Analyzer {
+            stemmer: Stemmer::create(Algorithm::English),
+        }
     }
 }
 
@@ -189,8 +205,14 @@ mod tests {
 
     #[test]
     fn tokens_are_lowercased_folded_and_keep_digits() {
-        let words: Vec<String> = tokens("Crème Brûlée: 2 PIÈCES, Straße v2.1").into_iter().map(|t| t.word).collect();
-        assert_eq!(words, ["creme", "brulee", "2", "pieces", "strasse", "v2", "1"]);
+        let words: Vec<String> = tokens("Crème Brûlée: 2 PIÈCES, Straße v2.1")
+            .into_iter()
+            .map(|t| t.word)
+            .collect();
+        assert_eq!(
+            words,
+            ["creme", "brulee", "2", "pieces", "strasse", "v2", "1"]
+        );
     }
 
     #[test]
@@ -205,20 +227,29 @@ mod tests {
 
     #[test]
     fn apostrophes_inside_words_join_them() {
-        let words: Vec<String> = tokens("don't 'quoted' shop’s").into_iter().map(|t| t.word).collect();
+        let words: Vec<String> = tokens("don't 'quoted' shop’s")
+            .into_iter()
+            .map(|t| t.word)
+            .collect();
         assert_eq!(words, ["dont", "quoted", "shops"]);
     }
 
     #[test]
     fn stop_words_are_dropped_but_negations_kept() {
         let a = Analyzer::default();
-        assert_eq!(a.terms("How do I get my bike to not squeak?"), ["bike", "not", "squeak"]);
+        assert_eq!(
+            a.terms("How do I get my bike to not squeak?"),
+            ["bike", "not", "squeak"]
+        );
     }
 
     #[test]
     fn stemming_conflates_inflections() {
         let a = Analyzer::default();
-        assert_eq!(a.terms("arrives arriving arrived"), ["arriv", "arriv", "arriv"]);
+        assert_eq!(
+            a.terms("arrives arriving arrived"),
+            ["arriv", "arriv", "arriv"]
+        );
         assert_eq!(a.stem("deliveries"), a.stem("delivery"));
         assert_eq!(a.stem("v2"), "v2");
     }

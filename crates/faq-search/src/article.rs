@@ -19,7 +19,11 @@ pub struct Article {
 }
 
 impl Article {
-    pub fn new(id: impl Into<String>, question: impl Into<String>, answer: impl Into<String>) -> Article {
+    pub fn new(
+        id: impl Into<String>,
+        question: impl Into<String>,
+        answer: impl Into<String>,
+    ) -> Article {
         Article {
             id: id.into(),
             question: question.into(),
@@ -41,8 +45,14 @@ pub struct Synonym {
 }
 
 impl Synonym {
-    pub fn new<S: Into<String>>(term: impl Into<String>, alternatives: impl IntoIterator<Item = S>) -> Synonym {
-        Synonym { term: term.into(), alternatives: alternatives.into_iter().map(Into::into).collect() }
+    pub fn new<S: Into<String>>(
+        term: impl Into<String>,
+        alternatives: impl IntoIterator<Item = S>,
+    ) -> Synonym {
+        Synonym {
+            term: term.into(),
+            alternatives: alternatives.into_iter().map(Into::into).collect(),
+        }
     }
 }
 
@@ -58,6 +68,10 @@ pub struct Evidence {
 
 impl Evidence {
     pub fn new(query: impl Into<String>, article: impl Into<String>, helpful: bool) -> Evidence {
-        Evidence { query: query.into(), article: article.into(), helpful }
+        Evidence {
+            query: query.into(),
+            article: article.into(),
+            helpful,
+        }
     }
 }

@@ -26,7 +26,10 @@ fn id_text(v: &Value) -> Option<String> {
 fn texts(v: Option<&Value>) -> Vec<String> {
     match v {
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_owned))
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -38,8 +41,16 @@ pub fn parse_articles(json: &str) -> Result<Vec<Article>, String> {
     rows.iter()
         .enumerate()
         .map(|(i, r)| {
-            let id = r.get("id").and_then(id_text).ok_or(format!("article {i}: no id"))?;
-            let field = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+            let id = r
+                .get("id")
+                .and_then(id_text)
+                .ok_or(format!("article {i}: no id"))?;
+            let field = |k: &str| {
+                r.get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
             let mut extra = texts(r.get("more_answers"));
             extra.extend(texts(r.get("extra")));
             Ok(Article {
@@ -62,9 +73,18 @@ pub fn parse_queries(jsonl: &str) -> Result<Vec<LabelledQuery>, String> {
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
             let v: Value = serde_json::from_str(l).map_err(|e| format!("line {}: {e}", i + 1))?;
-            let query = v.get("query").and_then(Value::as_str).ok_or(format!("line {}: no query", i + 1))?;
-            let relevant = v.get("relevant").and_then(id_text).ok_or(format!("line {}: no relevant", i + 1))?;
-            Ok(LabelledQuery { query: query.to_owned(), relevant })
+            let query = v
+                .get("query")
+                .and_then(Value::as_str)
+                .ok_or(format!("line {}: no query", i + 1))?;
+            let relevant = v
+                .get("relevant")
+                .and_then(id_text)
+                .ok_or(format!("line {}: no relevant", i + 1))?;
+            Ok(LabelledQuery {
+                query: query.to_owned(),
+                relevant,
+            })
         })
         .collect()
 }
@@ -114,5 +134,10 @@ pub fn evaluate(index: &Index, queries: &[LabelledQuery]) -> Relevance {
         }
     }
     let n = queries.len().max(1) as f64;
-    Relevance { queries: queries.len(), recall_at_1: r1 as f64 / n, recall_at_5: r5 as f64 / n, mrr_at_10: mrr / n }
+    Relevance {
+        queries: queries.len(),
+        recall_at_1: r1 as f64 / n,
+        recall_at_5: r5 as f64 / n,
+        mrr_at_10: mrr / n,
+    }
 }

@@ -7,23 +7,125 @@ use crate::article::Article;
 use crate::rng::Rng;
 
 const NOUNS: &[&str] = &[
-    "bike", "e-bike", "order", "delivery", "parcel", "frame", "wheel", "tyre", "brake", "battery",
-    "charger", "saddle", "helmet", "warranty", "refund", "return", "invoice", "payment", "card",
-    "voucher", "account", "password", "size", "colour", "gear", "chain", "pedal", "light", "lock",
-    "rack", "basket", "mudguard", "courier", "tracking", "store", "pickup", "assembly", "service",
-    "repair", "handlebar", "fork", "suspension", "motor", "display", "cassette", "derailleur",
-    "spoke", "tube", "valve", "kickstand", "bell", "mirror", "trailer", "seatpost", "grip",
-    "crank", "bottom bracket", "headset", "insurance", "finance", "subscription", "newsletter",
+    "bike",
+    "e-bike",
+    "order",
+    "delivery",
+    "parcel",
+    "frame",
+    "wheel",
+    "tyre",
+    "brake",
+    "battery",
+    "charger",
+    "saddle",
+    "helmet",
+    "warranty",
+    "refund",
+    "return",
+    "invoice",
+    "payment",
+    "card",
+    "voucher",
+    "account",
+    "password",
+    "size",
+    "colour",
+    "gear",
+    "chain",
+    "pedal",
+    "light",
+    "lock",
+    "rack",
+    "basket",
+    "mudguard",
+    "courier",
+    "tracking",
+    "store",
+    "pickup",
+    "assembly",
+    "service",
+    "repair",
+    "handlebar",
+    "fork",
+    "suspension",
+    "motor",
+    "display",
+    "cassette",
+    "derailleur",
+    "spoke",
+    "tube",
+    "valve",
+    "kickstand",
+    "bell",
+    "mirror",
+    "trailer",
+    "seatpost",
+    "grip",
+    "crank",
+    "bottom bracket",
+    "headset",
+    "insurance",
+    "finance",
+    "subscription",
+    "newsletter",
 ];
 const VERBS: &[&str] = &[
-    "arrive", "return", "change", "cancel", "track", "assemble", "charge", "replace", "adjust",
-    "clean", "store", "pay", "register", "reset", "update", "fit", "order", "deliver", "exchange",
-    "inflate", "tighten", "lubricate", "service", "upgrade", "insure", "collect", "ship", "lock",
+    "arrive",
+    "return",
+    "change",
+    "cancel",
+    "track",
+    "assemble",
+    "charge",
+    "replace",
+    "adjust",
+    "clean",
+    "store",
+    "pay",
+    "register",
+    "reset",
+    "update",
+    "fit",
+    "order",
+    "deliver",
+    "exchange",
+    "inflate",
+    "tighten",
+    "lubricate",
+    "service",
+    "upgrade",
+    "insure",
+    "collect",
+    "ship",
+    "lock",
 ];
 const ADJECTIVES: &[&str] = &[
-    "new", "damaged", "missing", "wrong", "late", "loose", "noisy", "flat", "broken", "electric",
-    "folding", "cargo", "gravel", "carbon", "aluminium", "steel", "tubeless", "hydraulic",
-    "wireless", "waterproof", "second-hand", "custom", "express", "international", "free",
+    "new",
+    "damaged",
+    "missing",
+    "wrong",
+    "late",
+    "loose",
+    "noisy",
+    "flat",
+    "broken",
+    "electric",
+    "folding",
+    "cargo",
+    "gravel",
+    "carbon",
+    "aluminium",
+    "steel",
+    "tubeless",
+    "hydraulic",
+    "wireless",
+    "waterproof",
+    "second-hand",
+    "custom",
+    "express",
+    "international",
+    "free",
 ];
 const QUESTIONS: &[&str] = &[
     "How do I {verb} my {adj} {noun}?",
@@ -47,8 +149,19 @@ const SENTENCES: &[&str] = &[
     "Refunds for a {adj} {noun} reach your {noun2} in {n} days.",
 ];
 const PLACES: &[&str] = &[
-    "France", "Germany", "the Netherlands", "Belgium", "Spain", "Italy", "Austria", "Zürich",
-    "Malmö", "Łódź", "the islands", "a pickup point", "your office",
+    "France",
+    "Germany",
+    "the Netherlands",
+    "Belgium",
+    "Spain",
+    "Italy",
+    "Austria",
+    "Zürich",
+    "Malmö",
+    "Łódź",
+    "the islands",
+    "a pickup point",
+    "your office",
 ];
 const SYLLABLES: &[&str] = &[
     "ka", "ro", "vel", "tor", "mi", "zen", "lux", "pra", "dio", "nex", "ta", "qui", "bel", "sor",
@@ -59,7 +172,7 @@ const SYLLABLES: &[&str] = &[
 fn name(rank: usize) -> String {
     let mut r = Rng::new(rank as u64 ^ 0xFAC5);
     let n = 2 + r.below(3);
-    let mut s: String = (0..n).map(|_| *r.pick(SYLLABLES)).collect();
+    let mut s: String = (0..n).map(|_| r.pick(SYLLABLES)).collect();
     if r.chance(0.2) {
         s.push_str(&(r.below(90) + 10).to_string());
     }
@@ -78,9 +191,15 @@ fn zipf(r: &mut Rng, tail: usize) -> usize {
 
 fn fill(template: &str, r: &mut Rng, tail: usize) -> String {
     let mut out = template.to_owned();
-    for (key, words) in [("{noun2}", NOUNS), ("{noun}", NOUNS), ("{verb}", VERBS), ("{adj}", ADJECTIVES), ("{place}", PLACES)] {
+    for (key, words) in [
+        ("{noun2}", NOUNS),
+        ("{noun}", NOUNS),
+        ("{verb}", VERBS),
+        ("{adj}", ADJECTIVES),
+        ("{place}", PLACES),
+    ] {
         while let Some(at) = out.find(key) {
-            out.replace_range(at..at + key.len(), *r.pick(words));
+            out.replace_range(at..at + key.len(), r.pick(words));
         }
     }
     while let Some(at) = out.find("{name}") {
@@ -102,14 +221,14 @@ pub fn knowledge_base(count: usize, seed: u64) -> Vec<Article> {
     let tail = (count * 20).max(100);
     (0..count)
         .map(|i| {
-            let question = fill(*r.pick(QUESTIONS), &mut r, tail);
+            let question = fill(r.pick(QUESTIONS), &mut r, tail);
             let sentences = 3 + r.below(6);
             let mut answer = String::new();
             for s in 0..sentences {
                 if s > 0 {
                     answer.push(' ');
                 }
-                let sentence = fill(*r.pick(SENTENCES), &mut r, tail);
+                let sentence = fill(r.pick(SENTENCES), &mut r, tail);
                 if r.chance(0.15) {
                     answer.push_str("**");
                     answer.push_str(&sentence);
@@ -118,7 +237,9 @@ pub fn knowledge_base(count: usize, seed: u64) -> Vec<Article> {
                     answer.push_str(&sentence);
                 }
             }
-            let extra = (0..r.below(3)).map(|_| fill(*r.pick(SENTENCES), &mut r, tail)).collect();
+            let extra = (0..r.below(3))
+                .map(|_| fill(r.pick(SENTENCES), &mut r, tail))
+                .collect();
             Article {
                 id: format!("kb{i:05}"),
                 question,
@@ -133,5 +254,8 @@ pub fn knowledge_base(count: usize, seed: u64) -> Vec<Article> {
 
 /// Every prefix of `query`, one per typed character (what a search box sends per keystroke).
 pub fn keystrokes(query: &str) -> Vec<&str> {
-    query.char_indices().map(|(i, c)| &query[..i + c.len_utf8()]).collect()
+    query
+        .char_indices()
+        .map(|(i, c)| &query[..i + c.len_utf8()])
+        .collect()
 }

@@ -15,7 +15,11 @@ impl Index {
     fn matched_spans(&self, text: &str, matched: &[u32]) -> Vec<Range<usize>> {
         let mut spans = Vec::new();
         for_each_token(text, |t| {
-            if indexable(&t.word) && self.word_id(&t.word).is_some_and(|id| matched.binary_search(&id).is_ok()) {
+            if indexable(&t.word)
+                && self
+                    .word_id(&t.word)
+                    .is_some_and(|id| matched.binary_search(&id).is_ok())
+            {
                 spans.push(t.span);
             }
         });
@@ -26,7 +30,13 @@ impl Index {
         let doc = &self.docs[doc as usize];
         let question_highlights = self.matched_spans(&doc.question, matched);
         let (snippet, snippet_highlights) = self.snippet(&doc.text, matched);
-        Hit { article: doc.id.clone(), score, question_highlights, snippet, snippet_highlights }
+        Hit {
+            article: doc.id.clone(),
+            score,
+            question_highlights,
+            snippet,
+            snippet_highlights,
+        }
     }
 
     /// The window of about `snippet_bytes` of `text` with the most matched words (the first
@@ -42,14 +52,21 @@ impl Index {
         // Best window: the matched word to start from that has most matched words within budget.
         let mut best = (0, 0usize);
         for (i, s) in spans.iter().enumerate() {
-            let count = spans[i..].iter().take_while(|e| e.end <= s.start + budget).count();
+            let count = spans[i..]
+                .iter()
+                .take_while(|e| e.end <= s.start + budget)
+                .count();
             if count > best.1 {
                 best = (i, count);
             }
         }
         let mut start = spans.get(best.0).map_or(0, |s| s.start);
         // A little context before the first matched word, from the start of a word.
-        if let Some(w) = words.iter().rev().find(|w| w.start < start && start - w.start <= budget / 5) {
+        if let Some(w) = words
+            .iter()
+            .rev()
+            .find(|w| w.start < start && start - w.start <= budget / 5)
+        {
             start = w.start;
         }
         if start > 0 && start < budget / 4 {
@@ -58,11 +75,15 @@ impl Index {
         let limit = start + budget;
         let end = words
             .iter()
-            .filter(|w| w.start >= start && w.end <= limit)
+            .rev()
+            .find(|w| w.start >= start && w.end <= limit)
             .map(|w| w.end)
-            .last()
             .unwrap_or_else(|| floor_boundary(text, limit.min(text.len())));
-        let end = if text.len() <= limit { text.len() } else { end.max(start) };
+        let end = if text.len() <= limit {
+            text.len()
+        } else {
+            end.max(start)
+        };
         let mut snippet = String::new();
         // Ranges in the snippet are ranges in `text`, less `start`, plus the leading ellipsis.
         let offset = if start > 0 {

@@ -165,7 +165,12 @@ impl Index {
 
     /// Builds the index. Articles with a repeated id keep the first; evidence naming an unknown
     /// article is kept (and listed) but has no effect until such an article exists.
-    pub fn build_with(articles: &[Article], synonyms: &[Synonym], evidence: &[Evidence], params: Params) -> Index {
+    pub fn build_with(
+        articles: &[Article],
+        synonyms: &[Synonym],
+        evidence: &[Evidence],
+        params: Params,
+    ) -> Index {
         let analyzer = Analyzer::default();
         let mut docs = Vec::with_capacity(articles.len());
         let mut doc_by_id = HashMap::new();
@@ -181,11 +186,27 @@ impl Index {
             }
             let doc = docs.len() as u32;
             let text = plain_text(&article.answer);
-            let tags = article.tags.iter().chain(&article.category).cloned().collect::<Vec<_>>().join(" ");
-            let extra = article.extra.iter().map(|e| plain_text(e)).collect::<Vec<_>>().join(" ");
+            let tags = article
+                .tags
+                .iter()
+                .chain(&article.category)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let extra = article
+                .extra
+                .iter()
+                .map(|e| plain_text(e))
+                .collect::<Vec<_>>()
+                .join(" ");
             let mut lens = [0u32; STATIC_FIELDS];
             tf.clear();
-            for (field, body) in [(QUESTION, article.question.as_str()), (TAGS, &tags), (ANSWER, &text), (EXTRA, &extra)] {
+            for (field, body) in [
+                (QUESTION, article.question.as_str()),
+                (TAGS, &tags),
+                (ANSWER, &text),
+                (EXTRA, &extra),
+            ] {
                 for_each_token(body, |t| {
                     if !indexable(&t.word) {
                         return;
@@ -212,7 +233,12 @@ impl Index {
                 postings[id as usize].push(Posting { doc, tf: counts });
             }
             doc_by_id.insert(article.id.clone(), doc);
-            docs.push(Doc { id: article.id.clone(), question: article.question.clone(), text, lens });
+            docs.push(Doc {
+                id: article.id.clone(),
+                question: article.question.clone(),
+                text,
+                lens,
+            });
         }
         // HashMap order scrambled the docs within a posting list; searching relies on no order,
         // but the stored form is delta-coded and the results must not depend on hashing.
@@ -223,7 +249,16 @@ impl Index {
         sorted.sort_unstable();
         let static_vocab = Map::from_iter(sorted.into_iter().map(|(w, id)| (w, u64::from(id))))
             .expect("sorted unique keys always build an FST");
-        Index::assemble(params, analyzer, docs, terms, postings, static_vocab, synonyms.to_vec(), evidence.to_vec())
+        Index::assemble(
+            params,
+            analyzer,
+            docs,
+            terms,
+            postings,
+            static_vocab,
+            synonyms.to_vec(),
+            evidence.to_vec(),
+        )
     }
 
     /// Everything derived from the static parts, then the learned part from the evidence.
@@ -238,8 +273,16 @@ impl Index {
         synonyms: Vec<Synonym>,
         evidence: Vec<Evidence>,
     ) -> Index {
-        let doc_by_id = docs.iter().enumerate().map(|(i, d)| (d.id.clone(), i as u32)).collect();
-        let term_ids = terms.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+        let doc_by_id = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.id.clone(), i as u32))
+            .collect();
+        let term_ids = terms
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
         let mut avg_lens = [0f32; STATIC_FIELDS];
         for doc in &docs {
             for (avg, &len) in avg_lens.iter_mut().zip(&doc.lens) {
@@ -337,10 +380,15 @@ impl Index {
         self.terms.truncate(self.static_terms);
         let static_terms = self.static_terms as u32;
         self.term_ids.retain(|_, id| *id < static_terms);
-        let mut learned = Learned { lens: vec![0.0; self.docs.len()], ..Learned::default() };
+        let mut learned = Learned {
+            lens: vec![0.0; self.docs.len()],
+            ..Learned::default()
+        };
         let mut net: BTreeMap<(u32, Vec<u32>), i32> = BTreeMap::new();
         for e in &self.evidence {
-            let Some(&doc) = self.doc_by_id.get(&e.article) else { continue };
+            let Some(&doc) = self.doc_by_id.get(&e.article) else {
+                continue;
+            };
             let mut ids = Vec::new();
             for_each_token(&e.query, |t| {
                 if !indexable(&t.word) {
@@ -388,7 +436,12 @@ impl Index {
                 let mut terms = ids;
                 terms.sort_unstable();
                 terms.dedup();
-                voted.push(LearnedQuery { doc, terms, norm: 0.0, votes });
+                voted.push(LearnedQuery {
+                    doc,
+                    terms,
+                    norm: 0.0,
+                    votes,
+                });
             }
         }
         for ((id, doc), weight) in tf {
@@ -396,7 +449,11 @@ impl Index {
         }
         learned.queries = voted;
         let with_queries = learned.lens.iter().filter(|&&l| l > 0.0).count();
-        learned.avg_len = if with_queries == 0 { 1.0 } else { learned.lens.iter().sum::<f32>() / with_queries as f32 };
+        learned.avg_len = if with_queries == 0 {
+            1.0
+        } else {
+            learned.lens.iter().sum::<f32>() / with_queries as f32
+        };
         self.vocab = if learned.words.is_empty() {
             self.static_vocab.clone()
         } else {
@@ -414,7 +471,11 @@ impl Index {
         // Norms need the document frequencies, which include the learned field just built.
         let mut queries = std::mem::take(&mut self.learned.queries);
         for (i, q) in queries.iter_mut().enumerate() {
-            q.norm = q.terms.iter().map(|&t| self.idf(t).powf(self.params.similarity_power)).sum();
+            q.norm = q
+                .terms
+                .iter()
+                .map(|&t| self.idf(t).powf(self.params.similarity_power))
+                .sum();
             for &t in &q.terms {
                 self.learned.by_term.entry(t).or_default().push(i as u32);
             }

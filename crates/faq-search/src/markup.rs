@@ -14,27 +14,33 @@ pub fn plain_text(src: &str) -> String {
         // `<tag …>` or `</tag>` within one line: dropped. A lone `<` (as in "a < b") stays.
         if c == '<' {
             let next = rest[1..].chars().next().unwrap_or(' ');
-            if next.is_ascii_alphabetic() || next == '/' || next == '!' {
-                if let Some(close) = rest[..rest.len().min(300)].find('>') {
-                    if !rest[..close].contains('\n') {
-                        push_space(&mut out);
-                        i += close + 1;
-                        continue;
-                    }
-                }
-            }
-        }
-        // `](url)` after a link's text: the target is not text.
-        if rest.starts_with("](") {
-            if let Some(close) = rest[..rest.len().min(500)].find(')') {
+            if (next.is_ascii_alphabetic() || next == '/' || next == '!')
+                && let Some(close) = head(rest, 300).find('>')
+                && !rest[..close].contains('\n')
+            {
+                push_space(&mut out);
                 i += close + 1;
                 continue;
             }
         }
+        // `](url)` after a link's text: the target is not text.
+        if rest.starts_with("](")
+            && let Some(close) = head(rest, 500).find(')')
+        {
+            i += close + 1;
+            continue;
+        }
         if c == '&' {
-            let entity = [("&amp;", '&'), ("&lt;", '<'), ("&gt;", '>'), ("&quot;", '"'), ("&#39;", '\''), ("&nbsp;", ' ')]
-                .into_iter()
-                .find(|(e, _)| rest.starts_with(e));
+            let entity = [
+                ("&amp;", '&'),
+                ("&lt;", '<'),
+                ("&gt;", '>'),
+                ("&quot;", '"'),
+                ("&#39;", '\''),
+                ("&nbsp;", ' '),
+            ]
+            .into_iter()
+            .find(|(e, _)| rest.starts_with(e));
             if let Some((e, ch)) = entity {
                 out.push(ch);
                 i += e.len();
@@ -65,6 +71,15 @@ pub fn plain_text(src: &str) -> String {
     out
 }
 
+/// At most the first `n` bytes of `s`, cut on a char boundary.
+fn head(s: &str, n: usize) -> &str {
+    let mut end = n.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 fn push_space(out: &mut String) {
     if !out.is_empty() && !out.ends_with(' ') {
         out.push(' ');
@@ -77,15 +92,35 @@ mod tests {
 
     #[test]
     fn markup_is_removed_and_text_kept() {
-        assert_eq!(plain_text("Use ~~tildes around the words~~."), "Use tildes around the words .");
-        assert_eq!(plain_text("See [the guide](https://x.example/a) <del>old</del> &amp; **bold**"), "See the guide old & bold");
+        assert_eq!(
+            plain_text("Use ~~tildes around the words~~."),
+            "Use tildes around the words ."
+        );
+        assert_eq!(
+            plain_text("See [the guide](https://x.example/a) <del>old</del> &amp; **bold**"),
+            "See the guide old & bold"
+        );
         assert_eq!(plain_text("# Title\n> quoted\na < b"), "Title quoted a < b");
     }
 
     #[test]
     fn hostile_markup_never_panics() {
-        for s in ["<", "](", "&", "<a", "]((((", "é<é>", "#\n#\n", "<\n>", "🚲](🚲"] {
+        for s in [
+            "<",
+            "](",
+            "&",
+            "<a",
+            "]((((",
+            "é<é>",
+            "#\n#\n",
+            "<\n>",
+            "🚲](🚲",
+        ] {
             let _ = plain_text(s);
         }
+        // The look-ahead for a closing `>` or `)` is bounded in bytes: it must stop on a char
+        // boundary however long the non-ASCII text after the opener is.
+        let _ = plain_text(&format!("<a{}", "é".repeat(400)));
+        let _ = plain_text(&format!("]({}", "ß".repeat(400)));
     }
 }

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::analyze::{Token, indexable, tokens};
-use crate::index::{STATIC_FIELDS, Index};
+use crate::index::Index;
 use crate::vocab::{completions, typo_budget, typos};
 
 /// Longest query (bytes) that is looked at; the rest of a pasted essay is ignored.
@@ -84,28 +84,21 @@ impl Index {
         let open = open && words.len() <= MAX_QUERY_WORDS;
         words.truncate(MAX_QUERY_WORDS);
         let last = words.len().saturating_sub(1);
-        let mut plan = Plan { terms: Vec::new(), exact: Vec::new() };
+        let mut plan = Plan {
+            terms: Vec::new(),
+            exact: Vec::new(),
+        };
         let mut stems: Vec<String> = Vec::new();
         for (i, t) in words.iter().enumerate() {
             let mut term = QueryTerm::new();
             let typing = open && i == last;
+            let mut known = false;
             if indexable(&t.word) {
                 let stem = self.analyzer.stem(&t.word);
-                match self.term_ids.get(&stem) {
-                    Some(&id) => {
-                        push_alt(&mut term, id, 1.0);
-                        plan.exact.push(id);
-                    }
-                    // Only an unknown word is corrected: a known word is what the shopper
-                    // meant far more often than its neighbour one edit away.
-                    None if !typing => {
-                        let mut found = typos(&self.vocab, &t.word, typo_budget(&t.word), 64);
-                        found.sort_by_key(|&(id, d)| (d, std::cmp::Reverse(self.doc_freq(id))));
-                        for (id, d) in found.into_iter().take(p.max_typos) {
-                            push_alt(&mut term, id, p.typo_weights[(d - 1).min(1)]);
-                        }
-                    }
-                    None => {}
+                if let Some(&id) = self.term_ids.get(&stem) {
+                    push_alt(&mut term, id, 1.0);
+                    plan.exact.push(id);
+                    known = true;
                 }
                 stems.push(stem);
             }
@@ -124,6 +117,16 @@ impl Index {
                     }
                 }
             }
+            // Only an unknown word is corrected (a known word is what the shopper meant far
+            // more often than its neighbour one edit away), and a word being typed only when
+            // nothing starts with it.
+            if !known && term.is_empty() && indexable(&t.word) {
+                let mut found = typos(&self.vocab, &t.word, typo_budget(&t.word), 64);
+                found.sort_by_key(|&(id, d)| (d, std::cmp::Reverse(self.doc_freq(id))));
+                for (id, d) in found.into_iter().take(p.max_typos) {
+                    push_alt(&mut term, id, p.typo_weights[(d - 1).min(1)]);
+                }
+            }
             if !term.is_empty() {
                 plan.terms.push(term);
             }
@@ -134,10 +137,10 @@ impl Index {
                 break;
             }
             let joined = format!("{}{}", pair[0].word, pair[1].word);
-            if let Some(id) = self.word_id(&joined) {
-                if !plan.exact.contains(&id) {
-                    plan.terms.push(vec![(id, p.compound_weight)]);
-                }
+            if let Some(id) = self.word_id(&joined)
+                && !plan.exact.contains(&id)
+            {
+                plan.terms.push(vec![(id, p.compound_weight)]);
             }
         }
         for group in &self.synonym_groups {
@@ -145,12 +148,17 @@ impl Index {
                 if !contains_run(&stems, phrase) {
                     continue;
                 }
-                for other in group.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, o)| o) {
+                for other in group
+                    .iter()
+                    .enumerate()
+                    .filter(|&(j, _)| j != i)
+                    .map(|(_, o)| o)
+                {
                     for stem in other {
-                        if let Some(&id) = self.term_ids.get(stem) {
-                            if !plan.exact.contains(&id) {
-                                plan.terms.push(vec![(id, p.synonym_weight)]);
-                            }
+                        if let Some(&id) = self.term_ids.get(stem)
+                            && !plan.exact.contains(&id)
+                        {
+                            plan.terms.push(vec![(id, p.synonym_weight)]);
                         }
                     }
                 }
@@ -183,8 +191,7 @@ impl Index {
                         let d = posting.doc as usize;
                         let lens = &self.docs[d].lens;
                         let mut f = 0.0;
-                        for field in 0..STATIC_FIELDS {
-                            let tf = posting.tf[field];
+                        for (field, &tf) in posting.tf.iter().enumerate() {
                             if tf > 0 {
                                 let b = p.field_b[field];
                                 let norm = 1.0 - b + b * lens[field] as f32 / self.avg_lens[field];
@@ -230,22 +237,30 @@ impl Index {
                 best[d] = 0.0;
             }
         }
-        let top = touched.iter().map(|&d| total[d as usize]).fold(0.0, f32::max);
+        let top = touched
+            .iter()
+            .map(|&d| total[d as usize])
+            .fold(0.0, f32::max);
         let mut out: Vec<(u32, f32)> = Vec::with_capacity(touched.len());
         if self.learned.queries.is_empty() {
             out.extend(touched.iter().map(|&d| (d, total[d as usize] / top)));
         } else {
             let (helpful, unhelpful) = self.learned_similarity(plan);
-            for (&d, _) in &helpful {
+            for &d in helpful.keys() {
                 if total[d as usize] == 0.0 {
                     touched.push(d);
                 }
             }
             for d in touched {
-                let text = if top > 0.0 { total[d as usize] / top } else { 0.0 };
+                let text = if top > 0.0 {
+                    total[d as usize] / top
+                } else {
+                    0.0
+                };
                 let learned = helpful.get(&d).copied().unwrap_or(0.0);
                 let against = unhelpful.get(&d).copied().unwrap_or(0.0);
-                let s = (text + p.learned_similarity_weight * learned) * (1.0 - p.negative_strength.clamp(0.0, 1.0) * against);
+                let s = (text + p.learned_similarity_weight * learned)
+                    * (1.0 - p.negative_strength.clamp(0.0, 1.0) * against);
                 out.push((d, s));
             }
         }
@@ -283,10 +298,18 @@ impl Index {
         for (q, d) in dot {
             let lq = &self.learned.queries[q as usize];
             let cos = d / (norm * lq.norm).sqrt().max(f32::MIN_POSITIVE);
-            let side = if lq.votes > 0 { &mut helpful } else { &mut unhelpful };
+            let side = if lq.votes > 0 {
+                &mut helpful
+            } else {
+                &mut unhelpful
+            };
             let e: &mut f32 = side.entry(lq.doc).or_default();
             let cos = cos.min(1.0);
-            *e = if p.similarity_sum { *e + cos } else { e.max(cos) };
+            *e = if p.similarity_sum {
+                *e + cos
+            } else {
+                e.max(cos)
+            };
         }
         (helpful, unhelpful)
     }
@@ -298,13 +321,19 @@ impl Index {
         let plan = self.plan(query);
         let ranked = self.rank(&plan, limit);
         let matched = plan.matched();
-        ranked.into_iter().map(|(doc, score)| self.hit(doc, score, &matched)).collect()
+        ranked
+            .into_iter()
+            .map(|(doc, score)| self.hit(doc, score, &matched))
+            .collect()
     }
 
     /// Only the ids of the best `limit` articles (what evaluation needs; no highlighting).
     pub fn search_ids(&self, query: &str, limit: usize) -> Vec<&str> {
         let plan = self.plan(query);
-        self.rank(&plan, limit).into_iter().map(|(doc, _)| self.docs[doc as usize].id.as_str()).collect()
+        self.rank(&plan, limit)
+            .into_iter()
+            .map(|(doc, _)| self.docs[doc as usize].id.as_str())
+            .collect()
     }
 
     fn rank(&self, plan: &Plan, limit: usize) -> Vec<(u32, f32)> {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analyze::Analyzer;
 use crate::article::{Evidence, Synonym};
-use crate::index::{Doc, STATIC_FIELDS, Index, Params, Posting};
+use crate::index::{Doc, Index, Params, Posting, STATIC_FIELDS};
 
 const MAGIC: &[u8; 4] = b"FAQS";
 const VERSION: u8 = 1;
@@ -34,7 +34,10 @@ impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             LoadError::NotAnIndex => f.write_str("not a FAQ index (bad magic bytes)"),
-            LoadError::UnsupportedVersion(v) => write!(f, "FAQ index format {v} is not supported (expected {VERSION})"),
+            LoadError::UnsupportedVersion(v) => write!(
+                f,
+                "FAQ index format {v} is not supported (expected {VERSION})"
+            ),
             LoadError::Truncated => f.write_str("FAQ index is truncated"),
             LoadError::Header(e) => write!(f, "FAQ index header: {e}"),
             LoadError::Vocabulary(e) => write!(f, "FAQ index vocabulary: {e}"),
@@ -69,7 +72,11 @@ struct Reader<'a> {
 
 impl<'a> Reader<'a> {
     fn take(&mut self, n: usize) -> Result<&'a [u8], LoadError> {
-        let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len()).ok_or(LoadError::Truncated)?;
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|&e| e <= self.bytes.len())
+            .ok_or(LoadError::Truncated)?;
         let out = &self.bytes[self.at..end];
         self.at = end;
         Ok(out)
@@ -101,7 +108,11 @@ pub fn section_sizes(bytes: &[u8]) -> Option<[usize; 3]> {
     if r.take(4).ok()? != MAGIC || r.take(1).ok()? != [VERSION] {
         return None;
     }
-    Some([r.section().ok()?.len(), r.section().ok()?.len(), r.section().ok()?.len()])
+    Some([
+        r.section().ok()?.len(),
+        r.section().ok()?.len(),
+        r.section().ok()?.len(),
+    ])
 }
 
 impl Index {
@@ -156,7 +167,10 @@ impl Index {
         if !Index::vocab_ids_valid(&vocab, header.terms.len()) {
             return Err(LoadError::Corrupt("vocabulary names an unknown term"));
         }
-        let mut pr = Reader { bytes: r.section()?, at: 0 };
+        let mut pr = Reader {
+            bytes: r.section()?,
+            at: 0,
+        };
         let docs = header.docs.len() as u64;
         let mut postings = Vec::with_capacity(header.terms.len());
         for _ in 0..header.terms.len() {
@@ -168,15 +182,21 @@ impl Index {
             let mut doc = 0u64;
             for i in 0..count {
                 let gap = pr.varint()?;
-                doc = doc.checked_add(gap).ok_or(LoadError::Corrupt("document id overflow"))?;
+                doc = doc
+                    .checked_add(gap)
+                    .ok_or(LoadError::Corrupt("document id overflow"))?;
                 if doc >= docs || (i > 0 && gap == 0) {
                     return Err(LoadError::Corrupt("posting names an unknown document"));
                 }
                 let mut tf = [0u16; STATIC_FIELDS];
                 for f in &mut tf {
-                    *f = u16::try_from(pr.varint()?).map_err(|_| LoadError::Corrupt("term frequency"))?;
+                    *f = u16::try_from(pr.varint()?)
+                        .map_err(|_| LoadError::Corrupt("term frequency"))?;
                 }
-                list.push(Posting { doc: doc as u32, tf });
+                list.push(Posting {
+                    doc: doc as u32,
+                    tf,
+                });
             }
             postings.push(list);
         }

@@ -36,7 +36,9 @@ impl Automaton for WithinDistance<'_> {
     }
 
     fn is_match(&self, state: &Option<Row>) -> bool {
-        state.as_ref().is_some_and(|r| r.cells[self.word.len()] <= self.max)
+        state
+            .as_ref()
+            .is_some_and(|r| r.cells[self.word.len()] <= self.max)
     }
 
     fn can_match(&self, state: &Option<Row>) -> bool {
@@ -71,7 +73,9 @@ pub fn char_distance(a: &str, b: &str, max: usize) -> usize {
         row[0] = i + 1;
         let mut best = row[0];
         for (j, &cb) in b.iter().enumerate() {
-            row[j + 1] = (prev[j] + usize::from(ca != cb)).min(prev[j + 1] + 1).min(row[j] + 1);
+            row[j + 1] = (prev[j] + usize::from(ca != cb))
+                .min(prev[j + 1] + 1)
+                .min(row[j] + 1);
             best = best.min(row[j + 1]);
         }
         if best > max {
@@ -98,11 +102,16 @@ pub fn typos(vocab: &Map<Vec<u8>>, word: &str, max: usize, limit: usize) -> Vec<
     if max == 0 || word.len() > MAX_TYPO_BYTES {
         return Vec::new();
     }
-    let automaton = WithinDistance { word: word.as_bytes(), max: max.min(3) as u8 };
+    let automaton = WithinDistance {
+        word: word.as_bytes(),
+        max: max.min(3) as u8,
+    };
     let mut stream = vocab.search(automaton).into_stream();
     let mut out = Vec::new();
     while let Some((key, id)) = stream.next() {
-        let Ok(key) = std::str::from_utf8(key) else { continue };
+        let Ok(key) = std::str::from_utf8(key) else {
+            continue;
+        };
         let d = char_distance(word, key, max);
         if d > 0 && d <= max {
             out.push((id as u32, d));

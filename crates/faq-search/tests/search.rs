@@ -7,13 +7,20 @@ use faq_search::{Article, Evidence, Index, Synonym};
 use support::{assert_valid_highlights, shop};
 
 fn ids(index: &Index, query: &str) -> Vec<String> {
-    index.search(query, 10).into_iter().map(|h| h.article).collect()
+    index
+        .search(query, 10)
+        .into_iter()
+        .map(|h| h.article)
+        .collect()
 }
 
 #[test]
 fn natural_language_question_finds_its_article() {
     let index = Index::build(&shop(), &[], &[]);
-    assert_eq!(ids(&index, "how long until my order arrives?")[0], "delivery");
+    assert_eq!(
+        ids(&index, "how long until my order arrives?")[0],
+        "delivery"
+    );
     assert_eq!(ids(&index, "Returning a bike")[0], "returns");
 }
 
@@ -29,7 +36,11 @@ fn synonyms_expand_multi_word_phrases_both_ways() {
     let index = Index::build(&shop(), &synonyms, &[]);
     assert_eq!(ids(&index, "e-bike care ")[0], "battery");
     let mut articles = shop();
-    articles.push(Article::new("ebike-range", "How far does an e-bike go?", "About 80 km on one charge."));
+    articles.push(Article::new(
+        "ebike-range",
+        "How far does an e-bike go?",
+        "About 80 km on one charge.",
+    ));
     let index = Index::build(&articles, &synonyms, &[]);
     assert!(ids(&index, "electric bicycle range ").contains(&"ebike-range".to_string()));
     // Without the synonym the phrase does not reach it.
@@ -56,11 +67,27 @@ fn one_typo_is_forgiven_in_a_word_of_four_letters_or_more() {
 }
 
 #[test]
+fn a_word_being_typed_is_corrected_when_nothing_starts_with_it() {
+    let index = Index::build(&shop(), &[], &[]);
+    assert_eq!(ids(&index, "how long does delivry")[0], "delivery");
+}
+
+#[test]
 fn two_typos_in_a_short_word_are_not_forgiven() {
     let index = Index::build(&shop(), &[], &[]);
-    assert!(index.search("sizq ", 10).iter().any(|h| h.article == "frame"));
+    assert!(
+        index
+            .search("sizq ", 10)
+            .iter()
+            .any(|h| h.article == "frame")
+    );
     assert!(index.search("sxzq ", 10).is_empty());
-    assert!(index.search("sixe chrt ", 10).iter().any(|h| h.article == "frame"));
+    assert!(
+        index
+            .search("sixe chrt ", 10)
+            .iter()
+            .any(|h| h.article == "frame")
+    );
 }
 
 #[test]
@@ -68,7 +95,10 @@ fn an_exact_word_outranks_its_typo_neighbour() {
     let index = Index::build(&shop(), &[], &[]);
     let hits = ids(&index, "frame ");
     assert_eq!(hits[0], "frame");
-    assert!(!hits.contains(&"flame".to_string()), "a known word is not corrected: {hits:?}");
+    assert!(
+        !hits.contains(&"flame".to_string()),
+        "a known word is not corrected: {hits:?}"
+    );
     // An unknown word one edit from both prefers neither by accident: both are found.
     let hits = ids(&index, "fxame ");
     assert!(hits.contains(&"frame".to_string()) && hits.contains(&"flame".to_string()));
@@ -82,26 +112,46 @@ fn highlights_are_valid_on_non_ascii_text() {
     assert_eq!(hit.article, "cafe");
     let question = "Café racer conversion für Straßenräder";
     assert_valid_highlights(question, &hit.question_highlights);
-    let words: Vec<&str> = hit.question_highlights.iter().map(|r| &question[r.clone()]).collect();
+    let words: Vec<&str> = hit
+        .question_highlights
+        .iter()
+        .map(|r| &question[r.clone()])
+        .collect();
     assert_eq!(words, ["Café", "Straßenräder"]);
     assert_valid_highlights(&hit.snippet, &hit.snippet_highlights);
-    let words: Vec<&str> = hit.snippet_highlights.iter().map(|r| &hit.snippet[r.clone()]).collect();
+    let words: Vec<&str> = hit
+        .snippet_highlights
+        .iter()
+        .map(|r| &hit.snippet[r.clone()])
+        .collect();
     assert_eq!(words, ["Größe", "自", "転", "車"]);
 }
 
 #[test]
 fn snippets_are_plain_text_around_the_matches() {
     let mut articles = shop();
-    let long = format!("{} The bell is loud and the kickstand folds away. {}", "Filler words here. ".repeat(20), "More text. ".repeat(20));
+    let long = format!(
+        "{} The bell is loud and the kickstand folds away. {}",
+        "Filler words here. ".repeat(20),
+        "More text. ".repeat(20)
+    );
     articles.push(Article::new("bell", "Accessories", long));
     let index = Index::build(&articles, &[], &[]);
     let hit = &index.search("kickstand ", 1)[0];
-    assert!(hit.snippet.starts_with('…') && hit.snippet.ends_with('…'), "{}", hit.snippet);
+    assert!(
+        hit.snippet.starts_with('…') && hit.snippet.ends_with('…'),
+        "{}",
+        hit.snippet
+    );
     assert!(hit.snippet.len() <= index.params().snippet_bytes + 2 * '…'.len_utf8());
     assert_valid_highlights(&hit.snippet, &hit.snippet_highlights);
     assert_eq!(&hit.snippet[hit.snippet_highlights[0].clone()], "kickstand");
     let returns = &index.search("refund ", 1)[0];
-    assert!(!returns.snippet.contains("**") && !returns.snippet.contains("https"), "{}", returns.snippet);
+    assert!(
+        !returns.snippet.contains("**") && !returns.snippet.contains("https"),
+        "{}",
+        returns.snippet
+    );
 }
 
 #[test]
@@ -109,7 +159,15 @@ fn a_helpful_vote_teaches_a_paraphrase() {
     let base = Index::build(&shop(), &[], &[]);
     let query = "my parcel is lost, where is it";
     assert!(!ids(&base, query).contains(&"delivery".to_string()));
-    let learned = Index::build(&shop(), &[], &[Evidence::new("where is my parcel, it seems lost", "delivery", true)]);
+    let learned = Index::build(
+        &shop(),
+        &[],
+        &[Evidence::new(
+            "where is my parcel, it seems lost",
+            "delivery",
+            true,
+        )],
+    );
     // Not the same words, not the same order: still the article voted helpful.
     assert_eq!(ids(&learned, "parcel lost ")[0], "delivery");
     assert_eq!(ids(&learned, query)[0], "delivery");
@@ -120,7 +178,11 @@ fn an_unhelpful_vote_lowers_the_article_and_removing_it_restores() {
     let query = "insure my bike lock ";
     let base = Index::build(&shop(), &[], &[]);
     assert_eq!(ids(&base, query)[0], "lock");
-    let mut index = Index::build(&shop(), &[], &[Evidence::new("insure bike lock", "lock", false)]);
+    let mut index = Index::build(
+        &shop(),
+        &[],
+        &[Evidence::new("insure bike lock", "lock", false)],
+    );
     assert_ne!(ids(&index, query)[0], "lock");
     assert_eq!(index.evidence().len(), 1);
     assert_eq!(index.remove_evidence(|e| !e.helpful), 1);
@@ -129,7 +191,11 @@ fn an_unhelpful_vote_lowers_the_article_and_removing_it_restores() {
 
 #[test]
 fn adding_evidence_incrementally_equals_building_with_it() {
-    let votes = [Evidence::new("parcel lost", "delivery", true), Evidence::new("wrong size", "frame", true), Evidence::new("wrong size", "returns", false)];
+    let votes = [
+        Evidence::new("parcel lost", "delivery", true),
+        Evidence::new("wrong size", "frame", true),
+        Evidence::new("wrong size", "returns", false),
+    ];
     let built = Index::build(&shop(), &[], &votes);
     let mut grown = Index::build(&shop(), &[], &[]);
     for v in votes.iter().cloned() {
@@ -143,10 +209,21 @@ fn adding_evidence_incrementally_equals_building_with_it() {
 #[test]
 fn the_blob_round_trips_to_identical_results() {
     let synonyms = [Synonym::new("e-bike", ["electric bicycle"])];
-    let index = Index::build(&shop(), &synonyms, &[Evidence::new("parcel lost", "delivery", true)]);
+    let index = Index::build(
+        &shop(),
+        &synonyms,
+        &[Evidence::new("parcel lost", "delivery", true)],
+    );
     let bytes = index.to_bytes();
     let loaded = Index::from_bytes(&bytes).unwrap();
-    for q in ["parcel lost", "e-bike care", "deliv", "café", "insurence ", ""] {
+    for q in [
+        "parcel lost",
+        "e-bike care",
+        "deliv",
+        "café",
+        "insurence ",
+        "",
+    ] {
         assert_eq!(index.search(q, 10), loaded.search(q, 10), "{q}");
     }
     assert_eq!(loaded.to_bytes(), bytes);

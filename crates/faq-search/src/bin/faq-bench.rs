@@ -67,6 +67,10 @@ struct Cli {
     /// Generate a synthetic knowledge base of this many articles (with --keystrokes).
     #[arg(long, value_name = "N")]
     generate: Option<usize>,
+    /// Load this index blob (written by --write-index) instead of generating one, and time the
+    /// keystrokes on it (what the browser does: fetch the blob, load, search).
+    #[arg(long, value_name = "FILE")]
+    load: Option<String>,
     /// Time a search per keystroke of --query on the generated knowledge base.
     #[arg(long)]
     keystrokes: bool,
@@ -109,7 +113,11 @@ fn latencies(mut times: Vec<f64>) -> Value {
 }
 
 /// Build, serialise and load figures for an index, written to `out`.
-fn storage(index: &Index, out: &mut serde_json::Map<String, Value>, write: Option<&str>) -> Result<(), String> {
+fn storage(
+    index: &Index,
+    out: &mut serde_json::Map<String, Value>,
+    write: Option<&str>,
+) -> Result<(), String> {
     let bytes = index.to_bytes();
     let started = Instant::now();
     let loaded = Index::from_bytes(&bytes).map_err(|e| e.to_string())?;
@@ -117,10 +125,16 @@ fn storage(index: &Index, out: &mut serde_json::Map<String, Value>, write: Optio
     drop(loaded);
     out.insert("index_bytes".into(), json!(bytes.len()));
     if let Some([header, vocab, postings]) = faq_search::store::section_sizes(&bytes) {
-        out.insert("index_sections".into(), json!({ "header_json": header, "vocabulary_fst": vocab, "postings": postings }));
+        out.insert(
+            "index_sections".into(),
+            json!({ "header_json": header, "vocabulary_fst": vocab, "postings": postings }),
+        );
     }
     let (words, terms) = index.vocabulary_size();
-    out.insert("vocabulary".into(), json!({ "words": words, "terms": terms }));
+    out.insert(
+        "vocabulary".into(),
+        json!({ "words": words, "terms": terms }),
+    );
     if let Some(path) = write {
         std::fs::write(path, &bytes).map_err(|e| format!("{path}: {e}"))?;
     }
@@ -128,8 +142,12 @@ fn storage(index: &Index, out: &mut serde_json::Map<String, Value>, write: Optio
 }
 
 fn relevance(cli: &Cli) -> Result<Value, String> {
-    let articles: Vec<Article> = parse_articles(&read(cli.articles.as_deref().ok_or("--eval needs --articles")?)?)?;
-    let eval = parse_queries(&read(cli.eval.as_deref().ok_or("--articles needs --eval")?)?)?;
+    let articles: Vec<Article> = parse_articles(&read(
+        cli.articles.as_deref().ok_or("--eval needs --articles")?,
+    )?)?;
+    let eval = parse_queries(&read(
+        cli.eval.as_deref().ok_or("--articles needs --eval")?,
+    )?)?;
     let mut learn: Vec<LabelledQuery> = Vec::new();
     for path in &cli.learn {
         learn.extend(parse_queries(&read(path)?)?);
@@ -150,13 +168,23 @@ fn relevance(cli: &Cli) -> Result<Value, String> {
     let mut index = Index::build_with(&articles, &synonyms, &[], params);
     let build_ms = ms(started);
     let started = Instant::now();
-    index.extend_evidence(learn.iter().map(|q| Evidence::new(&q.query, &q.relevant, true)));
+    index.extend_evidence(
+        learn
+            .iter()
+            .map(|q| Evidence::new(&q.query, &q.relevant, true)),
+    );
     let learn_ms = ms(started);
     let (mut r1, mut r5, mut mrr) = (0usize, 0usize, 0f64);
     let mut times = Vec::with_capacity(eval.len());
     let mut misses = Vec::new();
     let folds = cli.folds.unwrap_or(1).max(1);
-    let fold_of = |q: &LabelledQuery| if folds == 1 { 0 } else { fnv1a(&q.query, 7) % folds };
+    let fold_of = |q: &LabelledQuery| {
+        if folds == 1 {
+            0
+        } else {
+            fnv1a(&q.query, 7) % folds
+        }
+    };
     let mut order: Vec<&LabelledQuery> = eval.iter().collect();
     order.sort_by_key(|q| fold_of(q));
     let mut fold = None;
@@ -167,9 +195,18 @@ fn relevance(cli: &Cli) -> Result<Value, String> {
             fold = Some(f);
             index.remove_evidence(|_| true);
             let others = eval.iter().filter(|e| fold_of(e) != f);
-            index.extend_evidence(learn.iter().chain(others).map(|l| Evidence::new(&l.query, &l.relevant, true)));
+            index.extend_evidence(
+                learn
+                    .iter()
+                    .chain(others)
+                    .map(|l| Evidence::new(&l.query, &l.relevant, true)),
+            );
         }
-        let text = if cli.submitted { format!("{} ", q.query) } else { q.query.clone() };
+        let text = if cli.submitted {
+            format!("{} ", q.query)
+        } else {
+            q.query.clone()
+        };
         let started = Instant::now();
         let hits = index.search(&text, 10);
         times.push(ms(started));
@@ -179,9 +216,14 @@ fn relevance(cli: &Cli) -> Result<Value, String> {
             mrr += 1.0 / (rank + 1) as f64;
         }
         if cli.misses && hits.first().is_none_or(|h| h.article != q.relevant) {
-            let rank = hits.iter().position(|h| h.article == q.relevant).map(|r| r + 1);
+            let rank = hits
+                .iter()
+                .position(|h| h.article == q.relevant)
+                .map(|r| r + 1);
             let top: Vec<&str> = hits.iter().take(3).map(|h| h.article.as_str()).collect();
-            misses.push(json!({ "query": q.query, "relevant": q.relevant, "rank": rank, "top": top }));
+            misses.push(
+                json!({ "query": q.query, "relevant": q.relevant, "rank": rank, "top": top }),
+            );
         }
     }
     let n = eval.len().max(1) as f64;
@@ -211,40 +253,54 @@ fn write_split(cli: &Cli, path: &str) -> Result<Value, String> {
         return Err("--split needs --out-a and --out-b".into());
     };
     for (part, file) in [(&a, out_a), (&b, out_b)] {
-        let lines: String = part.iter().map(|q| serde_json::to_string(q).expect("plain data") + "\n").collect();
+        let lines: String = part
+            .iter()
+            .map(|q| serde_json::to_string(q).expect("plain data") + "\n")
+            .collect();
         std::fs::write(file, lines).map_err(|e| format!("{file}: {e}"))?;
     }
     Ok(json!({ "queries": queries.len(), "a": a.len(), "b": b.len(), "seed": cli.seed }))
 }
 
-fn typing(cli: &Cli, count: usize) -> Result<Value, String> {
-    let started = Instant::now();
-    let articles = knowledge_base(count, cli.seed);
-    let generate_ms = ms(started);
-    let started = Instant::now();
-    let index = Index::build(&articles, &[], &[]);
-    let build_ms = ms(started);
+fn typing(cli: &Cli, count: Option<usize>) -> Result<Value, String> {
     let mut out = serde_json::Map::new();
-    out.insert("articles".into(), json!(index.len()));
-    out.insert("generate_ms".into(), json!(round3(generate_ms)));
-    out.insert("build_ms".into(), json!(round3(build_ms)));
-    storage(&index, &mut out, cli.write_index.as_deref())?;
+    let index = if let Some(path) = &cli.load {
+        let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+        let started = Instant::now();
+        let index = Index::from_bytes(&bytes).map_err(|e| e.to_string())?;
+        out.insert("load_ms".into(), json!(round3(ms(started))));
+        out.insert("index_bytes".into(), json!(bytes.len()));
+        out.insert("articles".into(), json!(index.len()));
+        index
+    } else {
+        let started = Instant::now();
+        let articles = knowledge_base(count.unwrap_or(10_000), cli.seed);
+        let generate_ms = ms(started);
+        let started = Instant::now();
+        let index = Index::build(&articles, &[], &[]);
+        let build_ms = ms(started);
+        out.insert("articles".into(), json!(index.len()));
+        out.insert("generate_ms".into(), json!(round3(generate_ms)));
+        out.insert("build_ms".into(), json!(round3(build_ms)));
+        storage(&index, &mut out, cli.write_index.as_deref())?;
+        index
+    };
     if cli.keystrokes {
         let typed = keystrokes(&cli.query);
         let mut times = Vec::with_capacity(typed.len() * cli.rounds);
-        let mut found = 0;
+        let mut top = Vec::new();
         for _ in 0..cli.rounds.max(1) {
             for prefix in &typed {
                 let started = Instant::now();
                 let hits = index.search(prefix, 10);
                 times.push(ms(started));
-                found = hits.len();
+                top = hits.into_iter().map(|h| h.article).collect();
             }
         }
         out.insert("query".into(), json!(cli.query));
         out.insert("keystrokes".into(), json!(typed.len()));
         out.insert("searches".into(), json!(times.len()));
-        out.insert("hits_for_full_query".into(), json!(found));
+        out.insert("top_for_full_query".into(), json!(top));
         if let Value::Object(l) = latencies(times) {
             out.extend(l);
         }
@@ -255,8 +311,8 @@ fn typing(cli: &Cli, count: usize) -> Result<Value, String> {
 fn run(cli: &Cli) -> Result<Value, String> {
     if let Some(path) = &cli.split {
         write_split(cli, path)
-    } else if let Some(count) = cli.generate {
-        typing(cli, count)
+    } else if cli.generate.is_some() || cli.load.is_some() {
+        typing(cli, cli.generate)
     } else if cli.articles.is_some() || cli.eval.is_some() {
         relevance(cli)
     } else {

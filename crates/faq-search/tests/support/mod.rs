@@ -8,26 +8,61 @@ use faq_search::Article;
 
 /// A few bike-shop articles, some with non-ASCII text.
 pub fn shop() -> Vec<Article> {
-    let mut returns = Article::new("returns", "How do I return my bike?", "Send it back within **30 days** for a full refund. See [returns](https://shop.example/returns).");
-    returns.extra.push("Refunds reach your card in five working days.".into());
+    let mut returns = Article::new(
+        "returns",
+        "How do I return my bike?",
+        "Send it back within **30 days** for a full refund. See [returns](https://shop.example/returns).",
+    );
+    returns
+        .extra
+        .push("Refunds reach your card in five working days.".into());
     vec![
-        Article::new("delivery", "How long does delivery take?", "Most orders arrive within 3 working days. The courier emails a tracking link."),
+        Article::new(
+            "delivery",
+            "How long does delivery take?",
+            "Most orders arrive within 3 working days. The courier emails a tracking link.",
+        ),
         returns,
-        Article::new("battery", "Electric bicycle battery care", "Charge the battery at room temperature; never store it empty over winter."),
-        Article::new("frame", "Which frame size fits me?", "Measure your inseam and use the size chart on each product page."),
-        Article::new("flame", "Is the paint flame retardant?", "Our paint is tested to EN 13501, it is not flammable once cured."),
-        Article::new("cafe", "Café racer conversion für Straßenräder", "Die Umrüstung dauert zwei Tage — Größe prüfen 🚲 自転車の改造も可能です。"),
-        Article::new("lock", "Can I insure my lock?", "Locks are not covered by the bike insurance; they have their own warranty."),
+        Article::new(
+            "battery",
+            "Electric bicycle battery care",
+            "Charge the battery at room temperature; never store it empty over winter.",
+        ),
+        Article::new(
+            "frame",
+            "Which frame size fits me?",
+            "Measure your inseam and use the size chart on each product page.",
+        ),
+        Article::new(
+            "flame",
+            "Is the paint flame retardant?",
+            "Our paint is tested to EN 13501, it is not flammable once cured.",
+        ),
+        Article::new(
+            "cafe",
+            "Café racer conversion für Straßenräder",
+            "Die Umrüstung dauert zwei Tage — Größe prüfen 🚲 自転車の改造も可能です。",
+        ),
+        Article::new(
+            "lock",
+            "Can I insure my lock?",
+            "Locks are not covered by the bike insurance; they have their own warranty.",
+        ),
     ]
 }
 
 /// `../shared/bench/faq` from the repository checkout, if present.
 pub fn stackfaq_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench/faq");
-    if dir.join("stackfaq_articles.json").is_file() && dir.join("stackfaq_queries_dev.jsonl").is_file() {
+    if dir.join("stackfaq_articles.json").is_file()
+        && dir.join("stackfaq_queries_dev.jsonl").is_file()
+    {
         Some(dir)
     } else {
-        eprintln!("skipping: {} is absent (StackFAQ is read from ../shared, never copied into the repo)", dir.display());
+        eprintln!(
+            "skipping: {} is absent (StackFAQ is read from ../shared, never copied into the repo)",
+            dir.display()
+        );
         None
     }
 }
@@ -35,8 +70,17 @@ pub fn stackfaq_dir() -> Option<PathBuf> {
 /// Every highlight is a non-empty range on char boundaries of `text` covering whole words.
 pub fn assert_valid_highlights(text: &str, ranges: &[std::ops::Range<usize>]) {
     for r in ranges {
-        assert!(r.start < r.end && r.end <= text.len(), "{r:?} out of {text:?}");
-        assert!(text.is_char_boundary(r.start) && text.is_char_boundary(r.end), "{r:?} splits a char of {text:?}");
-        assert!(text[r.clone()].chars().all(char::is_alphanumeric), "{r:?} is not one word of {text:?}");
+        assert!(
+            r.start < r.end && r.end <= text.len(),
+            "{r:?} out of {text:?}"
+        );
+        assert!(
+            text.is_char_boundary(r.start) && text.is_char_boundary(r.end),
+            "{r:?} splits a char of {text:?}"
+        );
+        assert!(
+            text[r.clone()].chars().all(char::is_alphanumeric),
+            "{r:?} is not one word of {text:?}"
+        );
     }
 }
