@@ -95,3 +95,39 @@ fn huge_and_odd_queries_are_bounded() {
     assert!(index.search("bike", 0).is_empty());
     assert!(index.search("a", usize::MAX).len() <= index.len());
 }
+
+#[test]
+fn random_articles_build_and_search_without_panics() {
+    let mut r = Rng::new(2);
+    let markup = ["<", ">", "</b>", "<a href='x'>", "](", ")", "[", "]", "**", "`", "&amp;", "&", "#", "\n> ", "~~"];
+    for round in 0..20 {
+        let articles: Vec<faq_search::Article> = (0..15)
+            .map(|i| {
+                let mut answer = String::new();
+                for _ in 0..r.below(80) {
+                    answer.push_str(if r.chance(0.3) { r.pick(&markup) } else { r.pick(PIECES) });
+                    if r.chance(0.5) {
+                        answer.push(' ');
+                    }
+                }
+                let mut a = faq_search::Article::new(format!("a{i}"), random_query(&mut r), answer);
+                a.extra.push(random_query(&mut r));
+                a
+            })
+            .collect();
+        let votes: Vec<Evidence> =
+            (0..5).map(|i| Evidence::new(random_query(&mut r), format!("a{i}"), r.chance(0.6))).collect();
+        let index = Index::build(&articles, &[], &votes);
+        let loaded = Index::from_bytes(&index.to_bytes()).unwrap();
+        for _ in 0..20 {
+            let q = random_query(&mut r);
+            let hits = index.search(&q, 5);
+            assert_eq!(hits, loaded.search(&q, 5), "round {round}: {q:?}");
+            for hit in hits {
+                let a = articles.iter().find(|a| a.id == hit.article).unwrap();
+                assert_valid_highlights(&a.question, &hit.question_highlights);
+                assert_valid_highlights(&hit.snippet, &hit.snippet_highlights);
+            }
+        }
+    }
+}

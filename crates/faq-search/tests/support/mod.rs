@@ -78,8 +78,12 @@ pub fn assert_valid_highlights(text: &str, ranges: &[std::ops::Range<usize>]) {
             text.is_char_boundary(r.start) && text.is_char_boundary(r.end),
             "{r:?} splits a char of {text:?}"
         );
+        // A word is letters and digits, with apostrophes only inside ("don't").
+        let word = &text[r.clone()];
         assert!(
-            text[r.clone()].chars().all(char::is_alphanumeric),
+            word.chars().all(|c| c.is_alphanumeric() || c == '\'' || c == '’')
+                && word.starts_with(char::is_alphanumeric)
+                && word.ends_with(char::is_alphanumeric),
             "{r:?} is not one word of {text:?}"
         );
     }
