@@ -10,26 +10,65 @@ use crate::search::Hit;
 
 const ELLIPSIS: &str = "…";
 
+/// Which words of an article to highlight: those whose term is one the query matched. Built
+/// once per search. Looking a word up in the vocabulary is the costly step, so a word is looked
+/// up only if it begins with the first two bytes of a matched term — a Snowball stem keeps the
+/// first two letters of its word, and unstemmed terms are the word itself.
+pub(crate) struct Matcher {
+    ids: Vec<u32>,
+    heads: Vec<[u8; 2]>,
+    short: [bool; 256],
+}
+
+impl Matcher {
+    pub(crate) fn new(index: &Index, ids: Vec<u32>) -> Matcher {
+        let mut heads = Vec::new();
+        let mut short = [false; 256];
+        for &id in &ids {
+            match index.terms.get(id as usize).map(String::as_bytes) {
+                Some([a, b, ..]) => heads.push([*a, *b]),
+                Some([a]) => short[*a as usize] = true,
+                _ => {}
+            }
+        }
+        heads.sort_unstable();
+        heads.dedup();
+        Matcher { ids, heads, short }
+    }
+
+    fn may_match(&self, word: &str) -> bool {
+        match word.as_bytes() {
+            [a, b, ..] => self.short[*a as usize] || self.heads.binary_search(&[*a, *b]).is_ok(),
+            [a] => self.short[*a as usize],
+            [] => false,
+        }
+    }
+}
+
 impl Index {
-    /// Spans of the words of `text` whose term is in `matched` (sorted ids).
-    fn matched_spans(&self, text: &str, matched: &[u32]) -> Vec<Range<usize>> {
+    fn is_match(&self, word: &str, matcher: &Matcher) -> bool {
+        indexable(word)
+            && matcher.may_match(word)
+            && self
+                .word_id(word)
+                .is_some_and(|id| matcher.ids.binary_search(&id).is_ok())
+    }
+
+    /// Spans of the words of `text` whose term the query matched.
+    fn matched_spans(&self, text: &str, matcher: &Matcher) -> Vec<Range<usize>> {
         let mut spans = Vec::new();
         for_each_token(text, |t| {
-            if indexable(&t.word)
-                && self
-                    .word_id(&t.word)
-                    .is_some_and(|id| matched.binary_search(&id).is_ok())
-            {
+            if self.is_match(&t.word, matcher) {
                 spans.push(t.span);
             }
         });
         spans
     }
 
-    pub(crate) fn hit(&self, doc: u32, score: f32, matched: &[u32]) -> Hit {
+    pub(crate) fn hit(&self, doc: u32, score: f32, matcher: &Matcher) -> Hit {
         let doc = &self.docs[doc as usize];
-        let question_highlights = self.matched_spans(&doc.question, matched);
-        let (snippet, snippet_highlights) = self.snippet(&doc.text, matched);
+        let question_highlights = self.matched_spans(&doc.question, matcher);
+        let (snippet, snippet_highlights) = self.snippet(&doc.text, matcher);
         Hit {
             article: doc.id.clone(),
             score,
@@ -41,11 +80,16 @@ impl Index {
 
     /// The window of about `snippet_bytes` of `text` with the most matched words (the first
     /// such window), starting a word or two before the first of them, cut at word ends.
-    fn snippet(&self, text: &str, matched: &[u32]) -> (String, Vec<Range<usize>>) {
+    fn snippet(&self, text: &str, matcher: &Matcher) -> (String, Vec<Range<usize>>) {
         let budget = self.params.snippet_bytes.max(16);
         let mut words: Vec<Range<usize>> = Vec::new();
-        for_each_token(text, |t| words.push(t.span));
-        let spans = self.matched_spans(text, matched);
+        let mut spans: Vec<Range<usize>> = Vec::new();
+        for_each_token(text, |t| {
+            if self.is_match(&t.word, matcher) {
+                spans.push(t.span.clone());
+            }
+            words.push(t.span);
+        });
         if text.len() <= budget {
             return (text.to_owned(), spans);
         }

@@ -111,7 +111,8 @@ pub(crate) struct Learned {
     /// term → (doc, weighted occurrences in helpful queries).
     pub postings: HashMap<u32, Vec<(u32, f32)>>,
     pub lens: Vec<f32>,
-    pub avg_len: f32,
+    /// Per document, the learned field's weight / length normalisation.
+    pub factors: Vec<f32>,
     /// Every voted (article, query) with its net votes, for similarity to new queries.
     pub queries: Vec<LearnedQuery>,
     /// term → indices into `queries` of the queries with that term.
@@ -146,7 +147,9 @@ pub struct Index {
     pub(crate) term_ids: HashMap<String, u32>,
     pub(crate) static_terms: usize,
     pub(crate) postings: Vec<Vec<Posting>>,
-    pub(crate) avg_lens: [f32; STATIC_FIELDS],
+    /// Per document and field, BM25F's weight / length normalisation (what one occurrence
+    /// adds to the pseudo-frequency), computed once instead of per posting and query.
+    pub(crate) field_factors: Vec<[f32; STATIC_FIELDS]>,
     /// Folded surface words of the articles → term id.
     pub(crate) static_vocab: Map<Vec<u8>>,
     /// `static_vocab` plus the words of learned queries (the same map when there are none).
@@ -292,6 +295,15 @@ impl Index {
         for avg in &mut avg_lens {
             *avg = (*avg / docs.len().max(1) as f32).max(1.0);
         }
+        let field_factors = docs
+            .iter()
+            .map(|doc| {
+                std::array::from_fn(|f| {
+                    let b = params.field_b[f];
+                    params.field_weights[f] / (1.0 - b + b * doc.lens[f] as f32 / avg_lens[f])
+                })
+            })
+            .collect();
         let synonym_groups = synonyms
             .iter()
             .map(|s| {
@@ -309,7 +321,7 @@ impl Index {
             terms,
             term_ids,
             postings,
-            avg_lens,
+            field_factors,
             vocab: static_vocab.clone(),
             static_vocab,
             doc_by_id,
@@ -449,11 +461,17 @@ impl Index {
         }
         learned.queries = voted;
         let with_queries = learned.lens.iter().filter(|&&l| l > 0.0).count();
-        learned.avg_len = if with_queries == 0 {
+        let avg_len = if with_queries == 0 {
             1.0
         } else {
             learned.lens.iter().sum::<f32>() / with_queries as f32
         };
+        let (weight, b) = (self.params.learned_weight, self.params.learned_b);
+        learned.factors = learned
+            .lens
+            .iter()
+            .map(|&len| weight / (1.0 - b + b * len / avg_len))
+            .collect();
         self.vocab = if learned.words.is_empty() {
             self.static_vocab.clone()
         } else {

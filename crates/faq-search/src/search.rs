@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::analyze::{Token, indexable, tokens};
+use crate::highlight::Matcher;
 use crate::index::Index;
 use crate::vocab::{completions, typo_budget, typos};
 
@@ -189,16 +190,13 @@ impl Index {
                 if let Some(list) = self.postings.get(id as usize) {
                     for posting in list {
                         let d = posting.doc as usize;
-                        let lens = &self.docs[d].lens;
-                        let mut f = 0.0;
-                        for (field, &tf) in posting.tf.iter().enumerate() {
-                            if tf > 0 {
-                                let b = p.field_b[field];
-                                let norm = 1.0 - b + b * lens[field] as f32 / self.avg_lens[field];
-                                f += p.field_weights[field] * tf as f32 / norm;
-                            }
-                        }
-                        freq[d] += f;
+                        let factors = &self.field_factors[d];
+                        freq[d] += posting
+                            .tf
+                            .iter()
+                            .zip(factors)
+                            .map(|(&tf, &factor)| f32::from(tf) * factor)
+                            .sum::<f32>();
                         if seen[d] != stamp {
                             seen[d] = stamp;
                             term_docs.push(posting.doc);
@@ -207,9 +205,7 @@ impl Index {
                 }
                 for &(doc, tf) in self.learned.postings.get(&id).into_iter().flatten() {
                     let d = doc as usize;
-                    let b = p.learned_b;
-                    let norm = 1.0 - b + b * self.learned.lens[d] / self.learned.avg_len;
-                    freq[d] += p.learned_weight * tf / norm;
+                    freq[d] += tf * self.learned.factors[d];
                     if seen[d] != stamp {
                         seen[d] = stamp;
                         term_docs.push(doc);
@@ -320,10 +316,10 @@ impl Index {
     pub fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
         let plan = self.plan(query);
         let ranked = self.rank(&plan, limit);
-        let matched = plan.matched();
+        let matcher = Matcher::new(self, plan.matched());
         ranked
             .into_iter()
-            .map(|(doc, score)| self.hit(doc, score, &matched))
+            .map(|(doc, score)| self.hit(doc, score, &matcher))
             .collect()
     }
 

@@ -99,13 +99,33 @@ fn huge_and_odd_queries_are_bounded() {
 #[test]
 fn random_articles_build_and_search_without_panics() {
     let mut r = Rng::new(2);
-    let markup = ["<", ">", "</b>", "<a href='x'>", "](", ")", "[", "]", "**", "`", "&amp;", "&", "#", "\n> ", "~~"];
+    let markup = [
+        "<",
+        ">",
+        "</b>",
+        "<a href='x'>",
+        "](",
+        ")",
+        "[",
+        "]",
+        "**",
+        "`",
+        "&amp;",
+        "&",
+        "#",
+        "\n> ",
+        "~~",
+    ];
     for round in 0..20 {
         let articles: Vec<faq_search::Article> = (0..15)
             .map(|i| {
                 let mut answer = String::new();
                 for _ in 0..r.below(80) {
-                    answer.push_str(if r.chance(0.3) { r.pick(&markup) } else { r.pick(PIECES) });
+                    answer.push_str(if r.chance(0.3) {
+                        r.pick(&markup)
+                    } else {
+                        r.pick(PIECES)
+                    });
                     if r.chance(0.5) {
                         answer.push(' ');
                     }
@@ -115,8 +135,9 @@ fn random_articles_build_and_search_without_panics() {
                 a
             })
             .collect();
-        let votes: Vec<Evidence> =
-            (0..5).map(|i| Evidence::new(random_query(&mut r), format!("a{i}"), r.chance(0.6))).collect();
+        let votes: Vec<Evidence> = (0..5)
+            .map(|i| Evidence::new(random_query(&mut r), format!("a{i}"), r.chance(0.6)))
+            .collect();
         let index = Index::build(&articles, &[], &votes);
         let loaded = Index::from_bytes(&index.to_bytes()).unwrap();
         for _ in 0..20 {

@@ -141,6 +141,14 @@ fn storage(
     Ok(())
 }
 
+/// --params over the defaults (a loaded blob keeps the parameters it was built with).
+fn params(cli: &Cli) -> Result<Params, String> {
+    match &cli.params {
+        Some(p) => serde_json::from_str(p).map_err(|e| format!("--params: {e}")),
+        None => Ok(Params::default()),
+    }
+}
+
 fn relevance(cli: &Cli) -> Result<Value, String> {
     let articles: Vec<Article> = parse_articles(&read(
         cli.articles.as_deref().ok_or("--eval needs --articles")?,
@@ -160,12 +168,8 @@ fn relevance(cli: &Cli) -> Result<Value, String> {
         }
         None => Vec::new(),
     };
-    let params: Params = match &cli.params {
-        Some(p) => serde_json::from_str(p).map_err(|e| format!("--params: {e}"))?,
-        None => Params::default(),
-    };
     let started = Instant::now();
-    let mut index = Index::build_with(&articles, &synonyms, &[], params);
+    let mut index = Index::build_with(&articles, &synonyms, &[], params(cli)?);
     let build_ms = ms(started);
     let started = Instant::now();
     index.extend_evidence(
@@ -277,7 +281,7 @@ fn typing(cli: &Cli, count: Option<usize>) -> Result<Value, String> {
         let articles = knowledge_base(count.unwrap_or(10_000), cli.seed);
         let generate_ms = ms(started);
         let started = Instant::now();
-        let index = Index::build(&articles, &[], &[]);
+        let index = Index::build_with(&articles, &[], &[], params(cli)?);
         let build_ms = ms(started);
         out.insert("articles".into(), json!(index.len()));
         out.insert("generate_ms".into(), json!(round3(generate_ms)));
@@ -288,15 +292,28 @@ fn typing(cli: &Cli, count: Option<usize>) -> Result<Value, String> {
     if cli.keystrokes {
         let typed = keystrokes(&cli.query);
         let mut times = Vec::with_capacity(typed.len() * cli.rounds);
+        let mut per_keystroke = vec![Vec::new(); typed.len()];
         let mut top = Vec::new();
         for _ in 0..cli.rounds.max(1) {
-            for prefix in &typed {
+            for (k, prefix) in typed.iter().enumerate() {
                 let started = Instant::now();
                 let hits = index.search(prefix, 10);
-                times.push(ms(started));
+                let t = ms(started);
+                times.push(t);
+                per_keystroke[k].push(t);
                 top = hits.into_iter().map(|h| h.article).collect();
             }
         }
+        // The median of each keystroke over the rounds: which prefixes are the slow ones.
+        let medians: Vec<Value> = typed
+            .iter()
+            .zip(&mut per_keystroke)
+            .map(|(prefix, t)| {
+                t.sort_by(f64::total_cmp);
+                json!([prefix, round3(quantile(t, 0.5))])
+            })
+            .collect();
+        out.insert("median_ms_per_keystroke".into(), Value::Array(medians));
         out.insert("query".into(), json!(cli.query));
         out.insert("keystrokes".into(), json!(typed.len()));
         out.insert("searches".into(), json!(times.len()));

@@ -81,7 +81,8 @@ pub fn assert_valid_highlights(text: &str, ranges: &[std::ops::Range<usize>]) {
         // A word is letters and digits, with apostrophes only inside ("don't").
         let word = &text[r.clone()];
         assert!(
-            word.chars().all(|c| c.is_alphanumeric() || c == '\'' || c == '’')
+            word.chars()
+                .all(|c| c.is_alphanumeric() || c == '\'' || c == '’')
                 && word.starts_with(char::is_alphanumeric)
                 && word.ends_with(char::is_alphanumeric),
             "{r:?} is not one word of {text:?}"
