@@ -12,36 +12,33 @@ const ELLIPSIS: &str = "…";
 
 /// Which words of an article to highlight: those whose term is one the query matched. Built
 /// once per search. Looking a word up in the vocabulary is the costly step, so a word is looked
-/// up only if it begins with the first two bytes of a matched term — a Snowball stem keeps the
-/// first two letters of its word, and unstemmed terms are the word itself.
+/// up only if it begins with the first byte of a matched term — a Snowball stem keeps the first
+/// letter of its word (not always the second: "dying" → "die"), and unstemmed terms are the
+/// word itself.
 pub(crate) struct Matcher {
     ids: Vec<u32>,
-    heads: Vec<[u8; 2]>,
-    short: [bool; 256],
+    heads: [bool; 256],
 }
 
 impl Matcher {
     pub(crate) fn new(index: &Index, ids: Vec<u32>) -> Matcher {
-        let mut heads = Vec::new();
-        let mut short = [false; 256];
+        let mut heads = [false; 256];
         for &id in &ids {
-            match index.terms.get(id as usize).map(String::as_bytes) {
-                Some([a, b, ..]) => heads.push([*a, *b]),
-                Some([a]) => short[*a as usize] = true,
-                _ => {}
+            if let Some(&first) = index
+                .terms
+                .get(id as usize)
+                .and_then(|t| t.as_bytes().first())
+            {
+                heads[first as usize] = true;
             }
         }
-        heads.sort_unstable();
-        heads.dedup();
-        Matcher { ids, heads, short }
+        Matcher { ids, heads }
     }
 
     fn may_match(&self, word: &str) -> bool {
-        match word.as_bytes() {
-            [a, b, ..] => self.short[*a as usize] || self.heads.binary_search(&[*a, *b]).is_ok(),
-            [a] => self.short[*a as usize],
-            [] => false,
-        }
+        word.as_bytes()
+            .first()
+            .is_some_and(|&b| self.heads[b as usize])
     }
 }
 
@@ -155,4 +152,65 @@ fn floor_boundary(text: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+#[cfg(test)]
+mod tests {
+    use fst::Streamer;
+
+    use crate::analyze::Analyzer;
+    use crate::generate::knowledge_base;
+    use crate::index::Index;
+
+    /// The shortcut in [`super::Matcher`] relies on this: a word and its term share their
+    /// first byte. Checked on tricky English forms and on every word of an index (of
+    /// StackFAQ too when ../shared is present).
+    #[test]
+    fn a_term_keeps_the_first_byte_of_its_word() {
+        let analyzer = Analyzer::default();
+        let tricky = [
+            "skies",
+            "dying",
+            "lying",
+            "tying",
+            "idly",
+            "gently",
+            "ugly",
+            "early",
+            "only",
+            "singly",
+            "news",
+            "yelling",
+            "yes",
+            "eyes",
+            "ties",
+            "cries",
+            "happy",
+            "agreed",
+            "generously",
+            "communism",
+            "ied",
+        ];
+        for w in tricky {
+            let stem = analyzer.stem(w);
+            assert_eq!(w.as_bytes()[0], stem.as_bytes()[0], "{w} → {stem}");
+        }
+        let mut indexes = vec![Index::build(&knowledge_base(300, 3), &[], &[])];
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench/faq");
+        if let Ok(json) = std::fs::read_to_string(dir.join("stackfaq_articles.json")) {
+            indexes.push(Index::build(
+                &crate::eval::parse_articles(&json).unwrap(),
+                &[],
+                &[],
+            ));
+        }
+        for index in &indexes {
+            let mut words = index.vocab.stream();
+            while let Some((word, id)) = words.next() {
+                let stem = index.terms[id as usize].as_bytes();
+                assert_eq!(word[0], stem[0], "{word:?} → {stem:?}");
+            }
+        }
+    }
 }
