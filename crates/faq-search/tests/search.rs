@@ -250,3 +250,9 @@ fn an_empty_index_finds_nothing() {
     assert!(index.search("anything", 10).is_empty());
     assert!(Index::from_bytes(&index.to_bytes()).unwrap().is_empty());
 }
+
+#[test]
+fn an_index_can_be_shared_between_server_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Index>();
+}
