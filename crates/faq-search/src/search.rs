@@ -13,6 +13,8 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
+use serde::{Deserialize, Serialize};
+
 use crate::analyze::{Token, indexable, tokens};
 use crate::highlight::Matcher;
 use crate::index::Index;
@@ -23,8 +25,8 @@ pub const MAX_QUERY_BYTES: usize = 512;
 /// Most query words looked at.
 pub const MAX_QUERY_WORDS: usize = 32;
 
-/// One search result.
-#[derive(Debug, Clone, PartialEq)]
+/// One search result (serde, so a server function can return it as it is).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hit {
     /// The article's id.
     pub article: String,
