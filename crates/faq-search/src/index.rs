@@ -335,6 +335,14 @@ impl Index {
         index
     }
 
+    /// The question of the article `id`, as it was given (main's help-search-web uses it to
+    /// show a hit's question with its highlights).
+    pub fn question(&self, id: &str) -> Option<&str> {
+        self.doc_by_id
+            .get(id)
+            .map(|&doc| self.docs[doc as usize].question.as_str())
+    }
+
     /// Number of articles indexed.
     pub fn len(&self) -> usize {
         self.docs.len()

@@ -245,6 +245,16 @@ fn a_damaged_blob_is_an_error_not_a_panic() {
 }
 
 #[test]
+fn a_hit_s_question_is_found_by_its_id() {
+    let index = Index::build(&shop(), &[], &[]);
+    let hit = &index.search("frame size ", 1)[0];
+    let question = index.question(&hit.article).unwrap();
+    assert_eq!(question, "Which frame size fits me?");
+    assert_valid_highlights(question, &hit.question_highlights);
+    assert_eq!(index.question("no-such-article"), None);
+}
+
+#[test]
 fn an_empty_index_finds_nothing() {
     let index = Index::build(&[], &[], &[Evidence::new("anything", "missing", true)]);
     assert!(index.search("anything", 10).is_empty());
