@@ -59,6 +59,10 @@ fn is_cjk(c: char) -> bool {
 /// the common letters is enough for shop text and needs no Unicode normalisation tables in the
 /// wasm bundle; other letters are kept lowercased as they are.
 fn fold_into(c: char, out: &mut String) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+        return;
+    }
     for l in c.to_lowercase() {
         let folded: &str = match l {
             'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",

@@ -172,19 +172,21 @@ const SYLLABLES: &[&str] = &[
 fn name(rank: usize) -> String {
     let mut r = Rng::new(rank as u64 ^ 0xFAC5);
     let n = 2 + r.below(3);
-    let mut s: String = (0..n).map(|_| *r.pick(SYLLABLES)).collect();
+    let mut s: String = (0..n).map(|_| r.pick(SYLLABLES)).collect();
     if r.chance(0.2) {
         s.push_str(&(r.below(90) + 10).to_string());
     }
     s
 }
 
-/// Zipf-like rank in `0..tail` (rank k drawn with probability ∝ 1/(k+1)).
+/// Zipf-like rank in `0..tail`: a uniformly drawn level L, then uniform within
+/// [2^L − 1, 2^(L+1) − 1) — log-uniform, that is P(rank) ∝ 1/rank as in Zipf's law, and
+/// integer-only so the same seed gives the same articles natively and in wasm (float `powf`
+/// may differ in the last bit between the two).
 fn zipf(r: &mut Rng, tail: usize) -> usize {
-    let u = (r.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    (((tail as f64 + 1.0).powf(u)) as usize)
-        .saturating_sub(1)
-        .min(tail - 1)
+    let levels = usize::BITS - tail.leading_zeros();
+    let low = (1usize << r.below(levels as usize)) - 1;
+    (low + r.below(low + 1)).min(tail - 1)
 }
 
 fn fill(template: &str, r: &mut Rng, tail: usize) -> String {
@@ -197,7 +199,7 @@ fn fill(template: &str, r: &mut Rng, tail: usize) -> String {
         ("{place}", PLACES),
     ] {
         while let Some(at) = out.find(key) {
-            out.replace_range(at..at + key.len(), *r.pick(words));
+            out.replace_range(at..at + key.len(), r.pick(words));
         }
     }
     while let Some(at) = out.find("{name}") {
@@ -216,17 +218,17 @@ fn fill(template: &str, r: &mut Rng, tail: usize) -> String {
 /// (some with Markdown emphasis) and up to two extra notes.
 pub fn knowledge_base(count: usize, seed: u64) -> Vec<Article> {
     let mut r = Rng::new(seed);
-    let tail = (count * 3).max(100);
+    let tail = (count * 20).max(100);
     (0..count)
         .map(|i| {
-            let question = fill(*r.pick(QUESTIONS), &mut r, tail);
+            let question = fill(r.pick(QUESTIONS), &mut r, tail);
             let sentences = 3 + r.below(6);
             let mut answer = String::new();
             for s in 0..sentences {
                 if s > 0 {
                     answer.push(' ');
                 }
-                let sentence = fill(*r.pick(SENTENCES), &mut r, tail);
+                let sentence = fill(r.pick(SENTENCES), &mut r, tail);
                 if r.chance(0.15) {
                     answer.push_str("**");
                     answer.push_str(&sentence);
@@ -236,7 +238,7 @@ pub fn knowledge_base(count: usize, seed: u64) -> Vec<Article> {
                 }
             }
             let extra = (0..r.below(3))
-                .map(|_| fill(*r.pick(SENTENCES), &mut r, tail))
+                .map(|_| fill(r.pick(SENTENCES), &mut r, tail))
                 .collect();
             Article {
                 id: format!("kb{i:05}"),

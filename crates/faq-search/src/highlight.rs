@@ -10,26 +10,62 @@ use crate::search::Hit;
 
 const ELLIPSIS: &str = "…";
 
+/// Which words of an article to highlight: those whose term is one the query matched. Built
+/// once per search. Looking a word up in the vocabulary is the costly step, so a word is looked
+/// up only if it begins with the first byte of a matched term — a Snowball stem keeps the first
+/// letter of its word (not always the second: "dying" → "die"), and unstemmed terms are the
+/// word itself.
+pub(crate) struct Matcher {
+    ids: Vec<u32>,
+    heads: [bool; 256],
+}
+
+impl Matcher {
+    pub(crate) fn new(index: &Index, ids: Vec<u32>) -> Matcher {
+        let mut heads = [false; 256];
+        for &id in &ids {
+            if let Some(&first) = index
+                .terms
+                .get(id as usize)
+                .and_then(|t| t.as_bytes().first())
+            {
+                heads[first as usize] = true;
+            }
+        }
+        Matcher { ids, heads }
+    }
+
+    fn may_match(&self, word: &str) -> bool {
+        word.as_bytes()
+            .first()
+            .is_some_and(|&b| self.heads[b as usize])
+    }
+}
+
 impl Index {
-    /// Spans of the words of `text` whose term is in `matched` (sorted ids).
-    fn matched_spans(&self, text: &str, matched: &[u32]) -> Vec<Range<usize>> {
+    fn is_match(&self, word: &str, matcher: &Matcher) -> bool {
+        indexable(word)
+            && matcher.may_match(word)
+            && self
+                .word_id(word)
+                .is_some_and(|id| matcher.ids.binary_search(&id).is_ok())
+    }
+
+    /// Spans of the words of `text` whose term the query matched.
+    fn matched_spans(&self, text: &str, matcher: &Matcher) -> Vec<Range<usize>> {
         let mut spans = Vec::new();
         for_each_token(text, |t| {
-            if indexable(&t.word)
-                && self
-                    .word_id(&t.word)
-                    .is_some_and(|id| matched.binary_search(&id).is_ok())
-            {
+            if self.is_match(&t.word, matcher) {
                 spans.push(t.span);
             }
         });
         spans
     }
 
-    pub(crate) fn hit(&self, doc: u32, score: f32, matched: &[u32]) -> Hit {
+    pub(crate) fn hit(&self, doc: u32, score: f32, matcher: &Matcher) -> Hit {
         let doc = &self.docs[doc as usize];
-        let question_highlights = self.matched_spans(&doc.question, matched);
-        let (snippet, snippet_highlights) = self.snippet(&doc.text, matched);
+        let question_highlights = self.matched_spans(&doc.question, matcher);
+        let (snippet, snippet_highlights) = self.snippet(&doc.text, matcher);
         Hit {
             article: doc.id.clone(),
             score,
@@ -41,11 +77,16 @@ impl Index {
 
     /// The window of about `snippet_bytes` of `text` with the most matched words (the first
     /// such window), starting a word or two before the first of them, cut at word ends.
-    fn snippet(&self, text: &str, matched: &[u32]) -> (String, Vec<Range<usize>>) {
+    fn snippet(&self, text: &str, matcher: &Matcher) -> (String, Vec<Range<usize>>) {
         let budget = self.params.snippet_bytes.max(16);
         let mut words: Vec<Range<usize>> = Vec::new();
-        for_each_token(text, |t| words.push(t.span));
-        let spans = self.matched_spans(text, matched);
+        let mut spans: Vec<Range<usize>> = Vec::new();
+        for_each_token(text, |t| {
+            if self.is_match(&t.word, matcher) {
+                spans.push(t.span.clone());
+            }
+            words.push(t.span);
+        });
         if text.len() <= budget {
             return (text.to_owned(), spans);
         }
@@ -75,9 +116,9 @@ impl Index {
         let limit = start + budget;
         let end = words
             .iter()
-            .filter(|w| w.start >= start && w.end <= limit)
+            .rev()
+            .find(|w| w.start >= start && w.end <= limit)
             .map(|w| w.end)
-            .last()
             .unwrap_or_else(|| floor_boundary(text, limit.min(text.len())));
         let end = if text.len() <= limit {
             text.len()
@@ -111,4 +152,65 @@ fn floor_boundary(text: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+#[cfg(test)]
+mod tests {
+    use fst::Streamer;
+
+    use crate::analyze::Analyzer;
+    use crate::generate::knowledge_base;
+    use crate::index::Index;
+
+    /// The shortcut in [`super::Matcher`] relies on this: a word and its term share their
+    /// first byte. Checked on tricky English forms and on every word of an index (of
+    /// StackFAQ too when ../shared is present).
+    #[test]
+    fn a_term_keeps_the_first_byte_of_its_word() {
+        let analyzer = Analyzer::default();
+        let tricky = [
+            "skies",
+            "dying",
+            "lying",
+            "tying",
+            "idly",
+            "gently",
+            "ugly",
+            "early",
+            "only",
+            "singly",
+            "news",
+            "yelling",
+            "yes",
+            "eyes",
+            "ties",
+            "cries",
+            "happy",
+            "agreed",
+            "generously",
+            "communism",
+            "ied",
+        ];
+        for w in tricky {
+            let stem = analyzer.stem(w);
+            assert_eq!(w.as_bytes()[0], stem.as_bytes()[0], "{w} → {stem}");
+        }
+        let mut indexes = vec![Index::build(&knowledge_base(300, 3), &[], &[])];
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/bench/faq");
+        if let Ok(json) = std::fs::read_to_string(dir.join("stackfaq_articles.json")) {
+            indexes.push(Index::build(
+                &crate::eval::parse_articles(&json).unwrap(),
+                &[],
+                &[],
+            ));
+        }
+        for index in &indexes {
+            let mut words = index.vocab.stream();
+            while let Some((word, id)) = words.next() {
+                let stem = index.terms[id as usize].as_bytes();
+                assert_eq!(word[0], stem[0], "{word:?} → {stem:?}");
+            }
+        }
+    }
 }

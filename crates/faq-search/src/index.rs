@@ -48,8 +48,15 @@ pub struct Params {
     /// ("git hub" → "github").
     pub synonym_weight: f32,
     pub compound_weight: f32,
+    /// Weight of the similarity of the query to queries voted helpful for an article, added to
+    /// the article's text score (which is scaled so the best text match scores 1).
+    pub learned_similarity_weight: f32,
+    /// Each shared term counts idf^similarity_power in that similarity.
+    pub similarity_power: f32,
+    /// Add up an article's similarities over its voted queries (true) or take the best (false).
+    pub similarity_sum: bool,
     /// How far an unhelpful vote pushes an article down for a similar query: its score is
-    /// multiplied by `1 - negative_strength × similarity` (Jaccard of the term sets).
+    /// multiplied by `1 - negative_strength × similarity` (to the most similar such query).
     pub negative_strength: f32,
     /// Snippet length in bytes (about 160 characters of Latin text).
     pub snippet_bytes: usize,
@@ -58,18 +65,23 @@ pub struct Params {
 impl Default for Params {
     fn default() -> Self {
         Params {
-            k1: 1.2,
-            field_weights: [3.0, 2.0, 1.0, 0.5],
-            field_b: [0.5, 0.5, 0.75, 0.75],
-            learned_weight: 2.0,
-            learned_b: 0.5,
+            // A high k1: FAQ questions are short and a paraphrase repeats few words, so a
+            // second occurrence of a term in the answer still says a lot.
+            k1: 3.0,
+            field_weights: [4.0, 2.0, 0.5, 0.5],
+            field_b: [0.75, 0.5, 0.5, 0.9],
+            learned_weight: 1.0,
+            learned_b: 0.75,
             prefix_weight: 0.5,
             max_completions: 16,
             completion_scan: 4096,
             typo_weights: [0.6, 0.4],
             max_typos: 8,
             synonym_weight: 0.6,
-            compound_weight: 0.8,
+            compound_weight: 0.4,
+            learned_similarity_weight: 0.25,
+            similarity_power: 2.0,
+            similarity_sum: false,
             negative_strength: 0.9,
             snippet_bytes: 160,
         }
@@ -99,11 +111,24 @@ pub(crate) struct Learned {
     /// term → (doc, weighted occurrences in helpful queries).
     pub postings: HashMap<u32, Vec<(u32, f32)>>,
     pub lens: Vec<f32>,
-    pub avg_len: f32,
-    /// doc → term sets of the queries voted unhelpful for it (more NO than YES).
-    pub negatives: HashMap<u32, Vec<Vec<u32>>>,
+    /// Per document, the learned field's weight / length normalisation.
+    pub factors: Vec<f32>,
+    /// Every voted (article, query) with its net votes, for similarity to new queries.
+    pub queries: Vec<LearnedQuery>,
+    /// term → indices into `queries` of the queries with that term.
+    pub by_term: HashMap<u32, Vec<u32>>,
     /// Folded words seen only in evidence queries → term id.
     pub words: BTreeMap<String, u32>,
+}
+
+/// One voted query for one article: its distinct terms, their IDF-weighted norm, and the net
+/// votes (helpful minus unhelpful; never 0).
+#[derive(Debug, Clone)]
+pub(crate) struct LearnedQuery {
+    pub doc: u32,
+    pub terms: Vec<u32>,
+    pub norm: f32,
+    pub votes: i32,
 }
 
 /// A synonym group as stem sequences: a query containing any phrase also searches the others.
@@ -122,7 +147,9 @@ pub struct Index {
     pub(crate) term_ids: HashMap<String, u32>,
     pub(crate) static_terms: usize,
     pub(crate) postings: Vec<Vec<Posting>>,
-    pub(crate) avg_lens: [f32; STATIC_FIELDS],
+    /// Per document and field, BM25F's weight / length normalisation (what one occurrence
+    /// adds to the pseudo-frequency), computed once instead of per posting and query.
+    pub(crate) field_factors: Vec<[f32; STATIC_FIELDS]>,
     /// Folded surface words of the articles → term id.
     pub(crate) static_vocab: Map<Vec<u8>>,
     /// `static_vocab` plus the words of learned queries (the same map when there are none).
@@ -268,6 +295,15 @@ impl Index {
         for avg in &mut avg_lens {
             *avg = (*avg / docs.len().max(1) as f32).max(1.0);
         }
+        let field_factors = docs
+            .iter()
+            .map(|doc| {
+                std::array::from_fn(|f| {
+                    let b = params.field_b[f];
+                    params.field_weights[f] / (1.0 - b + b * doc.lens[f] as f32 / avg_lens[f])
+                })
+            })
+            .collect();
         let synonym_groups = synonyms
             .iter()
             .map(|s| {
@@ -285,7 +321,7 @@ impl Index {
             terms,
             term_ids,
             postings,
-            avg_lens,
+            field_factors,
             vocab: static_vocab.clone(),
             static_vocab,
             doc_by_id,
@@ -299,20 +335,26 @@ impl Index {
         index
     }
 
-    /// Number of articles indexed.
-    /// The question of the article `id`, as it was given.
+    /// The question of the article `id`, as it was given (main's help-search-web uses it to
+    /// show a hit's question with its highlights).
     pub fn question(&self, id: &str) -> Option<&str> {
         self.doc_by_id
             .get(id)
             .map(|&doc| self.docs[doc as usize].question.as_str())
     }
 
+    /// Number of articles indexed.
     pub fn len(&self) -> usize {
         self.docs.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.docs.is_empty()
+    }
+
+    /// Distinct words (folded surface forms) and distinct terms (stems) the index knows.
+    pub fn vocabulary_size(&self) -> (usize, usize) {
+        (self.vocab.len(), self.terms.len())
     }
 
     pub fn params(&self) -> &Params {
@@ -401,6 +443,7 @@ impl Index {
             *net.entry((doc, ids)).or_default() += if e.helpful { 1 } else { -1 };
         }
         let mut tf: BTreeMap<(u32, u32), f32> = BTreeMap::new();
+        let mut voted = Vec::new();
         for ((doc, ids), votes) in net {
             if votes > 0 {
                 let weight = 1.0 + (votes as f32).ln();
@@ -408,22 +451,35 @@ impl Index {
                     *tf.entry((id, doc)).or_default() += weight;
                 }
                 learned.lens[doc as usize] += weight * ids.len() as f32;
-            } else if votes < 0 {
-                let mut set = ids;
-                set.sort_unstable();
-                set.dedup();
-                learned.negatives.entry(doc).or_default().push(set);
+            }
+            if votes != 0 {
+                let mut terms = ids;
+                terms.sort_unstable();
+                terms.dedup();
+                voted.push(LearnedQuery {
+                    doc,
+                    terms,
+                    norm: 0.0,
+                    votes,
+                });
             }
         }
         for ((id, doc), weight) in tf {
             learned.postings.entry(id).or_default().push((doc, weight));
         }
+        learned.queries = voted;
         let with_queries = learned.lens.iter().filter(|&&l| l > 0.0).count();
-        learned.avg_len = if with_queries == 0 {
+        let avg_len = if with_queries == 0 {
             1.0
         } else {
             learned.lens.iter().sum::<f32>() / with_queries as f32
         };
+        let (weight, b) = (self.params.learned_weight, self.params.learned_b);
+        learned.factors = learned
+            .lens
+            .iter()
+            .map(|&len| weight / (1.0 - b + b * len / avg_len))
+            .collect();
         self.vocab = if learned.words.is_empty() {
             self.static_vocab.clone()
         } else {
@@ -438,6 +494,26 @@ impl Index {
             Map::from_iter(all).expect("sorted unique keys always build an FST")
         };
         self.learned = learned;
+        // Norms need the document frequencies, which include the learned field just built.
+        let mut queries = std::mem::take(&mut self.learned.queries);
+        for (i, q) in queries.iter_mut().enumerate() {
+            q.norm = q
+                .terms
+                .iter()
+                .map(|&t| self.idf(t).powf(self.params.similarity_power))
+                .sum();
+            for &t in &q.terms {
+                self.learned.by_term.entry(t).or_default().push(i as u32);
+            }
+        }
+        self.learned.queries = queries;
+    }
+
+    /// BM25's inverse document frequency of term `id` over all fields.
+    pub(crate) fn idf(&self, id: u32) -> f32 {
+        let n = self.docs.len() as f32;
+        let df = self.doc_freq(id) as f32;
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
     /// Number of documents with term `id` in any field, learned queries included.

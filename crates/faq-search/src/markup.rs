@@ -14,22 +14,21 @@ pub fn plain_text(src: &str) -> String {
         // `<tag …>` or `</tag>` within one line: dropped. A lone `<` (as in "a < b") stays.
         if c == '<' {
             let next = rest[1..].chars().next().unwrap_or(' ');
-            if next.is_ascii_alphabetic() || next == '/' || next == '!' {
-                if let Some(close) = rest[..rest.len().min(300)].find('>') {
-                    if !rest[..close].contains('\n') {
-                        push_space(&mut out);
-                        i += close + 1;
-                        continue;
-                    }
-                }
-            }
-        }
-        // `](url)` after a link's text: the target is not text.
-        if rest.starts_with("](") {
-            if let Some(close) = rest[..rest.len().min(500)].find(')') {
+            if (next.is_ascii_alphabetic() || next == '/' || next == '!')
+                && let Some(close) = head(rest, 300).find('>')
+                && !rest[..close].contains('\n')
+            {
+                push_space(&mut out);
                 i += close + 1;
                 continue;
             }
+        }
+        // `](url)` after a link's text: the target is not text.
+        if rest.starts_with("](")
+            && let Some(close) = head(rest, 500).find(')')
+        {
+            i += close + 1;
+            continue;
         }
         if c == '&' {
             let entity = [
@@ -72,6 +71,15 @@ pub fn plain_text(src: &str) -> String {
     out
 }
 
+/// At most the first `n` bytes of `s`, cut on a char boundary.
+fn head(s: &str, n: usize) -> &str {
+    let mut end = n.min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
 fn push_space(out: &mut String) {
     if !out.is_empty() && !out.ends_with(' ') {
         out.push(' ');
@@ -110,5 +118,9 @@ mod tests {
         ] {
             let _ = plain_text(s);
         }
+        // The look-ahead for a closing `>` or `)` is bounded in bytes: it must stop on a char
+        // boundary however long the non-ASCII text after the opener is.
+        let _ = plain_text(&format!("<a{}", "é".repeat(400)));
+        let _ = plain_text(&format!("]({}", "ß".repeat(400)));
     }
 }

@@ -10,10 +10,14 @@
 //! len/avg_len), learned queries being a fifth field; the score is idf · f·(k1+1)/(k1+f), with
 //! the document frequency counted over all five fields.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
+use serde::{Deserialize, Serialize};
+
 use crate::analyze::{Token, indexable, tokens};
-use crate::index::{Index, STATIC_FIELDS};
+use crate::highlight::Matcher;
+use crate::index::Index;
 use crate::vocab::{completions, typo_budget, typos};
 
 /// Longest query (bytes) that is looked at; the rest of a pasted essay is ignored.
@@ -21,8 +25,8 @@ pub const MAX_QUERY_BYTES: usize = 512;
 /// Most query words looked at.
 pub const MAX_QUERY_WORDS: usize = 32;
 
-/// One search result.
-#[derive(Debug, Clone, PartialEq)]
+/// One search result (serde, so a server function can return it as it is).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hit {
     /// The article's id.
     pub article: String,
@@ -91,23 +95,13 @@ impl Index {
         for (i, t) in words.iter().enumerate() {
             let mut term = QueryTerm::new();
             let typing = open && i == last;
+            let mut known = false;
             if indexable(&t.word) {
                 let stem = self.analyzer.stem(&t.word);
-                match self.term_ids.get(&stem) {
-                    Some(&id) => {
-                        push_alt(&mut term, id, 1.0);
-                        plan.exact.push(id);
-                    }
-                    // Only an unknown word is corrected: a known word is what the shopper
-                    // meant far more often than its neighbour one edit away.
-                    None if !typing => {
-                        let mut found = typos(&self.vocab, &t.word, typo_budget(&t.word), 64);
-                        found.sort_by_key(|&(id, d)| (d, std::cmp::Reverse(self.doc_freq(id))));
-                        for (id, d) in found.into_iter().take(p.max_typos) {
-                            push_alt(&mut term, id, p.typo_weights[(d - 1).min(1)]);
-                        }
-                    }
-                    None => {}
+                if let Some(&id) = self.term_ids.get(&stem) {
+                    push_alt(&mut term, id, 1.0);
+                    plan.exact.push(id);
+                    known = true;
                 }
                 stems.push(stem);
             }
@@ -126,6 +120,16 @@ impl Index {
                     }
                 }
             }
+            // Only an unknown word is corrected (a known word is what the shopper meant far
+            // more often than its neighbour one edit away), and a word being typed only when
+            // nothing starts with it.
+            if !known && term.is_empty() && indexable(&t.word) {
+                let mut found = typos(&self.vocab, &t.word, typo_budget(&t.word), 64);
+                found.sort_by_key(|&(id, d)| (d, std::cmp::Reverse(self.doc_freq(id))));
+                for (id, d) in found.into_iter().take(p.max_typos) {
+                    push_alt(&mut term, id, p.typo_weights[(d - 1).min(1)]);
+                }
+            }
             if !term.is_empty() {
                 plan.terms.push(term);
             }
@@ -136,10 +140,10 @@ impl Index {
                 break;
             }
             let joined = format!("{}{}", pair[0].word, pair[1].word);
-            if let Some(id) = self.word_id(&joined) {
-                if !plan.exact.contains(&id) {
-                    plan.terms.push(vec![(id, p.compound_weight)]);
-                }
+            if let Some(id) = self.word_id(&joined)
+                && !plan.exact.contains(&id)
+            {
+                plan.terms.push(vec![(id, p.compound_weight)]);
             }
         }
         for group in &self.synonym_groups {
@@ -154,10 +158,10 @@ impl Index {
                     .map(|(_, o)| o)
                 {
                     for stem in other {
-                        if let Some(&id) = self.term_ids.get(stem) {
-                            if !plan.exact.contains(&id) {
-                                plan.terms.push(vec![(id, p.synonym_weight)]);
-                            }
+                        if let Some(&id) = self.term_ids.get(stem)
+                            && !plan.exact.contains(&id)
+                        {
+                            plan.terms.push(vec![(id, p.synonym_weight)]);
                         }
                     }
                 }
@@ -188,33 +192,25 @@ impl Index {
                 if let Some(list) = self.postings.get(id as usize) {
                     for posting in list {
                         let d = posting.doc as usize;
-                        let lens = &self.docs[d].lens;
-                        let mut f = 0.0;
-                        for field in 0..STATIC_FIELDS {
-                            let tf = posting.tf[field];
-                            if tf > 0 {
-                                let b = p.field_b[field];
-                                let norm = 1.0 - b + b * lens[field] as f32 / self.avg_lens[field];
-                                f += p.field_weights[field] * tf as f32 / norm;
-                            }
-                        }
-                        freq[d] += f;
+                        let factors = &self.field_factors[d];
+                        freq[d] += posting
+                            .tf
+                            .iter()
+                            .zip(factors)
+                            .map(|(&tf, &factor)| f32::from(tf) * factor)
+                            .sum::<f32>();
                         if seen[d] != stamp {
                             seen[d] = stamp;
                             term_docs.push(posting.doc);
                         }
                     }
                 }
-                if let Some(list) = self.learned.postings.get(&id) {
-                    for &(doc, tf) in list {
-                        let d = doc as usize;
-                        let b = p.learned_b;
-                        let norm = 1.0 - b + b * self.learned.lens[d] / self.learned.avg_len;
-                        freq[d] += p.learned_weight * tf / norm;
-                        if seen[d] != stamp {
-                            seen[d] = stamp;
-                            term_docs.push(doc);
-                        }
+                for &(doc, tf) in self.learned.postings.get(&id).into_iter().flatten() {
+                    let d = doc as usize;
+                    freq[d] += tf * self.learned.factors[d];
+                    if seen[d] != stamp {
+                        seen[d] = stamp;
+                        term_docs.push(doc);
                     }
                 }
                 let df = term_docs.len() as f32;
@@ -239,21 +235,81 @@ impl Index {
                 best[d] = 0.0;
             }
         }
-        let mut out = Vec::with_capacity(touched.len());
-        for doc in touched {
-            let mut s = total[doc as usize];
-            if let Some(negatives) = self.learned.negatives.get(&doc) {
-                let sim = negatives
-                    .iter()
-                    .map(|n| jaccard(&plan.exact, n))
-                    .fold(0.0, f32::max);
-                s *= 1.0 - p.negative_strength.clamp(0.0, 1.0) * sim;
+        let top = touched
+            .iter()
+            .map(|&d| total[d as usize])
+            .fold(0.0, f32::max);
+        let mut out: Vec<(u32, f32)> = Vec::with_capacity(touched.len());
+        if self.learned.queries.is_empty() {
+            out.extend(touched.iter().map(|&d| (d, total[d as usize] / top)));
+        } else {
+            let (helpful, unhelpful) = self.learned_similarity(plan);
+            for &d in helpful.keys() {
+                if total[d as usize] == 0.0 {
+                    touched.push(d);
+                }
             }
-            if s > 0.0 && s.is_finite() {
-                out.push((doc, s));
+            for d in touched {
+                let text = if top > 0.0 {
+                    total[d as usize] / top
+                } else {
+                    0.0
+                };
+                let learned = helpful.get(&d).copied().unwrap_or(0.0);
+                let against = unhelpful.get(&d).copied().unwrap_or(0.0);
+                let s = (text + p.learned_similarity_weight * learned)
+                    * (1.0 - p.negative_strength.clamp(0.0, 1.0) * against);
+                out.push((d, s));
             }
         }
+        out.retain(|&(_, s)| s > 0.0 && s.is_finite());
         out
+    }
+
+    /// For each article with voted queries like this one: the highest cosine similarity
+    /// (IDF-weighted, binary term frequencies; a query term matches through any of its
+    /// alternatives, at that alternative's weight) of the query to a helpful-voted query, and
+    /// to an unhelpful-voted one. This is what makes learning generalise to paraphrases: a new
+    /// wording shares some of the distinctive words of earlier wordings.
+    fn learned_similarity(&self, plan: &Plan) -> (HashMap<u32, f32>, HashMap<u32, f32>) {
+        let p = &self.params;
+        let mut dot: HashMap<u32, f32> = HashMap::new();
+        let mut norm = 0.0f32;
+        let mut local: HashMap<u32, f32> = HashMap::new();
+        for term in &plan.terms {
+            local.clear();
+            let mut best = 0.0f32;
+            for &(id, weight) in term {
+                let w = weight * self.idf(id).powf(p.similarity_power);
+                best = best.max(w);
+                for &q in self.learned.by_term.get(&id).into_iter().flatten() {
+                    let e = local.entry(q).or_default();
+                    *e = e.max(w);
+                }
+            }
+            norm += best;
+            for (&q, &w) in &local {
+                *dot.entry(q).or_default() += w;
+            }
+        }
+        let (mut helpful, mut unhelpful) = (HashMap::new(), HashMap::new());
+        for (q, d) in dot {
+            let lq = &self.learned.queries[q as usize];
+            let cos = d / (norm * lq.norm).sqrt().max(f32::MIN_POSITIVE);
+            let side = if lq.votes > 0 {
+                &mut helpful
+            } else {
+                &mut unhelpful
+            };
+            let e: &mut f32 = side.entry(lq.doc).or_default();
+            let cos = cos.min(1.0);
+            *e = if p.similarity_sum {
+                *e + cos
+            } else {
+                e.max(cos)
+            };
+        }
+        (helpful, unhelpful)
     }
 
     /// The best `limit` articles for `query`, best first, with highlights and snippets. The last
@@ -262,10 +318,10 @@ impl Index {
     pub fn search(&self, query: &str, limit: usize) -> Vec<Hit> {
         let plan = self.plan(query);
         let ranked = self.rank(&plan, limit);
-        let matched = plan.matched();
+        let matcher = Matcher::new(self, plan.matched());
         ranked
             .into_iter()
-            .map(|(doc, score)| self.hit(doc, score, &matched))
+            .map(|(doc, score)| self.hit(doc, score, &matcher))
             .collect()
     }
 
@@ -296,24 +352,4 @@ impl Index {
 /// Does `needle` occur as a contiguous run in `haystack`?
 fn contains_run(haystack: &[String], needle: &[String]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-/// |a ∩ b| / |a ∪ b| of two sorted, deduplicated id lists.
-fn jaccard(a: &[u32], b: &[u32]) -> f32 {
-    if a.is_empty() && b.is_empty() {
-        return 0.0;
-    }
-    let (mut i, mut j, mut common) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                common += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    common as f32 / (a.len() + b.len() - common) as f32
 }

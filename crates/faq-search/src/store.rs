@@ -6,7 +6,9 @@
 //! evidence), the vocabulary FST as it is, and the postings as LEB128 varints (per term: count,
 //! then per document the doc-id gap and the four field frequencies). The learned part is not
 //! stored: it is recomputed from the evidence on load. Loading checks every id and length, so
-//! a truncated or foreign blob is a [`LoadError`], never a panic.
+//! a truncated or damaged blob is a [`LoadError`], never a panic (the FST's own checksum is
+//! verified before it is walked; the blob is the shop's own, so a forged checksum is not in the
+//! threat model).
 
 use fst::Map;
 use serde::{Deserialize, Serialize};
@@ -99,6 +101,20 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Bytes of the blob's three sections (JSON header, vocabulary FST, postings), for size
+/// reports; `None` if `bytes` is not a blob of this format.
+pub fn section_sizes(bytes: &[u8]) -> Option<[usize; 3]> {
+    let mut r = Reader { bytes, at: 0 };
+    if r.take(4).ok()? != MAGIC || r.take(1).ok()? != [VERSION] {
+        return None;
+    }
+    Some([
+        r.section().ok()?.len(),
+        r.section().ok()?.len(),
+        r.section().ok()?.len(),
+    ])
+}
+
 impl Index {
     /// The index as one blob (see the module docs for the layout).
     pub fn to_bytes(&self) -> Vec<u8> {
@@ -145,6 +161,9 @@ impl Index {
         }
         let header: Header = serde_json::from_slice(r.section()?).map_err(LoadError::Header)?;
         let vocab = Map::new(r.section()?.to_vec()).map_err(LoadError::Vocabulary)?;
+        // fst trusts its bytes when walking them (a damaged node is a panic there), so its
+        // checksum is checked before any walk.
+        vocab.as_fst().verify().map_err(LoadError::Vocabulary)?;
         if !Index::vocab_ids_valid(&vocab, header.terms.len()) {
             return Err(LoadError::Corrupt("vocabulary names an unknown term"));
         }

@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use faq_search::eval::{LabelledQuery, parse_articles, parse_queries, split};
+use faq_search::eval::{LabelledQuery, fnv1a, parse_articles, parse_queries, split};
 use faq_search::generate::{keystrokes, knowledge_base};
 use faq_search::{Article, Evidence, Index, Params, Synonym};
 use serde_json::{Value, json};
@@ -44,6 +44,13 @@ struct Cli {
     /// of as typed (the last word may also be a prefix).
     #[arg(long)]
     submitted: bool,
+    /// Also list the queries whose relevant article is not ranked first (query, relevant, top).
+    #[arg(long)]
+    misses: bool,
+    /// Cross-validate on --eval: split it into this many folds (by a hash of the query text),
+    /// learn all folds but one as helpful votes, evaluate that one; figures pooled over folds.
+    #[arg(long, value_name = "K")]
+    folds: Option<u64>,
     /// Write the built index blob (Index::to_bytes) here.
     #[arg(long, value_name = "FILE")]
     write_index: Option<String>,
@@ -60,6 +67,10 @@ struct Cli {
     /// Generate a synthetic knowledge base of this many articles (with --keystrokes).
     #[arg(long, value_name = "N")]
     generate: Option<usize>,
+    /// Load this index blob (written by --write-index) instead of generating one, and time the
+    /// keystrokes on it (what the browser does: fetch the blob, load, search).
+    #[arg(long, value_name = "FILE")]
+    load: Option<String>,
     /// Time a search per keystroke of --query on the generated knowledge base.
     #[arg(long)]
     keystrokes: bool,
@@ -113,10 +124,29 @@ fn storage(
     out.insert("load_ms".into(), json!(round3(ms(started))));
     drop(loaded);
     out.insert("index_bytes".into(), json!(bytes.len()));
+    if let Some([header, vocab, postings]) = faq_search::store::section_sizes(&bytes) {
+        out.insert(
+            "index_sections".into(),
+            json!({ "header_json": header, "vocabulary_fst": vocab, "postings": postings }),
+        );
+    }
+    let (words, terms) = index.vocabulary_size();
+    out.insert(
+        "vocabulary".into(),
+        json!({ "words": words, "terms": terms }),
+    );
     if let Some(path) = write {
         std::fs::write(path, &bytes).map_err(|e| format!("{path}: {e}"))?;
     }
     Ok(())
+}
+
+/// --params over the defaults (a loaded blob keeps the parameters it was built with).
+fn params(cli: &Cli) -> Result<Params, String> {
+    match &cli.params {
+        Some(p) => serde_json::from_str(p).map_err(|e| format!("--params: {e}")),
+        None => Ok(Params::default()),
+    }
 }
 
 fn relevance(cli: &Cli) -> Result<Value, String> {
@@ -138,12 +168,8 @@ fn relevance(cli: &Cli) -> Result<Value, String> {
         }
         None => Vec::new(),
     };
-    let params: Params = match &cli.params {
-        Some(p) => serde_json::from_str(p).map_err(|e| format!("--params: {e}"))?,
-        None => Params::default(),
-    };
     let started = Instant::now();
-    let mut index = Index::build_with(&articles, &synonyms, &[], params);
+    let mut index = Index::build_with(&articles, &synonyms, &[], params(cli)?);
     let build_ms = ms(started);
     let started = Instant::now();
     index.extend_evidence(
@@ -154,7 +180,32 @@ fn relevance(cli: &Cli) -> Result<Value, String> {
     let learn_ms = ms(started);
     let (mut r1, mut r5, mut mrr) = (0usize, 0usize, 0f64);
     let mut times = Vec::with_capacity(eval.len());
-    for q in &eval {
+    let mut misses = Vec::new();
+    let folds = cli.folds.unwrap_or(1).max(1);
+    let fold_of = |q: &LabelledQuery| {
+        if folds == 1 {
+            0
+        } else {
+            fnv1a(&q.query, 7) % folds
+        }
+    };
+    let mut order: Vec<&LabelledQuery> = eval.iter().collect();
+    order.sort_by_key(|q| fold_of(q));
+    let mut fold = None;
+    for q in order {
+        if folds > 1 && fold != Some(fold_of(q)) {
+            // A new fold: learn the --learn files and every other fold, as helpful votes.
+            let f = fold_of(q);
+            fold = Some(f);
+            index.remove_evidence(|_| true);
+            let others = eval.iter().filter(|e| fold_of(e) != f);
+            index.extend_evidence(
+                learn
+                    .iter()
+                    .chain(others)
+                    .map(|l| Evidence::new(&l.query, &l.relevant, true)),
+            );
+        }
         let text = if cli.submitted {
             format!("{} ", q.query)
         } else {
@@ -168,9 +219,22 @@ fn relevance(cli: &Cli) -> Result<Value, String> {
             r5 += usize::from(rank < 5);
             mrr += 1.0 / (rank + 1) as f64;
         }
+        if cli.misses && hits.first().is_none_or(|h| h.article != q.relevant) {
+            let rank = hits
+                .iter()
+                .position(|h| h.article == q.relevant)
+                .map(|r| r + 1);
+            let top: Vec<&str> = hits.iter().take(3).map(|h| h.article.as_str()).collect();
+            misses.push(
+                json!({ "query": q.query, "relevant": q.relevant, "rank": rank, "top": top }),
+            );
+        }
     }
     let n = eval.len().max(1) as f64;
     let mut out = serde_json::Map::new();
+    if cli.misses {
+        out.insert("misses".into(), Value::Array(misses));
+    }
     out.insert("articles".into(), json!(index.len()));
     out.insert("queries".into(), json!(eval.len()));
     out.insert("learned_queries".into(), json!(learn.len()));
@@ -202,34 +266,58 @@ fn write_split(cli: &Cli, path: &str) -> Result<Value, String> {
     Ok(json!({ "queries": queries.len(), "a": a.len(), "b": b.len(), "seed": cli.seed }))
 }
 
-fn typing(cli: &Cli, count: usize) -> Result<Value, String> {
-    let started = Instant::now();
-    let articles = knowledge_base(count, cli.seed);
-    let generate_ms = ms(started);
-    let started = Instant::now();
-    let index = Index::build(&articles, &[], &[]);
-    let build_ms = ms(started);
+fn typing(cli: &Cli, count: Option<usize>) -> Result<Value, String> {
     let mut out = serde_json::Map::new();
-    out.insert("articles".into(), json!(index.len()));
-    out.insert("generate_ms".into(), json!(round3(generate_ms)));
-    out.insert("build_ms".into(), json!(round3(build_ms)));
-    storage(&index, &mut out, cli.write_index.as_deref())?;
+    let index = if let Some(path) = &cli.load {
+        let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+        let started = Instant::now();
+        let index = Index::from_bytes(&bytes).map_err(|e| e.to_string())?;
+        out.insert("load_ms".into(), json!(round3(ms(started))));
+        out.insert("index_bytes".into(), json!(bytes.len()));
+        out.insert("articles".into(), json!(index.len()));
+        index
+    } else {
+        let started = Instant::now();
+        let articles = knowledge_base(count.unwrap_or(10_000), cli.seed);
+        let generate_ms = ms(started);
+        let started = Instant::now();
+        let index = Index::build_with(&articles, &[], &[], params(cli)?);
+        let build_ms = ms(started);
+        out.insert("articles".into(), json!(index.len()));
+        out.insert("generate_ms".into(), json!(round3(generate_ms)));
+        out.insert("build_ms".into(), json!(round3(build_ms)));
+        storage(&index, &mut out, cli.write_index.as_deref())?;
+        index
+    };
     if cli.keystrokes {
         let typed = keystrokes(&cli.query);
         let mut times = Vec::with_capacity(typed.len() * cli.rounds);
-        let mut found = 0;
+        let mut per_keystroke = vec![Vec::new(); typed.len()];
+        let mut top = Vec::new();
         for _ in 0..cli.rounds.max(1) {
-            for prefix in &typed {
+            for (k, prefix) in typed.iter().enumerate() {
                 let started = Instant::now();
                 let hits = index.search(prefix, 10);
-                times.push(ms(started));
-                found = hits.len();
+                let t = ms(started);
+                times.push(t);
+                per_keystroke[k].push(t);
+                top = hits.into_iter().map(|h| h.article).collect();
             }
         }
+        // The median of each keystroke over the rounds: which prefixes are the slow ones.
+        let medians: Vec<Value> = typed
+            .iter()
+            .zip(&mut per_keystroke)
+            .map(|(prefix, t)| {
+                t.sort_by(f64::total_cmp);
+                json!([prefix, round3(quantile(t, 0.5))])
+            })
+            .collect();
+        out.insert("median_ms_per_keystroke".into(), Value::Array(medians));
         out.insert("query".into(), json!(cli.query));
         out.insert("keystrokes".into(), json!(typed.len()));
         out.insert("searches".into(), json!(times.len()));
-        out.insert("hits_for_full_query".into(), json!(found));
+        out.insert("top_for_full_query".into(), json!(top));
         if let Value::Object(l) = latencies(times) {
             out.extend(l);
         }
@@ -240,8 +328,8 @@ fn typing(cli: &Cli, count: usize) -> Result<Value, String> {
 fn run(cli: &Cli) -> Result<Value, String> {
     if let Some(path) = &cli.split {
         write_split(cli, path)
-    } else if let Some(count) = cli.generate {
-        typing(cli, count)
+    } else if cli.generate.is_some() || cli.load.is_some() {
+        typing(cli, cli.generate)
     } else if cli.articles.is_some() || cli.eval.is_some() {
         relevance(cli)
     } else {
