@@ -42,7 +42,10 @@ use admin::{
 use cart::CartPage;
 use catalogue::{HomePage, ProductPage};
 use checkout::CheckoutPage;
-use help::{AdminCallsPage, AdminHelpArticlePage, AdminHelpPage, CallConfirmationPage, HelpArticlePage, HelpHomePage, HelpSearchPage};
+use help::{
+    AdminCallsPage, AdminHelpArticlePage, AdminHelpPage, CallConfirmationPage, HelpArticlePage,
+    HelpHomePage, HelpSearchPage,
+};
 use orders::{LookupPage, OrderPage};
 use saved::{ComparePage, SavedPage};
 

@@ -181,7 +181,10 @@ fn call_fields<'a>(name: &'a str, phone: &'a str, day: &'a str) -> Vec<(&'a str,
         ("topic", "configuration"),
         ("page", "/products/bicycle"),
         ("product", "bicycle"),
-        ("configuration", "configuration[frame]=titanium&configuration[size]=m&suggested[rack]=none"),
+        (
+            "configuration",
+            "configuration[frame]=titanium&configuration[size]=m&suggested[rack]=none",
+        ),
     ]
 }
 
@@ -377,4 +380,214 @@ async fn call_me_is_rate_limited_per_client() {
         .await
         .unwrap();
     assert_eq!(count, 6);
+}
+
+async fn merchandiser(shop: &Shop) -> Visitor {
+    let merchandiser = shop.visitor();
+    merchandiser
+        .login(MERCHANDISER_EMAIL, MERCHANDISER_PASSWORD)
+        .await;
+    merchandiser
+}
+
+async fn category_id(shop: &Shop, slug: &str) -> String {
+    let (id,): (String,) = sqlx::query_as("select id from help_categories where slug = $1")
+        .bind(slug)
+        .fetch_one(shop.pool())
+        .await
+        .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn merchandisers_run_the_articles_synonyms_and_what_was_learnt() {
+    let shop = Shop::start().await;
+    let admin = merchandiser(&shop).await;
+    let buyer = shop.visitor();
+    buyer
+        .register("Bea Buyer", "bea@example.com", "a long enough password")
+        .await;
+    let guest = shop.visitor();
+    let calls: [(&str, Vec<(&str, &str)>); 5] = [
+        ("admin_help", vec![]),
+        ("admin_help_article", vec![("slug", "opening-hours")]),
+        (
+            "save_help_article",
+            vec![("question", "Q?"), ("answer", "A."), ("category", "x")],
+        ),
+        (
+            "add_help_synonym",
+            vec![("term", "x"), ("equivalents", "y")],
+        ),
+        (
+            "forget_help_query",
+            vec![("query", "x"), ("slug", "opening-hours")],
+        ),
+    ];
+    for (function, fields) in &calls {
+        let (status, body) = guest.call_json(function, fields).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "guest {function}: {body}");
+        let (status, body) = buyer.call_json(function, fields).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "buyer {function}: {body}");
+    }
+
+    // A synonym: a word no article uses finds the article once it means the same as one it does.
+    assert!(
+        search(&guest, "velocipede").await.is_empty(),
+        "no article says velocipede"
+    );
+    let (status, body) = admin
+        .call_json(
+            "add_help_synonym",
+            &[("term", "Velocipede"), ("equivalents", "bike, bicycle")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let after = search(&guest, "velocipede arrives").await;
+    assert!(
+        after
+            .iter()
+            .take(3)
+            .any(|s| s == "how-long-until-my-bike-arrives"),
+        "{after:?}"
+    );
+    let (status, body) = admin
+        .call_json(
+            "add_help_synonym",
+            &[("term", "velocipede"), ("equivalents", "")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    // A new article starts unpublished: a 404 for buyers, found by nobody; published, it is.
+    let delivery = category_id(&shop, "delivery").await;
+    let fields = |published: &'static str, revision: &'static str, original: &'static str| {
+        vec![
+            ("original", original),
+            ("slug", "gift-wrapping"),
+            ("question", "Can you gift-wrap my order?"),
+            (
+                "answer",
+                "Yes: every parcel can be **gift-wrapped** in recycled kraft paper.",
+            ),
+            ("category", delivery.as_str()),
+            ("products", "bike-lock, desk-mat"),
+            ("published", published),
+            ("revision", revision),
+        ]
+        .into_iter()
+        // An unticked checkbox sends nothing, as a browser does.
+        .filter(|(name, value)| *name != "published" || !value.is_empty())
+        .collect::<Vec<_>>()
+    };
+    let (status, body) = admin
+        .call_json("save_help_article", &fields("", "0", ""))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _) = guest.page("/help/gift-wrapping").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        !search(&guest, "gift wrap")
+            .await
+            .contains(&"gift-wrapping".to_owned())
+    );
+    let (status, page) = admin.page("/help/gift-wrapping").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(visible_text(&page).contains("only merchandisers see this preview"));
+    let (status, body) = admin
+        .call_json("save_help_article", &fields("true", "1", "gift-wrapping"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        search(&guest, "gift wrap")
+            .await
+            .first()
+            .map(String::as_str),
+        Some("gift-wrapping")
+    );
+    let (status, page) = guest.page("/help/gift-wrapping").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("<strong>gift-wrapped</strong>"), "{page}");
+    let (status, body) = admin
+        .call_json("save_help_article", &fields("false", "1", "gift-wrapping"))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "a stale form: {body}");
+    let bad: Vec<(&str, &str)> = fields("true", "2", "gift-wrapping")
+        .into_iter()
+        .map(|(name, value)| {
+            (
+                name,
+                if name == "products" {
+                    "no-such-thing"
+                } else {
+                    value
+                },
+            )
+        })
+        .collect();
+    let (status, body) = admin.call_json("save_help_article", &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["Validation"]["fields"]["products"].is_string(),
+        "{body}"
+    );
+
+    // What was learnt is listed, and forgetting it takes it out of the search.
+    let query = "telephone hotline availability";
+    for _ in 0..2 {
+        let (status, _) = vote(&shop.visitor(), "opening-hours", true, query).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    assert_eq!(
+        search(&guest, query).await.first().map(String::as_str),
+        Some("opening-hours")
+    );
+    let (status, console) = admin.call_json("admin_help", &[]).await;
+    assert_eq!(status, StatusCode::OK, "{console}");
+    assert!(
+        console["learnt"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["query"] == query && l["yes"] == 2),
+        "{console}"
+    );
+    let (status, body) = admin
+        .call_json(
+            "forget_help_query",
+            &[("query", query), ("slug", "opening-hours")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_ne!(
+        search(&guest, query).await.first().map(String::as_str),
+        Some("opening-hours")
+    );
+
+    // The console page: articles with their votes, the chart, and the audit log.
+    let (status, page) = admin.page("/admin/help").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("<svg") && page.contains("role=\"img\""),
+        "a chart"
+    );
+    assert!(visible_text(&page).contains("velocipede"));
+    let actions: Vec<(String, String)> = sqlx::query_as(
+        "select entity, action from audit_log where entity like 'help%' order by at, action",
+    )
+    .fetch_all(shop.pool())
+    .await
+    .unwrap();
+    let actions: Vec<String> = actions
+        .into_iter()
+        .map(|(e, a)| format!("{e}: {a}"))
+        .collect();
+    for wanted in [
+        "help synonym: added",
+        "help article: created",
+        "help article: published",
+        "help learnt: forgotten",
+    ] {
+        assert!(actions.iter().any(|a| a == wanted), "{wanted}: {actions:?}");
+    }
 }

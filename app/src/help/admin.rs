@@ -163,7 +163,11 @@ pub fn week_bars(weeks: &[WeekVotes]) -> Vec<(f64, f64, String)> {
         .enumerate()
         .map(|(i, w)| {
             let total = w.yes + w.no;
-            let share = if total == 0 { 0.0 } else { w.yes as f64 / total as f64 };
+            let share = if total == 0 {
+                0.0
+            } else {
+                w.yes as f64 / total as f64
+            };
             (
                 i as f64 * 100.0 / n,
                 share * 100.0,

@@ -8,8 +8,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use super::admin::{
-    AddHelpSynonym, AdminArticle, ForgetHelpQuery, HelpConsole, RemoveHelpSynonym,
-    SaveHelpArticle, week_bars,
+    AddHelpSynonym, AdminArticle, ForgetHelpQuery, HelpConsole, RemoveHelpSynonym, SaveHelpArticle,
+    week_bars,
 };
 use crate::admin::ConsoleNav;
 use crate::components::{ErrorBox, FieldError, LoadError, action_error, first_error};
@@ -23,7 +23,13 @@ pub fn AdminHelpPage() -> impl IntoView {
     let add_error = action_error(add);
     let saved = use_query_map().read_untracked().get("saved").is_some();
     let console = Resource::new(
-        move || (add.version().get(), remove.version().get(), forget.version().get()),
+        move || {
+            (
+                add.version().get(),
+                remove.version().get(),
+                forget.version().get(),
+            )
+        },
         |_| super::admin::admin_help(),
     );
     view! {
@@ -73,18 +79,34 @@ fn ConsoleBody(
     let mut rated: Vec<&AdminArticle> = articles.iter().filter(|a| a.yes + a.no > 0).collect();
     rated.sort_by(|a, b| {
         let rate = |x: &AdminArticle| x.yes as f64 / (x.yes + x.no) as f64;
-        rate(b).total_cmp(&rate(a)).then((b.yes + b.no).cmp(&(a.yes + a.no)))
+        rate(b)
+            .total_cmp(&rate(a))
+            .then((b.yes + b.no).cmp(&(a.yes + a.no)))
     });
     let best: Vec<String> = rated
         .iter()
         .take(5)
-        .map(|a| format!("{} — {} ({} votes)", a.question, share(a.yes, a.no), a.yes + a.no))
+        .map(|a| {
+            format!(
+                "{} — {} ({} votes)",
+                a.question,
+                share(a.yes, a.no),
+                a.yes + a.no
+            )
+        })
         .collect();
     let worst: Vec<String> = rated
         .iter()
         .rev()
         .take(5)
-        .map(|a| format!("{} — {} ({} votes)", a.question, share(a.yes, a.no), a.yes + a.no))
+        .map(|a| {
+            format!(
+                "{} — {} ({} votes)",
+                a.question,
+                share(a.yes, a.no),
+                a.yes + a.no
+            )
+        })
         .collect();
     let article_rows = articles
         .into_iter()
@@ -145,7 +167,8 @@ fn ConsoleBody(
         if items.is_empty() {
             view! { <p class="muted">{empty}</p> }.into_any()
         } else {
-            view! { <ol>{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ol> }.into_any()
+            view! { <ol>{items.into_iter().map(|i| view! { <li>{i}</li> }).collect_view()}</ol> }
+                .into_any()
         }
     };
     let counted = |rows: Vec<(String, i64)>| {
@@ -154,7 +177,11 @@ fn ConsoleBody(
             .collect::<Vec<_>>()
     };
     let bars = week_bars(&weeks);
-    let width = if bars.is_empty() { 100.0 } else { 100.0 / bars.len() as f64 };
+    let width = if bars.is_empty() {
+        100.0
+    } else {
+        100.0 / bars.len() as f64
+    };
     let total: i64 = weeks.iter().map(|w| w.yes + w.no).sum();
     let chart_label = format!(
         "YES share of the answers to “Did this answer your question?”, by week, last {} weeks ({} answers)",
@@ -247,7 +274,7 @@ pub fn AdminHelpArticlePage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match article.await {
                         Ok(a) => {
-                            let typed = |name: &str, saved: String| error.get_untracked().and_then(|e| e.typed_value(name)).unwrap_or(saved);
+                            let typed = move |name: &str, saved: String| error.get_untracked().and_then(|e| e.typed_value(name)).unwrap_or(saved);
                             let new = a.slug.is_empty();
                             let category = typed("category", a.category.clone());
                             let published = error.get_untracked().and_then(|e| e.typed_value("published")).map_or(a.published, |v| v == "true");

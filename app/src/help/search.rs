@@ -123,10 +123,17 @@ pub mod ssr {
     /// digit or an "@" (an order number, a phone number, an email address).
     pub fn publishable(votes: Vec<(String, String, i64)>) -> Vec<Evidence> {
         use std::collections::HashMap;
-        let normal = |q: &str| q.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+        let normal = |q: &str| {
+            q.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase()
+        };
         let mut seen: HashMap<(String, String, bool), usize> = HashMap::new();
         for (query, slug, helpful) in &votes {
-            *seen.entry((normal(query), slug.clone(), *helpful != 0)).or_default() += 1;
+            *seen
+                .entry((normal(query), slug.clone(), *helpful != 0))
+                .or_default() += 1;
         }
         votes
             .into_iter()

@@ -38,14 +38,16 @@ pub async fn console(state: &AppState) -> Result<HelpConsole, AppError> {
     .await?;
     let articles = rows
         .into_iter()
-        .map(|(slug, question, category, published, yes, no)| AdminArticle {
-            slug,
-            question,
-            category,
-            published: published != 0,
-            yes,
-            no,
-        })
+        .map(
+            |(slug, question, category, published, yes, no)| AdminArticle {
+                slug,
+                question,
+                category,
+                published: published != 0,
+                yes,
+                no,
+            },
+        )
         .collect();
     let rows: Vec<(String, String, String)> =
         sqlx::query_as("select id, term, equivalents from help_synonyms order by term")
@@ -95,10 +97,11 @@ pub async fn console(state: &AppState) -> Result<HelpConsole, AppError> {
     .bind(since)
     .fetch_all(&state.pool)
     .await?;
-    let votes: Vec<(i64, i64)> = sqlx::query_as("select at, helpful from help_votes where at >= $1")
-        .bind(since)
-        .fetch_all(&state.pool)
-        .await?;
+    let votes: Vec<(i64, i64)> =
+        sqlx::query_as("select at, helpful from help_votes where at >= $1")
+            .bind(since)
+            .fetch_all(&state.pool)
+            .await?;
     // Weeks start on Monday (day 0 was a Thursday).
     let week_of = |ms: i64| {
         let day = ms.div_euclid(DAY);
@@ -108,7 +111,14 @@ pub async fn console(state: &AppState) -> Result<HelpConsole, AppError> {
     let mut weeks: BTreeMap<i64, WeekVotes> = (0..WEEKS_SHOWN)
         .map(|n| {
             let week = this_week - (WEEKS_SHOWN - 1 - n) * 7 * DAY;
-            (week, WeekVotes { week, yes: 0, no: 0 })
+            (
+                week,
+                WeekVotes {
+                    week,
+                    yes: 0,
+                    no: 0,
+                },
+            )
         })
         .collect();
     for (at, helpful) in votes {
@@ -152,8 +162,8 @@ pub async fn article(state: &AppState, slug: &str) -> Result<ArticleEdit, AppErr
     .bind(slug)
     .fetch_optional(&state.pool)
     .await?;
-    let (question, answer, category, products, published, revision) =
-        row.ok_or_else(|| AppError::NotFound("There is no help article with that address.".into()))?;
+    let (question, answer, category, products, published, revision) = row
+        .ok_or_else(|| AppError::NotFound("There is no help article with that address.".into()))?;
     Ok(ArticleEdit {
         slug: slug.to_owned(),
         question,
@@ -204,7 +214,12 @@ pub async fn save(state: &AppState, merchandiser: &Customer, edit: &Edit) -> Res
     }
     form.typed("products", &edit.products);
     let mut products: Vec<String> = Vec::new();
-    for product in edit.products.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+    for product in edit
+        .products
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
         let found: Option<(String,)> = sqlx::query_as("select slug from products where slug = $1")
             .bind(product)
             .fetch_optional(&state.pool)
@@ -212,15 +227,19 @@ pub async fn save(state: &AppState, merchandiser: &Customer, edit: &Edit) -> Res
         match found {
             Some((slug,)) if !products.contains(&slug) => products.push(slug),
             Some(_) => {}
-            None => form.fault("products", format!("“{product}” is not a product's address.")),
+            None => form.fault(
+                "products",
+                format!("“{product}” is not a product's address."),
+            ),
         }
     }
     form.typed("published", if edit.published { "true" } else { "" });
-    let taken: Option<(String,)> = sqlx::query_as("select id from help_articles where slug = $1 and slug <> $2")
-        .bind(&slug)
-        .bind(&edit.original)
-        .fetch_optional(&state.pool)
-        .await?;
+    let taken: Option<(String,)> =
+        sqlx::query_as("select id from help_articles where slug = $1 and slug <> $2")
+            .bind(&slug)
+            .bind(&edit.original)
+            .fetch_optional(&state.pool)
+            .await?;
     if taken.is_some() {
         form.fault("slug", "Another article already has this address.");
     }
@@ -234,9 +253,10 @@ pub async fn save(state: &AppState, merchandiser: &Customer, edit: &Edit) -> Res
     })
     .to_string();
     if edit.original.is_empty() {
-        let (position,): (i64,) = sqlx::query_as("select coalesce(max(position), 0) + 1 from help_articles")
-            .fetch_one(&mut *tx)
-            .await?;
+        let (position,): (i64,) =
+            sqlx::query_as("select coalesce(max(position), 0) + 1 from help_articles")
+                .fetch_one(&mut *tx)
+                .await?;
         sqlx::query(
             "insert into help_articles (id, slug, category_id, question, answer, products, published, position, created_at, updated_at)
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
@@ -252,7 +272,16 @@ pub async fn save(state: &AppState, merchandiser: &Customer, edit: &Edit) -> Res
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        audit(&mut tx, merchandiser, "help article", &slug, "created", None, Some(&after)).await?;
+        audit(
+            &mut tx,
+            merchandiser,
+            "help article",
+            &slug,
+            "created",
+            None,
+            Some(&after),
+        )
+        .await?;
     } else {
         let before: Option<(String, String, String, i64)> = sqlx::query_as(
             "select question, category_id, products, published from help_articles where slug = $1",
@@ -294,7 +323,16 @@ pub async fn save(state: &AppState, merchandiser: &Customer, edit: &Edit) -> Res
             (true, false) => "unpublished",
             _ => "edited",
         };
-        audit(&mut tx, merchandiser, "help article", &slug, action, Some(&before), Some(&after)).await?;
+        audit(
+            &mut tx,
+            merchandiser,
+            "help article",
+            &slug,
+            action,
+            Some(&before),
+            Some(&after),
+        )
+        .await?;
     }
     bump_index(&mut tx).await?;
     tx.commit().await?;
@@ -309,7 +347,9 @@ pub async fn add_synonym(
     equivalents: &str,
 ) -> Result<(), AppError> {
     let mut form = Form::default();
-    let term = form.text("term", "word or phrase", term, 60, false).to_lowercase();
+    let term = form
+        .text("term", "word or phrase", term, 60, false)
+        .to_lowercase();
     form.typed("equivalents", equivalents);
     let list: Vec<String> = equivalents
         .split(',')
@@ -317,37 +357,59 @@ pub async fn add_synonym(
         .filter(|e| !e.is_empty() && *e != term)
         .collect();
     if list.is_empty() {
-        form.fault("equivalents", "Name at least one word or phrase that means the same, such as “electric bicycle”.");
+        form.fault(
+            "equivalents",
+            "Name at least one word or phrase that means the same, such as “electric bicycle”.",
+        );
     }
     let exists: Option<(String,)> = sqlx::query_as("select id from help_synonyms where term = $1")
         .bind(&term)
         .fetch_optional(&state.pool)
         .await?;
     if exists.is_some() {
-        form.fault("term", "This word already has synonyms: remove them first to change them.");
+        form.fault(
+            "term",
+            "This word already has synonyms: remove them first to change them.",
+        );
     }
     form.done()?;
     let json = serde_json::to_string(&list).unwrap_or_else(|_| "[]".into());
     let mut tx = begin_write(&state.pool).await?;
-    sqlx::query("insert into help_synonyms (id, term, equivalents, updated_at) values ($1, $2, $3, $4)")
-        .bind(new_id())
-        .bind(&term)
-        .bind(&json)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await?;
-    audit(&mut tx, merchandiser, "help synonym", &term, "added", None, Some(&json)).await?;
+    sqlx::query(
+        "insert into help_synonyms (id, term, equivalents, updated_at) values ($1, $2, $3, $4)",
+    )
+    .bind(new_id())
+    .bind(&term)
+    .bind(&json)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    audit(
+        &mut tx,
+        merchandiser,
+        "help synonym",
+        &term,
+        "added",
+        None,
+        Some(&json),
+    )
+    .await?;
     bump_index(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn remove_synonym(state: &AppState, merchandiser: &Customer, id: &str) -> Result<(), AppError> {
+pub async fn remove_synonym(
+    state: &AppState,
+    merchandiser: &Customer,
+    id: &str,
+) -> Result<(), AppError> {
     let mut tx = begin_write(&state.pool).await?;
-    let row: Option<(String, String)> = sqlx::query_as("select term, equivalents from help_synonyms where id = $1")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+    let row: Option<(String, String)> =
+        sqlx::query_as("select term, equivalents from help_synonyms where id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
     let Some((term, equivalents)) = row else {
         return Err(AppError::NotFound("That synonym is gone.".into()));
     };
@@ -355,13 +417,27 @@ pub async fn remove_synonym(state: &AppState, merchandiser: &Customer, id: &str)
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    audit(&mut tx, merchandiser, "help synonym", &term, "removed", Some(&equivalents), None).await?;
+    audit(
+        &mut tx,
+        merchandiser,
+        "help synonym",
+        &term,
+        "removed",
+        Some(&equivalents),
+        None,
+    )
+    .await?;
     bump_index(&mut tx).await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn forget(state: &AppState, merchandiser: &Customer, query: &str, slug: &str) -> Result<(), AppError> {
+pub async fn forget(
+    state: &AppState,
+    merchandiser: &Customer,
+    query: &str,
+    slug: &str,
+) -> Result<(), AppError> {
     let mut tx = begin_write(&state.pool).await?;
     let forgotten = sqlx::query(
         "update help_votes set forgotten = 1
@@ -374,9 +450,20 @@ pub async fn forget(state: &AppState, merchandiser: &Customer, query: &str, slug
     .await?
     .rows_affected();
     if forgotten == 0 {
-        return Err(AppError::NotFound("Nothing was learnt from that query for this article.".into()));
+        return Err(AppError::NotFound(
+            "Nothing was learnt from that query for this article.".into(),
+        ));
     }
-    audit(&mut tx, merchandiser, "help learnt", slug, "forgotten", Some(query), None).await?;
+    audit(
+        &mut tx,
+        merchandiser,
+        "help learnt",
+        slug,
+        "forgotten",
+        Some(query),
+        None,
+    )
+    .await?;
     bump_index(&mut tx).await?;
     tx.commit().await?;
     Ok(())
