@@ -279,11 +279,12 @@ to_seconds() {
 
 # --- the help search's wasm -------------------------------------------------------------------
 
-# Builds the help centre's search module (crates/help-search-web) into the site root, next to
-# what cargo-leptos builds: `target/site/help-search/`. It is its own small wasm, loaded only
-# when someone uses the search box, so pages without islands still ship no wasm.
+# Builds the help centre's search module (crates/help-search-web) beside the site root:
+# `target/help-search/` (cargo-leptos empties `target/site` on every build; the server looks
+# next to it). It is its own small wasm, loaded only when someone uses the search box, so pages
+# without islands still ship no wasm.
 build_help_search() {
-    local out="$ATELIER_ROOT/target/site/help-search"
+    local out="$ATELIER_ROOT/target/help-search"
     local wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm-release/help_search_web.wasm"
     say "help search wasm: cargo build --profile wasm-release -p help-search-web"
     (cd "$ATELIER_ROOT" && cargo build --profile wasm-release --target wasm32-unknown-unknown -p help-search-web)

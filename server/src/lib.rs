@@ -129,7 +129,7 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         versioned: VersionedCache::default(),
     };
     precompress::in_background(std::path::Path::new(&config.site_root).join("pkg"));
-    precompress::in_background(std::path::Path::new(&config.site_root).join("help-search"));
+    precompress::in_background(help_search_dir(&config.site_root));
     let jobs = tokio::spawn(jobs::run(state.clone(), config.jobs_every));
     let router = router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -166,8 +166,7 @@ pub fn router(state: AppState) -> Router {
     };
     let pkg = std::path::Path::new(state.leptos_options.site_root.as_ref())
         .join(state.leptos_options.site_pkg_dir.as_ref());
-    let help_search =
-        std::path::Path::new(state.leptos_options.site_root.as_ref()).join("help-search");
+    let help_search = help_search_dir(state.leptos_options.site_root.as_ref());
     // Stripe's events can be larger than any form.
     let webhook = Router::new()
         .route(
@@ -244,6 +243,16 @@ pub fn router(state: AppState) -> Router {
     let app = hardening::site_layers(site.merge(webhook).merge(upload).merge(rule_files), &state)
         .merge(health);
     hardening::common_layers(app, &state).with_state(state)
+}
+
+/// Where the help search's wasm module is: beside the site root (`target/help-search` for
+/// `target/site`), because cargo-leptos empties the site root on every build except what it
+/// builds itself. `scripts/lib.sh` (`build_help_search`) puts it there.
+fn help_search_dir(site_root: &str) -> std::path::PathBuf {
+    let root = std::path::Path::new(site_root);
+    root.parent()
+        .unwrap_or(root)
+        .join("help-search")
 }
 
 /// Liveness: the process answers.
