@@ -250,9 +250,7 @@ pub fn router(state: AppState) -> Router {
 /// builds itself. `scripts/lib.sh` (`build_help_search`) puts it there.
 fn help_search_dir(site_root: &str) -> std::path::PathBuf {
     let root = std::path::Path::new(site_root);
-    root.parent()
-        .unwrap_or(root)
-        .join("help-search")
+    root.parent().unwrap_or(root).join("help-search")
 }
 
 /// Liveness: the process answers.

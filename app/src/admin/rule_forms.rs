@@ -6,6 +6,10 @@
 //! draft as the JSON editor, with the same revision check and audit log; the page shows the
 //! engine's check of the draft after each save.
 
+// A form's fields are a server function's arguments, one each, so that the form posts
+// without JavaScript.
+#![allow(clippy::too_many_arguments)]
+
 use configurator::model::NONE_OPTION;
 use configurator::{Condition, Group, Rule, RuleSet};
 use leptos::prelude::*;
@@ -353,7 +357,6 @@ pub async fn admin_rule_forms(slug: String) -> Result<RuleFormsView, AppError> {
 
 /// Adds a group (`original` empty) or changes one. A new group may bring its first options, one
 /// name per line ("Oak" or "Oak = 120.00").
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "save_rule_group")]
 pub async fn save_rule_group(
     slug: String,
@@ -426,7 +429,6 @@ pub async fn remove_rule_group(slug: String, revision: i64, id: String) -> Resul
 
 /// Adds an option to `group` (`original` empty) or changes one. `attributes` has one
 /// "name = whole number" per line.
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "save_rule_option")]
 pub async fn save_rule_option(
     slug: String,
@@ -492,7 +494,6 @@ pub async fn remove_rule_option(
 /// kind: `conditions` (requires: when all hold; excludes: never all together) and `then`
 /// (requires), `groups` and `allowed` (table), `attribute`, `limit_group` and
 /// `limit_attribute` (capacity).
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "save_rule")]
 pub async fn save_rule(
     slug: String,
@@ -549,7 +550,6 @@ pub async fn save_rule(
 
 /// Adds a price table (`original` empty) or changes one: one entry per line,
 /// "+40.00 when Frame: Carbon; Fork: Rigid" (a negative amount is a discount).
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "save_price_table")]
 pub async fn save_price_table(
     slug: String,

@@ -3,6 +3,10 @@
 //! reports: search gaps, the most and least helpful articles, and YES/NO over time. Every
 //! change is in the console's audit log and moves the search index to a new version.
 
+// A form's fields are a server function's arguments, one each, so that the form posts
+// without JavaScript.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -89,7 +93,6 @@ pub async fn admin_help_article(slug: String) -> Result<ArticleEdit, AppError> {
 
 /// Creates (`original` empty) or saves an article. `products` lists product slugs separated
 /// by commas; `revision` is the one the form was opened on.
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "save_help_article")]
 pub async fn save_help_article(
     #[server(default)] original: String,

@@ -6,6 +6,10 @@
 //! customer has ordered to date, claim a request (one claim wins, checked in the update itself)
 //! and mark it done with a note.
 
+// A form's fields are a server function's arguments, one each, so that the form posts
+// without JavaScript.
+#![allow(clippy::too_many_arguments)]
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -139,7 +143,6 @@ pub mod ssr;
 
 /// Asks for a call back. `page` is the path the form was on; on a product page `product` and
 /// `configuration` (the choices as a query) say what the buyer was looking at.
-#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "request_call")]
 pub async fn request_call(
     name: String,

@@ -34,16 +34,18 @@ pub async fn categories(state: &AppState) -> Result<Vec<HelpCategory>, AppError>
     Ok(categories)
 }
 
+/// An article's row: id, question, answer, products, published, and its category's id, slug, name.
+type ArticleRow = (String, String, String, String, i64, String, String, String);
+
 pub async fn article(state: &AppState, slug: &str) -> Result<ArticleView, AppError> {
-    let row: Option<(String, String, String, String, i64, String, String, String)> =
-        sqlx::query_as(
-            "select a.id, a.question, a.answer, a.products, a.published, c.id, c.slug, c.name
+    let row: Option<ArticleRow> = sqlx::query_as(
+        "select a.id, a.question, a.answer, a.products, a.published, c.id, c.slug, c.name
              from help_articles a join help_categories c on c.id = a.category_id
              where a.slug = $1",
-        )
-        .bind(slug)
-        .fetch_optional(&state.pool)
-        .await?;
+    )
+    .bind(slug)
+    .fetch_optional(&state.pool)
+    .await?;
     let not_found = || AppError::NotFound("There is no help article at this address.".into());
     let (id, question, answer, products, published, category_id, category_slug, category_name) =
         row.ok_or_else(not_found)?;
