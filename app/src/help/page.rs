@@ -179,8 +179,9 @@ fn ArticleBody(
 }
 
 /// Text with its matched words in `<mark>`.
-fn with_marks(runs: Vec<(String, bool)>) -> impl IntoView + use<> {
-    runs.into_iter()
+fn with_marks(text: &str, marks: &[(usize, usize)]) -> impl IntoView + use<> {
+    super::search::marked(text, marks)
+        .into_iter()
         .map(|(run, mark)| {
             if mark {
                 view! { <mark>{run}</mark> }.into_any()
@@ -237,8 +238,8 @@ fn Results(results: super::search::SearchResults) -> impl IntoView {
         <ol class="help-results">
             {hits.into_iter().map(|hit| view! {
                 <li>
-                    <a href=format!("/help/{}?q={encoded}", hit.slug)>{with_marks(hit.question)}</a>
-                    <p>{with_marks(hit.snippet)}</p>
+                    <a href=format!("/help/{}?q={encoded}", hit.slug)>{with_marks(&hit.question, &hit.question_marks)}</a>
+                    <p>{with_marks(&hit.snippet, &hit.snippet_marks)}</p>
                 </li>
             }).collect_view()}
         </ol>
