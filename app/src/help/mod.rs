@@ -92,12 +92,8 @@ pub async fn vote_help(
     crate::limits::check_len("slug", &slug, 100)?;
     crate::limits::check_len("query", &query, MAX_QUERY)?;
     let session = crate::session::ensure().await?;
-    let visitor = match &session.customer {
-        Some(customer) => format!("c:{}", customer.id),
-        None => format!("s:{}", session.token_hash),
-    };
     let state = crate::state::app_state()?;
-    let recorded = ssr::vote(&state, &slug, &visitor, helpful, &query).await?;
+    let recorded = ssr::vote(&state, &slug, &ssr::visitor(&session), helpful, &query).await?;
     let q = if query.trim().is_empty() {
         String::new()
     } else {

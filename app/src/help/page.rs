@@ -179,9 +179,8 @@ fn ArticleBody(
 }
 
 /// Text with its matched words in `<mark>`.
-fn with_marks(text: &str, marks: &[(usize, usize)]) -> impl IntoView + use<> {
-    super::search::marked(text, marks)
-        .into_iter()
+fn with_marks(runs: Vec<(String, bool)>) -> impl IntoView + use<> {
+    runs.into_iter()
         .map(|(run, mark)| {
             if mark {
                 view! { <mark>{run}</mark> }.into_any()
@@ -238,8 +237,8 @@ fn Results(results: super::search::SearchResults) -> impl IntoView {
         <ol class="help-results">
             {hits.into_iter().map(|hit| view! {
                 <li>
-                    <a href=format!("/help/{}?q={encoded}", hit.slug)>{with_marks(&hit.question, &hit.question_marks)}</a>
-                    <p>{with_marks(&hit.snippet, &hit.snippet_marks)}</p>
+                    <a href=format!("/help/{}?q={encoded}", hit.slug)>{with_marks(hit.question)}</a>
+                    <p>{with_marks(hit.snippet)}</p>
                 </li>
             }).collect_view()}
         </ol>

@@ -9,14 +9,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-/// A result as the page shows it, with the byte ranges of the matched words to mark.
+/// A result as the page shows it: its question and snippet as (text, matched) runs to mark.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HitView {
     pub slug: String,
-    pub question: String,
-    pub question_marks: Vec<(usize, usize)>,
-    pub snippet: String,
-    pub snippet_marks: Vec<(usize, usize)>,
+    pub question: Vec<(String, bool)>,
+    pub snippet: Vec<(String, bool)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -39,37 +37,11 @@ pub async fn search_help(query: String) -> Result<SearchResults, AppError> {
     Ok(SearchResults { query, hits })
 }
 
-/// `text` split into (plain, marked) runs by byte ranges; ranges off char boundaries or out of
-/// order are skipped rather than trusted.
-pub fn marked(text: &str, marks: &[(usize, usize)]) -> Vec<(String, bool)> {
-    let mut runs = Vec::new();
-    let mut at = 0;
-    for &(start, end) in marks {
-        if start < at
-            || end <= start
-            || end > text.len()
-            || !text.is_char_boundary(start)
-            || !text.is_char_boundary(end)
-        {
-            continue;
-        }
-        if start > at {
-            runs.push((text[at..start].to_owned(), false));
-        }
-        runs.push((text[start..end].to_owned(), true));
-        at = end;
-    }
-    if at < text.len() {
-        runs.push((text[at..].to_owned(), false));
-    }
-    runs
-}
-
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use std::sync::Arc;
 
-    use faq_search::{Article, Evidence, Index, Synonym};
+    use faq_search::{Article, Evidence, Index, Synonym, split_marked};
 
     use super::HitView;
     use crate::db::{new_id, now_ms};
@@ -174,37 +146,20 @@ pub mod ssr {
             return Ok(Vec::new());
         }
         let (_, index) = index(state).await?;
-        let hits = index.search(query, limit);
-        let slugs: Vec<String> = hits.iter().map(|h| h.article.clone()).collect();
-        let mut questions = std::collections::HashMap::new();
-        for slug in &slugs {
-            let row: Option<(String,)> =
-                sqlx::query_as("select question from help_articles where slug = $1")
-                    .bind(slug)
-                    .fetch_optional(&state.pool)
-                    .await?;
-            if let Some((question,)) = row {
-                questions.insert(slug.clone(), question);
-            }
-        }
-        Ok(hits
+        let owned = |runs: Vec<(&str, bool)>| {
+            runs.into_iter()
+                .map(|(text, mark)| (text.to_owned(), mark))
+                .collect()
+        };
+        Ok(index
+            .search(query, limit)
             .into_iter()
             .filter_map(|hit| {
-                let question = questions.get(&hit.article)?.clone();
+                let question = index.question(&hit.article)?;
                 Some(HitView {
+                    question: owned(split_marked(question, &hit.question_highlights)),
+                    snippet: owned(split_marked(&hit.snippet, &hit.snippet_highlights)),
                     slug: hit.article,
-                    question,
-                    question_marks: hit
-                        .question_highlights
-                        .iter()
-                        .map(|r| (r.start, r.end))
-                        .collect(),
-                    snippet: hit.snippet,
-                    snippet_marks: hit
-                        .snippet_highlights
-                        .iter()
-                        .map(|r| (r.start, r.end))
-                        .collect(),
                 })
             })
             .collect())
@@ -287,11 +242,8 @@ pub mod ssr {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "ssr"))]
 mod tests {
-    use super::marked;
-
-    #[cfg(feature = "ssr")]
     #[test]
     fn only_what_several_visitors_typed_alike_is_learnt() {
         let vote = |q: &str, a: &str, yes: bool| (q.to_owned(), a.to_owned(), i64::from(yes));
@@ -307,18 +259,5 @@ mod tests {
         ]);
         let queries: Vec<&str> = learnt.iter().map(|e| e.query.as_str()).collect();
         assert_eq!(queries, vec!["where is my parcel", "Where is  my parcel"]);
-    }
-
-    #[test]
-    fn marks_split_text_on_char_boundaries_only() {
-        let text = "Wie lange dauert die Lieferung für Fahrräder?";
-        let start = text.find("Fahrräder").unwrap();
-        let runs = marked(text, &[(start, start + "Fahrräder".len())]);
-        assert_eq!(runs[1], ("Fahrräder".to_owned(), true));
-        // A range inside "ä" is skipped, not a panic.
-        let inside = text.find('ä').unwrap() + 1;
-        let runs = marked(text, &[(inside, inside + 2)]);
-        assert_eq!(runs, vec![(text.to_owned(), false)]);
-        assert_eq!(marked("", &[(0, 3)]), vec![]);
     }
 }

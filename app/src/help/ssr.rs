@@ -81,10 +81,7 @@ pub async fn article(state: &AppState, slug: &str) -> Result<ArticleView, AppErr
     .await?;
     let vote = match crate::session::current().await? {
         Some(session) => {
-            let visitor = match &session.customer {
-                Some(customer) => format!("c:{}", customer.id),
-                None => format!("s:{}", session.token_hash),
-            };
+            let visitor = visitor(&session);
             let found: Option<(i64,)> = sqlx::query_as(
                 "select helpful from help_votes where article_id = $1 and visitor = $2",
             )
@@ -130,6 +127,14 @@ pub async fn about_product(state: &AppState, product: &str) -> Result<Vec<Articl
         })
         .map(|(slug, question, _)| ArticleLink { slug, question })
         .collect())
+}
+
+/// Who votes: the customer, or a guest's session (one vote per visitor and article).
+pub fn visitor(session: &crate::session::Session) -> String {
+    match &session.customer {
+        Some(customer) => format!("c:{}", customer.id),
+        None => format!("s:{}", session.token_hash),
+    }
 }
 
 /// Marks the search index as changed: its URL names the new version.

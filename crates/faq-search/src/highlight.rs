@@ -10,6 +10,32 @@ use crate::search::Hit;
 
 const ELLIPSIS: &str = "…";
 
+/// `text` cut at a hit's highlight ranges into (run, matched) pieces, for a page to mark. A
+/// range that is out of order or off a char boundary is skipped, never trusted.
+pub fn split_marked<'a>(text: &'a str, marks: &[Range<usize>]) -> Vec<(&'a str, bool)> {
+    let mut runs = Vec::new();
+    let mut at = 0;
+    for r in marks {
+        if r.start < at
+            || r.end <= r.start
+            || r.end > text.len()
+            || !text.is_char_boundary(r.start)
+            || !text.is_char_boundary(r.end)
+        {
+            continue;
+        }
+        if r.start > at {
+            runs.push((&text[at..r.start], false));
+        }
+        runs.push((&text[r.start..r.end], true));
+        at = r.end;
+    }
+    if at < text.len() {
+        runs.push((&text[at..], false));
+    }
+    runs
+}
+
 /// Which words of an article to highlight: those whose term is one the query matched. Built
 /// once per search. Looking a word up in the vocabulary is the costly step, so a word is looked
 /// up only if it begins with the first byte of a matched term — a Snowball stem keeps the first
@@ -152,6 +178,32 @@ fn floor_boundary(text: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
+}
+
+#[cfg(test)]
+mod split_tests {
+    use std::ops::Range;
+
+    use super::split_marked;
+
+    #[test]
+    fn marks_split_text_on_char_boundaries_only() {
+        let text = "Wie lange dauert die Lieferung für Fahrräder?";
+        let start = text.find("Fahrräder").unwrap();
+        let runs = split_marked(text, &[start..start + "Fahrräder".len()]);
+        assert_eq!(runs[1], ("Fahrräder", true));
+        // A range inside "ä" is skipped, not a panic.
+        let inside = text.find('ä').unwrap() + 1;
+        assert_eq!(
+            split_marked(text, &[inside..inside + 2]),
+            vec![(text, false)]
+        );
+        assert_eq!(split_marked("", &[Range { start: 0, end: 3 }]), vec![]);
+        assert_eq!(
+            split_marked("für", &[Range { start: 2, end: 3 }]),
+            vec![("für", false)]
+        );
+    }
 }
 
 #[cfg(test)]

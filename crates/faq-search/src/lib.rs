@@ -21,6 +21,7 @@ pub mod store;
 pub mod vocab;
 
 pub use article::{Article, Evidence, Synonym};
+pub use highlight::split_marked;
 pub use index::{Index, Params};
 pub use search::{Hit, MAX_QUERY_BYTES, MAX_QUERY_WORDS};
 pub use store::LoadError;

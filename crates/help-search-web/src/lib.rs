@@ -21,38 +21,15 @@ pub struct Result {
     pub snippet: Vec<Run>,
 }
 
-/// `text` split at the byte ranges of matched words (ranges off char boundaries are skipped).
+/// `text` split at the byte ranges of matched words.
 pub fn runs(text: &str, marks: &[std::ops::Range<usize>]) -> Vec<Run> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    for r in marks {
-        if r.start < at
-            || r.end <= r.start
-            || r.end > text.len()
-            || !text.is_char_boundary(r.start)
-            || !text.is_char_boundary(r.end)
-        {
-            continue;
-        }
-        if r.start > at {
-            out.push(Run {
-                text: text[at..r.start].to_owned(),
-                mark: false,
-            });
-        }
-        out.push(Run {
-            text: text[r.clone()].to_owned(),
-            mark: true,
-        });
-        at = r.end;
-    }
-    if at < text.len() {
-        out.push(Run {
-            text: text[at..].to_owned(),
-            mark: false,
-        });
-    }
-    out
+    faq_search::split_marked(text, marks)
+        .into_iter()
+        .map(|(text, mark)| Run {
+            text: text.to_owned(),
+            mark,
+        })
+        .collect()
 }
 
 /// The results of `query` as the page shows them.
@@ -127,17 +104,5 @@ mod tests {
         );
         let text: String = found[0].question.iter().map(|r| r.text.as_str()).collect();
         assert_eq!(text, "Wann kommt mein Fahrrad an?");
-    }
-
-    #[test]
-    fn runs_skip_ranges_that_would_split_a_character() {
-        assert_eq!(
-            runs("für", &[std::ops::Range { start: 2, end: 3 }]),
-            vec![Run {
-                text: "für".into(),
-                mark: false
-            }]
-        );
-        assert_eq!(runs("", &[std::ops::Range { start: 0, end: 1 }]), vec![]);
     }
 }
