@@ -190,12 +190,24 @@ mod split_tests {
     fn marks_split_text_on_char_boundaries_only() {
         let text = "Wie lange dauert die Lieferung für Fahrräder?";
         let start = text.find("Fahrräder").unwrap();
-        let runs = split_marked(text, &[start..start + "Fahrräder".len()]);
+        let runs = split_marked(
+            text,
+            &[Range {
+                start,
+                end: start + "Fahrräder".len(),
+            }],
+        );
         assert_eq!(runs[1], ("Fahrräder", true));
         // A range inside "ä" is skipped, not a panic.
         let inside = text.find('ä').unwrap() + 1;
         assert_eq!(
-            split_marked(text, &[inside..inside + 2]),
+            split_marked(
+                text,
+                &[Range {
+                    start: inside,
+                    end: inside + 2
+                }]
+            ),
             vec![(text, false)]
         );
         assert_eq!(split_marked("", &[Range { start: 0, end: 3 }]), vec![]);
