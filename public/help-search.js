@@ -6,6 +6,9 @@
 
 let engine = null;
 
+/** How long the box must rest on a question that found nothing before it counts as a gap. */
+const GAP_PAUSE_MS = 1500;
+
 function load() {
   if (!engine) {
     engine = (async () => {
@@ -51,6 +54,27 @@ function attach(form) {
   let index = null;
   const links = () => [...panel.querySelectorAll('a')];
 
+  // A question that finds nothing is a gap in the help centre the shop should fill. Once the
+  // buyer stops typing on it, it is sent to the server's search (one request per such question,
+  // never per keystroke), which records it as a gap if it finds nothing either.
+  const reported = new Set();
+  let gapTimer = null;
+  function reportGap(query) {
+    clearTimeout(gapTimer);
+    gapTimer = setTimeout(() => {
+      const words = query.trim().replace(/\s+/g, ' ');
+      if (words.length < 3 || reported.has(words) || input.value.trim().replace(/\s+/g, ' ') !== words) return;
+      reported.add(words);
+      fetch('/api/search_help', {
+        method: 'POST',
+        credentials: 'same-origin',
+        keepalive: true,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ query: words }),
+      }).catch(() => {});
+    }, GAP_PAUSE_MS);
+  }
+
   function render() {
     if (!index) return;
     const query = input.value;
@@ -76,7 +100,9 @@ function attach(form) {
     }
     const all = document.createElement('p');
     all.className = 'all-results';
+    clearTimeout(gapTimer);
     if (results.length === 0) {
+      reportGap(query);
       all.textContent = 'No answer matches yet. Press Enter to search everything, or try other words.';
     } else {
       const more = document.createElement('a');

@@ -9,6 +9,8 @@
  *   the wait for the display's next refresh; a MutationObserver checks that no patch comes later
  *   (`late_patches` counts changes where one did);
  * - "to_next_frame": until the next animation frame after that.
+ * Changes go to a random group that still offers another option; when none is left, "Clear
+ * my choices" starts again (not measured, counted as `resets`).
  * Prints one JSON line per product; E2E_BENCH_PRODUCTS (comma-separated slugs, default
  * "bicycle,workstation") picks the products, E2E_BENCH_CHANGES the number of changes,
  * E2E_BENCH_PAUSE_MS a pause between changes (default 0: back to back).
@@ -50,11 +52,24 @@ for (const slug of PRODUCTS) {
       const assess: number[] = [];
       let late = 0;
       let seed = 12345;
-      for (let i = 0; i < changes; i++) {
+      let resets = 0;
+      const alternatives = (select: HTMLSelectElement) => [...select.options].filter((o) => o.value !== select.value && !o.hidden);
+      const clear = [...document.querySelectorAll<HTMLButtonElement>('form.configure button')].find((b) => b.textContent?.trim() === 'Clear my choices');
+      while (out.length < changes) {
         seed = (seed * 16807) % 2147483647;
-        const select = selects[seed % selects.length];
-        const others = [...select.options].filter((o) => o.value !== select.value && !o.hidden);
-        if (others.length === 0) continue;
+        // A random group among those that still offer another option; when the choices have
+        // left none (a car range forces most groups), "Clear my choices" starts again, unmeasured.
+        const open = selects.filter((s) => alternatives(s).length > 0);
+        if (open.length === 0) {
+          if (!clear || clear.disabled || resets >= changes) break;
+          resets++;
+          clear.click();
+          for (let k = 0; k < 50; k++) await Promise.resolve();
+          await frame();
+          continue;
+        }
+        const select = open[seed % open.length];
+        const others = alternatives(select);
         select.value = others[seed % others.length].value;
         const t0 = performance.now();
         select.dispatchEvent(new Event('change', { bubbles: true }));
@@ -74,7 +89,7 @@ for (const slug of PRODUCTS) {
         painted.push(performance.now() - t0);
         if (pauseMs > 0) await pause();
       }
-      return { out, painted, handler, assess, late };
+      return { out, painted, handler, assess, late, resets };
     }, { changes: CHANGES, pauseMs: PAUSE_MS });
     const sorted = [...times.out].sort((a, b) => a - b);
     const painted = [...times.painted].sort((a, b) => a - b);
@@ -95,6 +110,7 @@ for (const slug of PRODUCTS) {
         to_next_frame_p50_ms: Number(percentile(painted, 0.5).toFixed(2)),
         to_next_frame_p95_ms: Number(percentile(painted, 0.95).toFixed(2)),
         late_patches: times.late,
+        resets: times.resets,
       }),
     );
   });

@@ -126,3 +126,73 @@ test('a merchandiser adds a synonym and the search in the browser finds the arti
   await expect(answers.getByRole('link', { name: 'How long until my bike arrives?' })).toBeVisible();
   await buyer.close();
 });
+
+/** Questions as buyers type them: typos, prefixes, synonyms, plain words, stop words. */
+const QUESTIONS = [
+  TYPO_QUESTION,
+  'retrun my bike',
+  'can i pay by invoic',
+  'e-bike battery',
+  'change my delivery adress',
+  'warranty',
+  'what size frame do i need',
+  'cancel an order',
+  'keyboard switch',
+  'delete my account and data',
+  'lead time',
+  'how do i clean the desk mat',
+];
+
+test('the search in the browser ranks as the server\'s search does', async ({ page, browser }) => {
+  test.setTimeout(90_000);
+  // The server's answers (its native build of the same library), from its results page.
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const server = await context.newPage();
+  const expected: string[][] = [];
+  for (const question of QUESTIONS) {
+    await server.goto(`/help/search?q=${encodeURIComponent(question)}`);
+    expected.push(await server.getByRole('main').locator('ol.help-results > li > a').allInnerTexts());
+  }
+  await context.close();
+  expect(expected.filter((titles) => titles.length > 0).length, 'most questions find something').toBeGreaterThan(QUESTIONS.length - 2);
+
+  // The browser's wasm, answering as the box is typed into.
+  await page.goto('/help');
+  const search = page.getByRole('main').getByRole('search');
+  const box = search.getByRole('searchbox', { name: 'Search help' });
+  await box.focus();
+  await expect(search).toHaveAttribute('data-search', 'local');
+  const answers = page.getByRole('main').getByRole('region', { name: 'Answers as you type' });
+  for (const [i, question] of QUESTIONS.entries()) {
+    await box.fill(question);
+    await expect(answers.getByRole('status').or(answers.locator('p.all-results'))).toBeAttached();
+    const local = await answers.locator('ol.help-results > li > a').allInnerTexts();
+    expect(local, question).toEqual(expected[i].slice(0, local.length));
+    expect(local.length, question).toBe(Math.min(6, expected[i].length));
+  }
+});
+
+test('a question the browser finds nothing for reaches the console\'s search gaps', async ({ page, browser }) => {
+  const nonsense = `quaggy ${Date.now().toString(36).replace(/[0-9]/g, 'q')} flumph`;
+  await page.goto('/help');
+  const search = page.getByRole('main').getByRole('search');
+  const box = search.getByRole('searchbox', { name: 'Search help' });
+  await box.focus();
+  await expect(search).toHaveAttribute('data-search', 'local');
+  const requests: string[] = [];
+  page.on('request', (request) => requests.push(new URL(request.url()).pathname));
+  const reported = page.waitForRequest((request) => new URL(request.url()).pathname === '/api/search_help');
+  await box.pressSequentially(nonsense, { delay: 15 });
+  await expect(page.getByRole('main').getByRole('region', { name: 'Answers as you type' })).toContainText('No answer matches yet.');
+  expect(requests, 'no request while typing').toEqual([]);
+  // Once the box rests on it, one request.
+  await (await reported).response();
+  expect(requests).toEqual(['/api/search_help']);
+
+  const staff = await browser.newPage();
+  await logIn(staff, 'merchandiser@atelier.test', 'merch-e2e-password');
+  await staff.goto('/admin/help');
+  const gaps = staff.locator('div').filter({ has: staff.getByRole('heading', { name: 'Searches that found nothing' }) }).last();
+  await expect(gaps).toContainText(nonsense);
+  await staff.close();
+});

@@ -248,3 +248,114 @@ async fn the_lead_time_of_a_configuration_follows_it_into_the_cart_and_the_order
         visible_text(&page)
     );
 }
+
+/// Publishes the product's rules with `groups` more optional accessory groups of ten options
+/// each, none of them constrained: a range too large for the page to explain every unavailable
+/// option on each change.
+async fn publish_accessories(shop: &Shop, slug: &str, groups: usize) {
+    let (rules,): (String,) = sqlx::query_as("select rule_set from products where slug = $1")
+        .bind(slug)
+        .fetch_one(shop.pool())
+        .await
+        .unwrap();
+    let mut rules: serde_json::Value = serde_json::from_str(&rules).unwrap();
+    for g in 0..groups {
+        let options: Vec<serde_json::Value> = (0..10)
+            .map(|o| serde_json::json!({ "id": format!("a{g}-{o}"), "name": format!("Accessory {g}.{o}"), "price": 1000 * o }))
+            .collect();
+        rules["groups"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({
+                "id": format!("accessory-{g}"),
+                "name": format!("Accessory {g}"),
+                "optional": true,
+                "options": options,
+            }));
+    }
+    sqlx::query(
+        "update products set rule_set = $1, rule_version = rule_version + 1 where slug = $2",
+    )
+    .bind(rules.to_string())
+    .bind(slug)
+    .execute(shop.pool())
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_large_range_explains_an_unavailable_option_when_asked_as_a_small_one_does_up_front() {
+    let shop = Shop::start().await;
+    let buyer = shop.visitor();
+    let small = buyer.product("bicycle", &[("frame", "carbon")]).await;
+    let up_front = option(&small, "brakes", "rim").clone();
+    assert_eq!(up_front["available"], false);
+    assert!(up_front["reason"].is_string(), "{up_front}");
+    assert!(up_front["fix"].is_object(), "{up_front}");
+
+    publish_accessories(&shop, "bicycle", 12).await;
+    let large = buyer.product("bicycle", &[("frame", "carbon")]).await;
+    let rim = option(&large, "brakes", "rim");
+    assert_eq!(rim["available"], false);
+    assert!(rim["reason"].is_null(), "not explained up front: {rim}");
+
+    // Asked, the server gives the reason and the repair the small range gives up front.
+    let (status, asked) = buyer
+        .call_json(
+            "product",
+            &[
+                ("slug", "bicycle"),
+                ("choices[frame]", "carbon"),
+                ("why[group]", "brakes"),
+                ("why[option]", "rim"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{asked}");
+    let rim = option(&asked, "brakes", "rim");
+    assert_eq!(rim["reason"], up_front["reason"]);
+    assert_eq!(rim["fix"], up_front["fix"]);
+    // Only that one: the others still wait to be asked about.
+    assert!(option(&asked, "brakes", "mech-disc")["reason"].is_null());
+    // An available option or one the product does not have is no error, and no explanation.
+    for (group, option_id) in [
+        ("brakes", "hydraulic-disc"),
+        ("brakes", "drum"),
+        ("nope", "x"),
+    ] {
+        let (status, body) = buyer
+            .call_json(
+                "product",
+                &[
+                    ("slug", "bicycle"),
+                    ("choices[frame]", "carbon"),
+                    ("why[group]", group),
+                    ("why[option]", option_id),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+
+    // Without JavaScript: the page links each unexplained option to its explanation.
+    let (_, page) = buyer
+        .page("/products/bicycle?configuration%5Bframe%5D=carbon")
+        .await;
+    let link = "why%5Bbrakes%5D=rim";
+    assert!(page.contains(link), "a Why? link for the rim brakes");
+    let href = page
+        .split('"')
+        .find(|part| part.contains(link))
+        .unwrap()
+        .replace("&amp;", "&");
+    assert!(href.ends_with("#unavailable-brakes"), "{href}");
+    let (status, page) = buyer.page(&href).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = visible_text(&page);
+    let reason = up_front["reason"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("Not available: Rim calipers — {reason}")),
+        "the reason is on the page: {text}"
+    );
+    assert!(text.contains("Make available"), "with the repair");
+}

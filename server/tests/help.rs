@@ -195,6 +195,35 @@ fn bookable_day() -> String {
 }
 
 #[tokio::test]
+async fn one_visitor_answering_twice_at_once_counts_once() {
+    let shop = Shop::start().await;
+    for round in 0..5 {
+        let visitor = shop.visitor();
+        // The visitor's session exists before the race, as on a page they opened.
+        let _ = visitor.page("/help/opening-hours").await;
+        let mut racing = tokio::task::JoinSet::new();
+        for n in 0..6 {
+            let visitor = visitor.clone();
+            racing.spawn(async move { vote(&visitor, "opening-hours", n % 2 == 0, "hours").await });
+        }
+        let answers = racing.join_all().await;
+        for (status, body) in &answers {
+            assert_eq!(*status, StatusCode::OK, "round {round}: {body}");
+        }
+        let counted = answers
+            .iter()
+            .filter(|(_, body)| *body == Value::Bool(true))
+            .count();
+        assert_eq!(counted, 1, "round {round}: one answer counted: {answers:?}");
+    }
+    let (votes,): (i64,) = sqlx::query_as("select count(*) from help_votes")
+        .fetch_one(shop.pool())
+        .await
+        .unwrap();
+    assert_eq!(votes, 5, "one vote per visitor");
+}
+
+#[tokio::test]
 async fn call_me_reaches_the_queue_is_claimed_once_and_the_buyer_sees_it_done() {
     let shop = Shop::start().await;
     let day = bookable_day();

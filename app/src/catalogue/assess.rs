@@ -135,17 +135,10 @@ pub fn assess(
                     let best = option_state.best_price.map(|p| p + facts.base_price);
                     let mut available = option_state.available;
                     let mut reason = option_state.reason.as_ref().map(|r| r.message.clone());
-                    let mut fix = option_state.repair.as_ref().map(|repair| {
-                        let mut fixed = choices.clone();
-                        for dropped in &repair.drop {
-                            fixed.remove(dropped);
-                        }
-                        fixed.insert(group.id.clone(), option_state.option.clone());
-                        Fix {
-                            choices: fixed,
-                            message: repair.message.clone(),
-                        }
-                    });
+                    let mut fix = option_state
+                        .repair
+                        .as_ref()
+                        .map(|repair| fix_of(&choices, &group.id, &option_state.option, repair));
                     if let (true, Some(budget), Some(best)) = (available, budget, best)
                         && best > budget
                         && option_state.option != selected
@@ -202,6 +195,62 @@ pub fn assess(
         in_stock,
         problem,
     })
+}
+
+/// The choices that make `option` of `group` available: the buyer's, less the ones the repair
+/// drops, with the option.
+fn fix_of(choices: &Choices, group: &str, option: &str, repair: &configurator::Repair) -> Fix {
+    let mut fixed = choices.clone();
+    for dropped in &repair.drop {
+        fixed.remove(dropped);
+    }
+    fixed.insert(group.to_owned(), option.to_owned());
+    Fix {
+        choices: fixed,
+        message: repair.message.clone(),
+    }
+}
+
+/// Why `option` of `group` is unavailable on `view` and how to get it, for rule sets too large
+/// to explain every option on each change: the reason and repair [`assess`] gives smaller ones,
+/// computed for this one option (tens of milliseconds on a car range). `None` when the option
+/// is available, already explained, or not the product's.
+pub fn explain_one(
+    engine: &Configurator,
+    view: &ProductView,
+    group: &str,
+    option: &str,
+) -> Option<(String, Option<Fix>)> {
+    let shown = view
+        .groups
+        .iter()
+        .find(|g| g.id == group)?
+        .options
+        .iter()
+        .find(|o| o.id == option)?;
+    if shown.available || shown.reason.is_some() {
+        return None;
+    }
+    let sold_out = sold_out(&view.facts);
+    let (reason, repair) = engine
+        .explain_option(&view.choices, &sold_out, group, option)
+        .ok()??;
+    let fix = repair.map(|repair| fix_of(&view.choices, group, option, &repair));
+    Some((reason.message, fix))
+}
+
+/// Puts the explanation of `option` of `group` into `view` (see [`explain_one`]).
+pub fn explain_into(engine: &Configurator, view: &mut ProductView, group: &str, option: &str) {
+    if let Some((reason, fix)) = explain_one(engine, view, group, option)
+        && let Some(shown) = view
+            .groups
+            .iter_mut()
+            .find(|g| g.id == group)
+            .and_then(|g| g.options.iter_mut().find(|o| o.id == option))
+    {
+        shown.reason = Some(reason);
+        shown.fix = fix;
+    }
 }
 
 /// The cheapest valid completion of `choices`, within the buyer's budget when one can be (the

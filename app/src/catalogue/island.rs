@@ -9,9 +9,10 @@ use std::sync::Arc;
 use configurator::{Choices, Configurator};
 use leptos::prelude::*;
 
-use super::assess::{delta_label, preview};
+use super::assess::{delta_label, explain_into, preview};
 use super::{
     GroupView, OptionView, ProductView, budget_text, parse_budget, product_href, ships_in,
+    unavailable_anchor, why_href,
 };
 use crate::money::format_price;
 
@@ -166,7 +167,7 @@ pub fn Configure(
                 view.with(|v| v.groups.get(index).cloned())
                     .unwrap_or_else(|| placeholder(&id))
             });
-            view! { <GroupControl group view engine pending apply slug=slug.clone() /> }
+            view! { <GroupControl group view engine pending apply announcement slug=slug.clone() /> }
         })
         .collect_view();
 
@@ -272,6 +273,19 @@ async fn load_engine(url: &str) -> Option<Local> {
         .ok()?;
     if !response.ok() {
         return None;
+    }
+    // Large rule sets come compiled (see `COMPILED_FROM_BYTES`), the others as JSON.
+    if url.ends_with(".bin") {
+        let buffer = wasm_bindgen_futures::JsFuture::from(response.array_buffer().ok()?)
+            .await
+            .ok()?;
+        let body = js_sys::Uint8Array::new(&buffer).to_vec();
+        next_task().await;
+        let (engine, popular) = super::read_compiled_rules(&body)?;
+        return Some(Local {
+            engine: Arc::new(engine),
+            popular: popular.map(Arc::new),
+        });
     }
     let text = wasm_bindgen_futures::JsFuture::from(response.text().ok()?)
         .await
@@ -481,6 +495,7 @@ fn GroupControl(
     engine: RwSignal<Engine>,
     pending: RwSignal<Option<Pending>>,
     apply: Callback<(Choices, Option<i64>, bool)>,
+    announcement: RwSignal<String>,
     slug: String,
 ) -> impl IntoView {
     let (id, name_attr, label) = group.with_untracked(|g| {
@@ -570,11 +585,44 @@ fn GroupControl(
         let budget = view.with_untracked(|v| v.budget);
         (!items.is_empty()).then(|| {
             view! {
-                <ul class="unavailable" aria-label=format!("Unavailable {group_name} options")>
+                <ul class="unavailable" id=unavailable_anchor(&group_id) tabindex="-1" aria-label=format!("Unavailable {group_name} options")>
                     {items
                         .into_iter()
                         .map(|option| {
-                            let reason = option.reason.clone().unwrap_or_else(|| "not possible with your choices".into());
+                            // Large rule sets explain an option when asked: here with the
+                            // engine in the page, else by the server for the link.
+                            let why = option.reason.is_none().then(|| {
+                                let href = view.with_untracked(|v| why_href(&slug, &v.choices, v.budget, &group_id, &option.id));
+                                let (group_id, option_id) = (group_id.clone(), option.id.clone());
+                                let on_click = move |ev: leptos::ev::MouseEvent| {
+                                    let Some(compiled) = engine.get_untracked() else { return };
+                                    ev.prevent_default();
+                                    view.update(|v| explain_into(&compiled.engine, v, &group_id, &option_id));
+                                    let said = view.with_untracked(|v| {
+                                        let option = v.groups.iter().find(|g| g.id == group_id)?.options.iter().find(|o| o.id == option_id)?;
+                                        Some(format!("Not available: {} — {}", option.name, option.reason.clone()?))
+                                    });
+                                    if let Some(said) = said {
+                                        announcement.set(said);
+                                    }
+                                    // The link is gone once explained: the list keeps the focus.
+                                    let anchor = unavailable_anchor(&group_id);
+                                    request_animation_frame(move || {
+                                        use wasm_bindgen::JsCast;
+                                        if let Some(list) = document()
+                                            .get_element_by_id(&anchor)
+                                            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                                        {
+                                            let _ = list.focus();
+                                        }
+                                    });
+                                };
+                                view! {
+                                    " "
+                                    <a class="why" href=href on:click=on_click aria-label=format!("Why is {} not available?", option.name)>"Why?"</a>
+                                }
+                            });
+                            let reason = option.reason.clone().unwrap_or_else(|| "not possible with your choices.".into());
                             let fix = option.fix.clone().map(|fix| {
                                 let href = product_href(&slug, &fix.choices, budget);
                                 let (group_id, option_id) = (group_id.clone(), option.id.clone());
@@ -602,6 +650,7 @@ fn GroupControl(
                             view! {
                                 <li>
                                     {format!("Not available: {} — {}", option.name, reason)}
+                                    {why}
                                     {fix}
                                 </li>
                             }

@@ -115,6 +115,54 @@ pub struct RulesData {
     pub popular: Option<configurator::NamedRecommender>,
 }
 
+/// Rule sets with more JSON than this go to the browser compiled (`…-{sales}.bin`, see
+/// [`compiled_rules`]) rather than as JSON to compile there. Measured in the engine's README
+/// ("Compact compiled form"): the compact form loads 2–3× faster than compiling on Renault
+/// medium (306 KB of JSON) and 5–7× on the synthetic large range, and loses only on rule sets
+/// of the bicycle's size (3 KB), where both take milliseconds.
+pub const COMPILED_FROM_BYTES: usize = 64 * 1024;
+
+/// The body of a compiled rules file: the length of the "popular" model's JSON (4 bytes, little
+/// endian; 0 for none), that JSON, then the engine's compact form (`Configurator::to_bytes`).
+pub fn compiled_rules(
+    engine: &configurator::Configurator,
+    popular: Option<&configurator::NamedRecommender>,
+) -> Vec<u8> {
+    let popular = popular
+        .and_then(|model| serde_json::to_vec(model).ok())
+        .unwrap_or_default();
+    let compact = engine.to_bytes();
+    let mut body = Vec::with_capacity(4 + popular.len() + compact.len());
+    body.extend_from_slice(&(popular.len() as u32).to_le_bytes());
+    body.extend_from_slice(&popular);
+    body.extend_from_slice(&compact);
+    body
+}
+
+/// Reads what [`compiled_rules`] wrote; none for anything else (a truncated or foreign file).
+pub fn read_compiled_rules(
+    body: &[u8],
+) -> Option<(
+    configurator::Configurator,
+    Option<configurator::NamedRecommender>,
+)> {
+    let (head, rest) = body.split_first_chunk::<4>()?;
+    let length = u32::from_le_bytes(*head) as usize;
+    if rest.len() < length {
+        return None;
+    }
+    let (popular, compact) = rest.split_at(length);
+    let popular = if popular.is_empty() {
+        None
+    } else {
+        Some(serde_json::from_slice(popular).ok()?)
+    };
+    Some((
+        configurator::Configurator::from_bytes(compact).ok()?,
+        popular,
+    ))
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ProductView {
     pub facts: ProductFacts,
@@ -163,13 +211,20 @@ pub async fn product(
     slug: String,
     choices: Option<BTreeMap<String, String>>,
     budget: Option<i64>,
+    /// An unavailable option to explain, where the page does not explain every one up front
+    /// (large rule sets).
+    why: Option<Asked>,
 ) -> Result<ProductView, AppError> {
     crate::limits::check_len("slug", &slug, crate::limits::MAX_ID)?;
     let choices = choices.unwrap_or_default();
     // A link with choices that are not this product's shows the product with a note; only
     // absurd ones are refused.
     crate::limits::check_configuration("choices", &choices)?;
-    ssr::product(&slug, choices, budget.filter(|b| *b > 0)).await
+    if let Some(asked) = &why {
+        crate::limits::check_len("why", &asked.group, crate::limits::MAX_ID)?;
+        crate::limits::check_len("why", &asked.option, crate::limits::MAX_ID)?;
+    }
+    ssr::product(&slug, choices, budget.filter(|b| *b > 0), why).await
 }
 
 /// The query string of a product page: `configuration[group]=option` for each choice, and,
@@ -184,6 +239,9 @@ struct ProductQuery {
     /// "Keep it under", in whole euros as typed (`1500` or `1500.50`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     budget: Option<String>,
+    /// `why[group]=option`: the unavailable option the buyer asked about.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    why: BTreeMap<String, String>,
 }
 
 /// Reads the buyer's choices and budget from a product page URL's query string (`search`, with
@@ -203,6 +261,25 @@ pub fn selection_from_query(search: &str) -> (BTreeMap<String, String>, Option<i
         .take(crate::limits::MAX_GROUPS)
         .collect();
     (choices, query.budget.as_deref().and_then(parse_budget))
+}
+
+/// An option the buyer asks about: "why is it not available, and how do I get it?".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Asked {
+    pub group: String,
+    pub option: String,
+}
+
+/// The unavailable option a product page URL asks to explain (`why[group]=option`), if any.
+pub fn why_from_query(search: &str) -> Option<Asked> {
+    let query: ProductQuery = serde_qs::Config::new(2, false)
+        .deserialize_str(search.trim_start_matches('?'))
+        .unwrap_or_default();
+    query
+        .why
+        .into_iter()
+        .find(|(group, option)| !group.is_empty() && !option.is_empty())
+        .map(|(group, option)| Asked { group, option })
 }
 
 /// "Ships in about 12 working days": what the product page, the cart, the checkout and the
@@ -249,11 +326,43 @@ pub fn budget_text(minor: i64) -> String {
 
 /// The product page URL that shows `choices` (and the budget, if any).
 pub fn product_href(slug: &str, choices: &BTreeMap<String, String>, budget: Option<i64>) -> String {
+    href_with(slug, choices, budget, BTreeMap::new())
+}
+
+/// The product page URL that shows `choices` and explains why `option` of `group` is not
+/// available, at that option's line.
+pub fn why_href(
+    slug: &str,
+    choices: &BTreeMap<String, String>,
+    budget: Option<i64>,
+    group: &str,
+    option: &str,
+) -> String {
+    let why = BTreeMap::from([(group.to_owned(), option.to_owned())]);
+    format!(
+        "{}#{}",
+        href_with(slug, choices, budget, why),
+        unavailable_anchor(group)
+    )
+}
+
+/// The id of a group's list of unavailable options.
+pub fn unavailable_anchor(group: &str) -> String {
+    format!("unavailable-{group}")
+}
+
+fn href_with(
+    slug: &str,
+    choices: &BTreeMap<String, String>,
+    budget: Option<i64>,
+    why: BTreeMap<String, String>,
+) -> String {
     let slug = percent_encoding::utf8_percent_encode(slug, percent_encoding::NON_ALPHANUMERIC);
     let query = serde_qs::to_string(&ProductQuery {
         configuration: choices.clone(),
         suggested: BTreeMap::new(),
         budget: budget.map(budget_text),
+        why,
     })
     .unwrap_or_default();
     if query.is_empty() {
@@ -266,6 +375,7 @@ pub fn product_href(slug: &str, choices: &BTreeMap<String, String>, budget: Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+    use configurator::Choices;
 
     #[test]
     fn links_round_trip_the_choices() {
@@ -308,5 +418,47 @@ mod tests {
         );
         assert!(selection_from_query("configuration=oops").0.is_empty());
         assert!(selection_from_query("%%%").0.is_empty());
+    }
+
+    #[test]
+    fn compiled_rules_read_back_as_written_and_damage_is_none() {
+        let rules: configurator::RuleSet = serde_json::from_str(
+            r#"{"groups": [{"id": "frame", "name": "Frame", "options": [
+                {"id": "steel", "name": "Steel", "price": 0},
+                {"id": "carbon", "name": "Carbon", "price": 50000}]}], "rules": []}"#,
+        )
+        .unwrap();
+        let engine = configurator::Configurator::compile(&rules).unwrap();
+        let sold = vec![Choices::from([("frame".to_owned(), "carbon".to_owned())])];
+        let popular = engine.train_recommender(&sold);
+        for model in [None, Some(&popular)] {
+            let body = compiled_rules(&engine, model);
+            let (read, read_popular) = read_compiled_rules(&body).unwrap();
+            assert_eq!(read.rules(), engine.rules());
+            assert_eq!(read.count(), engine.count());
+            assert_eq!(read_popular.is_some(), model.is_some());
+            for cut in [0, 3, 4, body.len() / 2, body.len() - 1] {
+                assert!(read_compiled_rules(&body[..cut]).is_none(), "cut at {cut}");
+            }
+        }
+        assert!(read_compiled_rules(&[255, 255, 255, 255, 1]).is_none());
+    }
+
+    #[test]
+    fn a_why_link_keeps_the_choices_and_names_the_option() {
+        let choices = BTreeMap::from([("frame".to_owned(), "steel".to_owned())]);
+        let href = why_href("car", &choices, Some(150000), "engine", "v8 & co");
+        let (path, anchor) = href.split_once('#').unwrap();
+        assert_eq!(anchor, "unavailable-engine");
+        let search = path.split_once('?').unwrap().1;
+        assert_eq!(selection_from_query(search), (choices, Some(150000)));
+        assert_eq!(
+            why_from_query(search),
+            Some(Asked {
+                group: "engine".to_owned(),
+                option: "v8 & co".to_owned()
+            })
+        );
+        assert_eq!(why_from_query("configuration%5Bframe%5D=steel"), None);
     }
 }

@@ -6,7 +6,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_params_map};
 
 use super::island::Configure;
-use super::selection_from_query;
+use super::{selection_from_query, why_from_query};
 use crate::cart::AddToCart;
 use crate::components::{LoadError, action_error};
 use crate::money::format_price;
@@ -79,10 +79,11 @@ pub fn ProductPage() -> impl IntoView {
     let slug = move || params.read().get("slug").unwrap_or_default();
     let product = Resource::new(
         move || {
-            let (choices, budget) = selection_from_query(&location.search.get());
-            (slug(), choices, budget)
+            let search = location.search.get();
+            let (choices, budget) = selection_from_query(&search);
+            (slug(), choices, budget, why_from_query(&search))
         },
-        |(slug, choices, budget)| super::product(slug, Some(choices), budget),
+        |(slug, choices, budget, why)| super::product(slug, Some(choices), budget, why),
     );
     // A refused add to cart (stale page, stock gone, bad quantity) comes back here after the
     // form post, with the error in the URL and what was typed in the draft cookie.

@@ -311,11 +311,21 @@ pub fn rules_url(row: &ProductRow, sales: i64) -> String {
 fn rules_file(row: &ProductRow, sales: i64) -> String {
     use sha2::Digest;
     let digest = sha2::Sha256::digest(row.rule_set.as_bytes());
+    let kind = if compiled_for_browser(row) {
+        "bin"
+    } else {
+        "json"
+    };
     format!(
-        "{}-{}-{sales}.json",
+        "{}-{}-{sales}.{kind}",
         row.rule_version,
         &hex::encode(digest)[..16]
     )
+}
+
+/// Whether the browser gets this product's rules compiled (see `COMPILED_FROM_BYTES`).
+fn compiled_for_browser(row: &ProductRow) -> bool {
+    row.rule_set.len() > super::COMPILED_FROM_BYTES
 }
 
 /// Orders learnt from for "popular with your choices": the most recent ones, bounded.
@@ -380,17 +390,30 @@ pub async fn rules_data(
         }
         let engine = configurator(&state, &row).await?;
         let popular = popular(&state, &row, &engine, sales).await?;
+        if compiled_for_browser(&row) {
+            // Megabytes on a car range: written once per file name, not per visitor.
+            let key = format!("rules-bin:{}:{file}", row.id);
+            if let Some(found) = state.versioned.get::<Vec<u8>>(&key) {
+                return Ok(Some(((*found).clone(), "application/octet-stream")));
+            }
+            let body = run_engine(&state, move || {
+                super::compiled_rules(&engine, popular.as_deref())
+            })
+            .await?;
+            state.versioned.insert(key, Arc::new(body.clone()));
+            return Ok(Some((body, "application/octet-stream")));
+        }
         let rules: configurator::RuleSet =
             serde_json::from_str(&row.rule_set).map_err(crate::error::internal)?;
-        serde_json::to_string(&super::RulesData {
+        serde_json::to_vec(&super::RulesData {
             rules,
             popular: popular.map(|p| (*p).clone()),
         })
-        .map(Some)
+        .map(|body| Some((body, "application/json")))
         .map_err(crate::error::internal)
     };
-    let body = match found.await {
-        Ok(Some(body)) => body,
+    let (body, kind) = match found.await {
+        Ok(Some(found)) => found,
         Ok(None) => {
             return (StatusCode::NOT_FOUND, "These rules are not published.").into_response();
         }
@@ -398,10 +421,7 @@ pub async fn rules_data(
     };
     let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
     headers.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=31536000, immutable"),
@@ -414,6 +434,7 @@ pub async fn product(
     slug: &str,
     choices: BTreeMap<String, String>,
     budget: Option<i64>,
+    why: Option<super::Asked>,
 ) -> Result<ProductView, AppError> {
     let state = app_state()?;
     let row = product_by_slug(&state.pool, slug)
@@ -436,18 +457,31 @@ pub async fn product(
         }
         key
     });
-    if let Some(key) = &key
-        && let Some(found) = state.versioned.get::<ProductView>(key)
-    {
-        return Ok((*found).clone());
-    }
-    let view = run_engine(&state, move || {
-        super::assess::assess(&engine, &facts, choices, budget, popular.as_deref())
+    let cached = key
+        .as_ref()
+        .and_then(|key| state.versioned.get::<ProductView>(key));
+    let view = match cached {
+        Some(found) => (*found).clone(),
+        None => {
+            let engine = engine.clone();
+            let view = run_engine(&state, move || {
+                super::assess::assess(&engine, &facts, choices, budget, popular.as_deref())
+            })
+            .await?
+            .map_err(crate::error::internal)?;
+            if let Some(key) = key {
+                state.versioned.insert(key, Arc::new(view.clone()));
+            }
+            view
+        }
+    };
+    let Some(asked) = why else {
+        return Ok(view);
+    };
+    run_engine(&state, move || {
+        let mut view = view;
+        super::assess::explain_into(&engine, &mut view, &asked.group, &asked.option);
+        view
     })
-    .await?
-    .map_err(crate::error::internal)?;
-    if let Some(key) = key {
-        state.versioned.insert(key, Arc::new(view.clone()));
-    }
-    Ok(view)
+    .await
 }
