@@ -423,7 +423,7 @@ mod tests {
     #[test]
     fn compiled_rules_read_back_as_written_and_damage_is_none() {
         let rules: configurator::RuleSet = serde_json::from_str(
-            r#"{"groups": [{"id": "frame", "name": "Frame", "options": [
+            r#"{"version": 1, "groups": [{"id": "frame", "name": "Frame", "options": [
                 {"id": "steel", "name": "Steel", "price": 0},
                 {"id": "carbon", "name": "Carbon", "price": 50000}]}], "rules": []}"#,
         )
