@@ -1,7 +1,7 @@
 //! Home and product pages.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Link, Title};
 use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_params_map};
 
@@ -99,6 +99,9 @@ pub fn ProductPage() -> impl IntoView {
                         let facts = product.facts.clone();
                         view! {
                             <Title text=format!("{} — Atelier", facts.name) />
+                            // The engine asks for its rules only once the page is hydrated: ask
+                            // now, while the wasm loads (same credentials mode as its fetch).
+                            <Link rel="preload" href=facts.rules_url.clone() as_="fetch" crossorigin="anonymous" />
                             <article class="product">
                                 <div class="product-media">
                                     <img src=facts.image.clone() alt=format!("{} illustration", facts.name) width="480" height="300" />
