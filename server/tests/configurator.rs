@@ -253,34 +253,20 @@ async fn the_lead_time_of_a_configuration_follows_it_into_the_cart_and_the_order
 /// each, none of them constrained: a range too large for the page to explain every unavailable
 /// option on each change.
 async fn publish_accessories(shop: &Shop, slug: &str, groups: usize) {
-    let (rules,): (String,) = sqlx::query_as("select rule_set from products where slug = $1")
-        .bind(slug)
-        .fetch_one(shop.pool())
-        .await
-        .unwrap();
-    let mut rules: serde_json::Value = serde_json::from_str(&rules).unwrap();
-    for g in 0..groups {
-        let options: Vec<serde_json::Value> = (0..10)
-            .map(|o| serde_json::json!({ "id": format!("a{g}-{o}"), "name": format!("Accessory {g}.{o}"), "price": 1000 * o }))
-            .collect();
-        rules["groups"]
-            .as_array_mut()
-            .unwrap()
-            .push(serde_json::json!({
+    publish_rules(shop, slug, |rules| {
+        for g in 0..groups {
+            let options: Vec<serde_json::Value> = (0..10)
+                .map(|o| serde_json::json!({ "id": format!("a{g}-{o}"), "name": format!("Accessory {g}.{o}"), "price": 1000 * o }))
+                .collect();
+            rules["groups"].as_array_mut().unwrap().push(serde_json::json!({
                 "id": format!("accessory-{g}"),
                 "name": format!("Accessory {g}"),
                 "optional": true,
                 "options": options,
             }));
-    }
-    sqlx::query(
-        "update products set rule_set = $1, rule_version = rule_version + 1 where slug = $2",
-    )
-    .bind(rules.to_string())
-    .bind(slug)
-    .execute(shop.pool())
-    .await
-    .unwrap();
+        }
+    })
+    .await;
 }
 
 #[tokio::test]

@@ -457,24 +457,16 @@ pub fn pairs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
         .collect()
 }
 
-/// Publishes new rules for a product the way a merchandiser's publish will: a new rule version
-/// with the option `option` of `group` at `price`.
-pub async fn publish_price(shop: &Shop, slug: &str, group: &str, option: &str, price: i64) {
+/// Publishes new rules for a product the way a merchandiser's publish will: its rule set as
+/// `edit` leaves it, as a new rule version.
+pub async fn publish_rules(shop: &Shop, slug: &str, edit: impl FnOnce(&mut serde_json::Value)) {
     let (rules,): (String,) = sqlx::query_as("select rule_set from products where slug = $1")
         .bind(slug)
         .fetch_one(shop.pool())
         .await
         .unwrap();
     let mut rules: serde_json::Value = serde_json::from_str(&rules).unwrap();
-    let options = rules["groups"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|g| g["id"] == group)
-        .unwrap()["options"]
-        .as_array_mut()
-        .unwrap();
-    options.iter_mut().find(|o| o["id"] == option).unwrap()["price"] = price.into();
+    edit(&mut rules);
     sqlx::query(
         "update products set rule_set = $1, rule_version = rule_version + 1 where slug = $2",
     )
@@ -483,4 +475,20 @@ pub async fn publish_price(shop: &Shop, slug: &str, group: &str, option: &str, p
     .execute(shop.pool())
     .await
     .unwrap();
+}
+
+/// Publishes new rules for a product with the option `option` of `group` at `price`.
+pub async fn publish_price(shop: &Shop, slug: &str, group: &str, option: &str, price: i64) {
+    publish_rules(shop, slug, |rules| {
+        let options = rules["groups"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|g| g["id"] == group)
+            .unwrap()["options"]
+            .as_array_mut()
+            .unwrap();
+        options.iter_mut().find(|o| o["id"] == option).unwrap()["price"] = price.into();
+    })
+    .await;
 }
