@@ -155,7 +155,8 @@ pub fn read_compiled_rules(
     let popular = if popular.is_empty() {
         None
     } else {
-        Some(serde_json::from_slice(popular).ok()?)
+        // text, as the JSON rules file is read, so the browser carries one deserializer
+        Some(serde_json::from_str(std::str::from_utf8(popular).ok()?).ok()?)
     };
     Some((
         configurator::Configurator::from_bytes(compact).ok()?,
