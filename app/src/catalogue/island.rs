@@ -159,14 +159,39 @@ pub fn Configure(
     let lead = move || view.with(|v| ships_in(v.lead_days));
     let in_stock = move || view.with(|v| v.in_stock);
     let update_button = r#"<button type="submit" class="button secondary" formmethod="get" formaction="">Update price</button>"#;
-    let group_controls = groups
+    // One signal per group, set only when that group's part of the page differs: a change on
+    // a car range moves a few of its 148 groups, and the others' memos, effects and elements
+    // then stay still. One effect compares in place, where a memo per group would clone every
+    // group on every change (and each would subscribe to the whole page anew).
+    let group_signals: Vec<(String, RwSignal<GroupView>)> = view.with_untracked(|v| {
+        groups
+            .iter()
+            .enumerate()
+            .map(|(index, id)| {
+                let group = v.groups.get(index).cloned().unwrap_or_else(|| placeholder(id));
+                (id.clone(), RwSignal::new(group))
+            })
+            .collect()
+    });
+    let to_sync = group_signals.clone();
+    Effect::new(move |_| {
+        view.with(|v| {
+            for (index, (id, signal)) in to_sync.iter().enumerate() {
+                let now = v.groups.get(index);
+                let changed = signal.with_untracked(|shown| match now {
+                    Some(group) => group != shown,
+                    None => *shown != placeholder(id),
+                });
+                if changed {
+                    signal.set(now.cloned().unwrap_or_else(|| placeholder(id)));
+                }
+            }
+        })
+    });
+    let group_controls = group_signals
         .into_iter()
-        .enumerate()
-        .map(|(index, id)| {
-            let group = Memo::new(move |_| {
-                view.with(|v| v.groups.get(index).cloned())
-                    .unwrap_or_else(|| placeholder(&id))
-            });
+        .map(|(_, signal)| {
+            let group = signal.read_only();
             view! { <GroupControl group view engine pending apply announcement slug=slug.clone() /> }
         })
         .collect_view();
@@ -490,7 +515,7 @@ fn option_label(option: &OptionView) -> String {
 
 #[component]
 fn GroupControl(
-    group: Memo<GroupView>,
+    group: ReadSignal<GroupView>,
     view: RwSignal<ProductView>,
     engine: RwSignal<Engine>,
     pending: RwSignal<Option<Pending>>,

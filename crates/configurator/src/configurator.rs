@@ -671,7 +671,9 @@ impl Configurator {
         Ok(out)
     }
 
-    /// Cheapest valid completion of the choices within the limits (ILP, microlp backend).
+    /// Cheapest valid completion of the choices within the limits. A price limit is answered
+    /// exactly by the diagram's own minimum (the cheapest completion either fits the limit or
+    /// nothing does); attribute limits need the ILP (`ilp` feature, microlp backend).
     pub fn cheapest_completion(
         &self,
         choices: &Choices,
@@ -682,12 +684,14 @@ impl Configurator {
         let stock = self.stock(unavailable);
         let allowed = self.allowed(&stock, &chosen);
         let mut price_limit = None;
-        let mut linear = Vec::new();
+        #[cfg_attr(not(feature = "ilp"), allow(unused_mut))]
+        let mut linear: Vec<(Vec<Vec<i64>>, i64)> = Vec::new();
         for l in limits {
             match l {
                 Limit::MaxTotalPrice(p) => {
                     price_limit = Some(price_limit.map_or(*p, |q: i64| q.min(*p)))
                 }
+                #[cfg(feature = "ilp")]
                 Limit::MaxAttribute { attribute, max } => {
                     let weights: Vec<Vec<i64>> = self
                         .rules
@@ -709,10 +713,10 @@ impl Configurator {
                 }
             }
         }
-        // Without limits the diagram's own dynamic programme is exact and cannot fail, so the
-        // ILP is only for limits. If the solver gives up (numerics, iteration limit), the exact
-        // minimum still answers whenever it happens to respect the limits, rather than the
-        // buyer being told there is no valid product.
+        // Without attribute limits the diagram's dynamic programme is exact and cannot fail.
+        // With them, if the solver gives up (numerics, iteration limit), the exact minimum
+        // still answers whenever it happens to respect the limits, rather than the buyer being
+        // told there is no valid product.
         let exact = || {
             self.compiled
                 .optimum(&allowed, true)
@@ -728,11 +732,14 @@ impl Configurator {
                         })
                 })
         };
-        let best = if linear.is_empty() && price_limit.is_none() {
+        #[cfg(feature = "ilp")]
+        let best = if linear.is_empty() {
             exact()
         } else {
             crate::ilp::cheapest(&self.compiled, &allowed, &linear, price_limit).or_else(exact)
         };
+        #[cfg(not(feature = "ilp"))]
+        let best = exact();
         Ok(best.map(|(_, assignment)| {
             assignment
                 .iter()

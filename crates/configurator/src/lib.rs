@@ -10,6 +10,7 @@ pub mod compile;
 pub mod configurator;
 pub mod explain;
 pub mod generate;
+#[cfg(feature = "ilp")]
 pub mod ilp;
 pub mod model;
 pub mod problem;

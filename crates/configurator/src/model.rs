@@ -253,6 +253,9 @@ pub struct Violation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Limit {
     MaxTotalPrice(i64),
+    /// Needs the `ilp` feature: a second additive limit beside the price makes the cheapest
+    /// completion a constrained optimum the diagram alone cannot give.
+    #[cfg(feature = "ilp")]
     MaxAttribute { attribute: String, max: i64 },
 }
 
