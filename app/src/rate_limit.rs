@@ -52,12 +52,19 @@ pub const LOOKUP_PER_ORDER: Limit = Limit {
     window_ms: 15 * MINUTE,
 };
 
-/// The longest window of any limit: rows older than this mean nothing and are deleted.
+/// Changes made in the console by one merchandiser (saves, moves, publishes, uploads): far more
+/// than a person makes, few enough that a runaway script or a stolen session cannot flood the
+/// shared database or the engine's pool. Reading the console is not counted.
+pub const CONSOLE_CHANGES_PER_MERCHANDISER: Limit = Limit {
+    max_hits: 120,
+    window_ms: MINUTE,
+};
 /// "Call me" requests from one client.
 pub const CALLBACK_PER_CLIENT: Limit = Limit {
     max_hits: 5,
     window_ms: 60 * MINUTE,
 };
+/// The longest window of any limit: rows older than this mean nothing and are deleted.
 pub const LONGEST_WINDOW_MS: i64 = 60 * MINUTE;
 
 /// The stored form of a key: `scope:` plus a hash of the parts.
@@ -93,6 +100,17 @@ pub async fn hit(pool: &AnyPool, key: &str, limit: &Limit) -> Result<i64, AppErr
 /// Counts the attempt and says whether it is within the limit.
 pub async fn try_hit(pool: &AnyPool, key: &str, limit: &Limit) -> Result<bool, AppError> {
     Ok(hit(pool, key, limit).await? <= limit.max_hits)
+}
+
+/// Counts one console change by the merchandiser `customer_id`: `RateLimited` past
+/// [`CONSOLE_CHANGES_PER_MERCHANDISER`].
+pub async fn console_change(pool: &AnyPool, customer_id: &str) -> Result<(), AppError> {
+    let key = key("console:change", &[customer_id]);
+    if try_hit(pool, &key, &CONSOLE_CHANGES_PER_MERCHANDISER).await? {
+        Ok(())
+    } else {
+        Err(AppError::RateLimited)
+    }
 }
 
 /// Takes back one counted attempt (it succeeded, so it was no guess).

@@ -271,6 +271,14 @@ pub async fn require_merchandiser() -> Result<Customer, AppError> {
     }
 }
 
+/// A merchandiser about to change something in the console: as [`require_merchandiser`], and
+/// counted against their rate limit of changes (`RateLimited`, 429, past it).
+pub async fn require_merchandiser_change() -> Result<Customer, AppError> {
+    let customer = require_merchandiser().await?;
+    crate::rate_limit::console_change(&app_state()?.pool, &customer.id).await?;
+    Ok(customer)
+}
+
 /// Whether the visitor is a signed-in merchandiser (who may see what buyers cannot yet).
 pub async fn viewer_is_merchandiser() -> Result<bool, AppError> {
     Ok(current()

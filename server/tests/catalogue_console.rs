@@ -3,7 +3,8 @@
 //! and hidden, with every change in the audit log; a stale edit is refused with what changed
 //! (409) and loses nothing; a hidden product is neither listed nor sold; and an upload is
 //! judged by its content (a script in an SVG, HTML named .png and an oversized file are
-//! refused), while the images it keeps are served so they cannot run.
+//! refused), while the images it keeps are served so they cannot run; and a merchandiser's
+//! changes are rate limited, reading is not.
 
 mod common;
 
@@ -711,4 +712,51 @@ async fn uploads_are_judged_by_their_content_and_served_so_they_cannot_run() {
         2,
         "{log:?}"
     );
+}
+
+#[tokio::test]
+async fn console_changes_are_rate_limited_per_merchandiser_and_reading_is_not() {
+    let shop = Shop::start().await;
+    let admin = merchandiser(&shop).await;
+    let lighting = catalogue(&admin).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let limit = app::rate_limit::CONSOLE_CHANGES_PER_MERCHANDISER.max_hits;
+    for i in 0..limit {
+        let direction = if i % 2 == 0 { "up" } else { "down" };
+        let (status, body) = admin
+            .call_json(
+                "move_category",
+                &[("id", &lighting), ("direction", direction)],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "change {i}: {body}");
+    }
+    // One more within the minute is refused, and says so in words.
+    let (status, body) = admin
+        .call_json("move_category", &[("id", &lighting), ("direction", "up")])
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(error_message(&body).contains("Too many"), "{body}");
+    // Uploads count as changes too.
+    let png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let response = upload(&admin, "desk-mat", 1, "mat.png", "image/png", png).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Reading the console is not counted, and nothing was lost by the refusals.
+    assert!(!catalogue(&admin).await.is_empty());
+    let (status, _) = admin.call_json("admin_attention", &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    // Once the window has passed, changes go through again.
+    sqlx::query(
+        "update rate_limits set window_start = window_start - $1 where key like 'console:change:%'",
+    )
+    .bind(app::rate_limit::CONSOLE_CHANGES_PER_MERCHANDISER.window_ms)
+    .execute(shop.pool())
+    .await
+    .unwrap();
+    let (status, body) = admin
+        .call_json("move_category", &[("id", &lighting), ("direction", "up")])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 }

@@ -76,7 +76,7 @@ pub async fn admin_product(slug: String) -> Result<ProductEdit, AppError> {
 
 #[server(endpoint = "create_category")]
 pub async fn create_category(name: String, slug: String) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     let state = crate::state::app_state()?;
     let fields = ssr::CategoryFields::read(&name, &slug)?;
     ssr::create_category(&state, &merchandiser, fields).await
@@ -89,7 +89,7 @@ pub async fn save_category(
     slug: String,
     revision: i64,
 ) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("id", &id, crate::limits::MAX_ID)?;
     let state = crate::state::app_state()?;
     let fields = ssr::CategoryFields::read(&name, &slug)?;
@@ -99,7 +99,7 @@ pub async fn save_category(
 /// Moves a category one place `up` or `down` in the shop's order.
 #[server(endpoint = "move_category")]
 pub async fn move_category(id: String, direction: String) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("id", &id, crate::limits::MAX_ID)?;
     let up = ssr::direction(&direction)?;
     let state = crate::state::app_state()?;
@@ -108,7 +108,7 @@ pub async fn move_category(id: String, direction: String) -> Result<(), AppError
 
 #[server(endpoint = "set_category_hidden")]
 pub async fn set_category_hidden(id: String, hidden: bool, revision: i64) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("id", &id, crate::limits::MAX_ID)?;
     let state = crate::state::app_state()?;
     ssr::set_category_hidden(&state, &merchandiser, &id, hidden, revision).await
@@ -125,7 +125,7 @@ pub async fn create_product(
     stock: String,
     summary: String,
 ) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     let state = crate::state::app_state()?;
     let new = ssr::NewProduct::read(
         &name,
@@ -152,7 +152,7 @@ pub async fn save_product(
     base_price: String,
     revision: i64,
 ) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("product", &product, crate::limits::MAX_ID)?;
     let state = crate::state::app_state()?;
     let fields =
@@ -168,7 +168,7 @@ pub async fn save_product(
 /// Moves a product one place `up` or `down` within its category.
 #[server(endpoint = "move_product")]
 pub async fn move_product(slug: String, direction: String) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("slug", &slug, crate::limits::MAX_ID)?;
     let up = ssr::direction(&direction)?;
     let state = crate::state::app_state()?;
@@ -177,7 +177,7 @@ pub async fn move_product(slug: String, direction: String) -> Result<(), AppErro
 
 #[server(endpoint = "set_product_hidden")]
 pub async fn set_product_hidden(slug: String, hidden: bool, revision: i64) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("slug", &slug, crate::limits::MAX_ID)?;
     let state = crate::state::app_state()?;
     ssr::set_product_hidden(&state, &merchandiser, &slug, hidden, revision).await

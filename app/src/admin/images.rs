@@ -280,7 +280,7 @@ pub mod ssr {
     use sha2::{Digest, Sha256};
 
     use super::{MAX_IMAGE_BYTES, Refusal, UPLOADED_PREFIX, inspect};
-    use crate::admin::uploads::{FieldError, merchandiser, read_limited};
+    use crate::admin::uploads::{FieldError, merchandiser_change, read_limited};
     use crate::db::{begin_write, new_id, now_ms};
     use crate::error::AppError;
     use crate::state::AppState;
@@ -302,7 +302,7 @@ pub mod ssr {
         if slug.len() > crate::limits::MAX_ID {
             return StatusCode::NOT_FOUND.into_response();
         }
-        let merchandiser = match merchandiser(&state, &headers).await {
+        let merchandiser = match merchandiser_change(&state, &headers).await {
             Ok(merchandiser) => merchandiser,
             Err(response) => return response,
         };

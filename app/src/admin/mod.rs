@@ -108,7 +108,7 @@ pub async fn admin_order(number: String) -> Result<AdminOrderView, AppError> {
 #[server(endpoint = "set_order_status")]
 pub async fn set_order_status(number: String, from: String, to: String) -> Result<(), AppError> {
     use crate::orders::ssr::{change_status, order_by_number};
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("number", &number, 64)?;
     let state = crate::state::app_state()?;
     let (Some(from), Some(to)) = (OrderStatus::parse(&from), OrderStatus::parse(&to)) else {

@@ -77,7 +77,7 @@ pub mod ssr {
     use http::{HeaderMap, HeaderValue, StatusCode, header};
 
     use super::{ImportRefusal, MAX_RULE_FILE_BYTES};
-    use crate::admin::uploads::{FieldError, merchandiser, read_limited};
+    use crate::admin::uploads::{FieldError, merchandiser, merchandiser_change, read_limited};
     use crate::error::AppError;
     use crate::session::Customer;
     use crate::state::{AppState, run_engine};
@@ -155,7 +155,7 @@ pub mod ssr {
         if slug.len() > crate::limits::MAX_ID {
             return StatusCode::NOT_FOUND.into_response();
         }
-        let who = match merchandiser(&state, &headers).await {
+        let who = match merchandiser_change(&state, &headers).await {
             Ok(who) => who,
             Err(response) => return response,
         };

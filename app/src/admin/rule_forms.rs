@@ -368,7 +368,7 @@ pub async fn save_rule_group(
     #[server(default)] default_option: String,
     #[server(default)] options: String,
 ) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     let fields = [
         ("slug", &slug, 100),
         ("original", &original, 100),
@@ -403,7 +403,7 @@ pub async fn move_rule_group(
     id: String,
     direction: String,
 ) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("slug", &slug, 100)?;
     crate::limits::check_len("id", &id, 100)?;
     let up = super::catalogue::ssr::direction(&direction)?;
@@ -417,7 +417,7 @@ pub async fn move_rule_group(
 /// Removes a group no rule or price table names.
 #[server(endpoint = "remove_rule_group")]
 pub async fn remove_rule_group(slug: String, revision: i64, id: String) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("slug", &slug, 100)?;
     crate::limits::check_len("id", &id, 100)?;
     let state = crate::state::app_state()?;
@@ -441,7 +441,7 @@ pub async fn save_rule_option(
     #[server(default)] lead_days: String,
     #[server(default)] attributes: String,
 ) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     let fields = [
         ("slug", &slug, 100),
         ("group", &group, 100),
@@ -479,7 +479,7 @@ pub async fn remove_rule_option(
     group: String,
     id: String,
 ) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("slug", &slug, 100)?;
     crate::limits::check_len("group", &group, 100)?;
     crate::limits::check_len("id", &id, 100)?;
@@ -559,7 +559,7 @@ pub async fn save_price_table(
     name: String,
     #[server(default)] entries: String,
 ) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     let fields = [
         ("slug", &slug, 100),
         ("original", &original, 100),
@@ -586,7 +586,7 @@ pub async fn save_price_table(
 /// Removes a rule or a price table.
 #[server(endpoint = "remove_rule")]
 pub async fn remove_rule(slug: String, revision: i64, id: String) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("slug", &slug, 100)?;
     crate::limits::check_len("id", &id, 100)?;
     let state = crate::state::app_state()?;

@@ -353,7 +353,7 @@ pub async fn admin_rules(slug: String) -> Result<RulesView, AppError> {
 /// was opened on (0 when there was none): if someone saved since, nothing is overwritten.
 #[server(endpoint = "save_rule_draft")]
 pub async fn save_rule_draft(slug: String, rules: String, revision: i64) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("slug", &slug, 100)?;
     crate::limits::check_len("rules", &rules, MAX_RULES_LEN)?;
     let state = crate::state::app_state()?;
@@ -363,7 +363,7 @@ pub async fn save_rule_draft(slug: String, rules: String, revision: i64) -> Resu
 /// Throws the draft away (the published version is untouched).
 #[server(endpoint = "discard_rule_draft")]
 pub async fn discard_rule_draft(slug: String, revision: i64) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("slug", &slug, 100)?;
     let state = crate::state::app_state()?;
     ssr::discard_draft(&state, &merchandiser, &slug, revision).await
@@ -374,7 +374,7 @@ pub async fn discard_rule_draft(slug: String, revision: i64) -> Result<(), AppEr
 /// holds.
 #[server(endpoint = "publish_rules")]
 pub async fn publish_rules(slug: String, revision: i64) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("slug", &slug, 100)?;
     let state = crate::state::app_state()?;
     ssr::publish(&state, &merchandiser, &slug, revision).await
@@ -384,7 +384,7 @@ pub async fn publish_rules(slug: String, revision: i64) -> Result<(), AppError> 
 /// merchandiser saw as published; if another was published since, nothing happens.
 #[server(endpoint = "roll_back_rules")]
 pub async fn roll_back_rules(slug: String, version: i64, current: i64) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("slug", &slug, 100)?;
     let state = crate::state::app_state()?;
     ssr::roll_back(&state, &merchandiser, &slug, version, current).await
@@ -399,7 +399,7 @@ pub async fn add_test_configuration(
     choices: String,
     expect: String,
 ) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("slug", &slug, 100)?;
     crate::limits::check_len("name", &name, 120)?;
     crate::limits::check_len("choices", &choices, 8 * 1024)?;
@@ -409,7 +409,7 @@ pub async fn add_test_configuration(
 
 #[server(endpoint = "remove_test_configuration")]
 pub async fn remove_test_configuration(slug: String, id: String) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("slug", &slug, 100)?;
     crate::limits::check_len("id", &id, 64)?;
     let state = crate::state::app_state()?;

@@ -48,7 +48,7 @@ pub async fn set_stock(
     from: i64,
     to: String,
 ) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("slug", &slug, 100)?;
     crate::limits::check_len("group", &group, 100)?;
     crate::limits::check_len("option", &option, 100)?;

@@ -22,6 +22,24 @@ pub async fn merchandiser(state: &AppState, headers: &HeaderMap) -> Result<Custo
     }
 }
 
+/// As [`merchandiser`], for a request that changes something: counted against the
+/// merchandiser's rate limit of console changes (429 past it).
+pub async fn merchandiser_change(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Customer, Response> {
+    let customer = merchandiser(state, headers).await?;
+    match crate::rate_limit::console_change(&state.pool, &customer.id).await {
+        Ok(()) => Ok(customer),
+        Err(AppError::RateLimited) => Err((
+            StatusCode::TOO_MANY_REQUESTS,
+            AppError::RateLimited.to_string(),
+        )
+            .into_response()),
+        Err(_) => Err(StatusCode::SERVICE_UNAVAILABLE.into_response()),
+    }
+}
+
 /// Why a file field could not be read.
 pub enum FieldError {
     /// Longer than allowed; reading stopped there.

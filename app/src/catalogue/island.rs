@@ -168,7 +168,11 @@ pub fn Configure(
             .iter()
             .enumerate()
             .map(|(index, id)| {
-                let group = v.groups.get(index).cloned().unwrap_or_else(|| placeholder(id));
+                let group = v
+                    .groups
+                    .get(index)
+                    .cloned()
+                    .unwrap_or_else(|| placeholder(id));
                 (id.clone(), RwSignal::new(group))
             })
             .collect()

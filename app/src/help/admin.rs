@@ -104,7 +104,7 @@ pub async fn save_help_article(
     #[server(default)] published: bool,
     #[server(default)] revision: i64,
 ) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     let fields = [
         ("original", &original, 100),
         ("slug", &slug, 100),
@@ -133,7 +133,7 @@ pub async fn save_help_article(
 /// Adds a synonym: `term` and what means the same, separated by commas.
 #[server(endpoint = "add_help_synonym")]
 pub async fn add_help_synonym(term: String, equivalents: String) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("term", &term, 60)?;
     crate::limits::check_len("equivalents", &equivalents, 600)?;
     let state = crate::state::app_state()?;
@@ -142,7 +142,7 @@ pub async fn add_help_synonym(term: String, equivalents: String) -> Result<(), A
 
 #[server(endpoint = "remove_help_synonym")]
 pub async fn remove_help_synonym(id: String) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("id", &id, 64)?;
     let state = crate::state::app_state()?;
     ssr::remove_synonym(&state, &merchandiser, &id).await
@@ -151,7 +151,7 @@ pub async fn remove_help_synonym(id: String) -> Result<(), AppError> {
 /// Removes what the search learnt from the votes on `slug` after `query`.
 #[server(endpoint = "forget_help_query")]
 pub async fn forget_help_query(query: String, slug: String) -> Result<(), AppError> {
-    let merchandiser = crate::session::require_merchandiser().await?;
+    let merchandiser = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("query", &query, super::MAX_QUERY)?;
     crate::limits::check_len("slug", &slug, 100)?;
     let state = crate::state::app_state()?;

@@ -218,7 +218,7 @@ pub async fn admin_calls() -> Result<Vec<QueuedCall>, AppError> {
 /// Claims a waiting request: of two staff claiming at once, one gets it, the other is told who.
 #[server(endpoint = "claim_call")]
 pub async fn claim_call(id: String) -> Result<(), AppError> {
-    let staff = crate::session::require_merchandiser().await?;
+    let staff = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("id", &id, 64)?;
     let state = crate::state::app_state()?;
     ssr::claim(&state, &staff, &id).await
@@ -227,7 +227,7 @@ pub async fn claim_call(id: String) -> Result<(), AppError> {
 /// Marks a request the caller claimed as done, with what was agreed.
 #[server(endpoint = "finish_call")]
 pub async fn finish_call(id: String, #[server(default)] note: String) -> Result<(), AppError> {
-    let staff = crate::session::require_merchandiser().await?;
+    let staff = crate::session::require_merchandiser_change().await?;
     crate::limits::check_len("id", &id, 64)?;
     crate::limits::check_len("note", &note, 2000)?;
     let state = crate::state::app_state()?;

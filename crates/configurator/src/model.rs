@@ -256,7 +256,10 @@ pub enum Limit {
     /// Needs the `ilp` feature: a second additive limit beside the price makes the cheapest
     /// completion a constrained optimum the diagram alone cannot give.
     #[cfg(feature = "ilp")]
-    MaxAttribute { attribute: String, max: i64 },
+    MaxAttribute {
+        attribute: String,
+        max: i64,
+    },
 }
 
 /// A choice that names something the rule set does not have.
