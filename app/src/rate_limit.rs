@@ -59,6 +59,19 @@ pub const CONSOLE_CHANGES_PER_MERCHANDISER: Limit = Limit {
     max_hits: 120,
     window_ms: MINUTE,
 };
+/// Server-side help searches from one client (the browser searches in wasm; these are pages
+/// without JavaScript and the fallback): a reader never comes near it, a flood of searches that
+/// each record a gap does.
+pub const HELP_SEARCH_PER_CLIENT: Limit = Limit {
+    max_hits: 120,
+    window_ms: MINUTE,
+};
+/// "Did this answer your question?" answers from one client, whatever the session: a visitor
+/// who drops their cookie gets a new session, not unlimited votes.
+pub const HELP_VOTES_PER_CLIENT: Limit = Limit {
+    max_hits: 60,
+    window_ms: 10 * MINUTE,
+};
 /// "Call me" requests from one client.
 pub const CALLBACK_PER_CLIENT: Limit = Limit {
     max_hits: 5,

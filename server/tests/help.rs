@@ -2,7 +2,8 @@
 //! on the server (a typo, a natural question, a gap kept), "Did this answer your question?" once
 //! per visitor and what the search learns from it, and "Call me": validated, rate-limited per
 //! client, carrying the product page's configuration, queued for staff, claimed by one of two
-//! staff claiming at once, done, and followed by the buyer.
+//! staff claiming at once, done, and followed by the buyer; votes and server searches are
+//! rate limited per client.
 
 mod common;
 
@@ -621,4 +622,50 @@ async fn merchandisers_run_the_articles_synonyms_and_what_was_learnt() {
     ] {
         assert!(actions.iter().any(|a| a == wanted), "{wanted}: {actions:?}");
     }
+}
+
+#[tokio::test]
+async fn votes_and_server_searches_are_rate_limited_per_client() {
+    let shop = Shop::start().await;
+    // A visitor who drops their cookie before every answer gets a new session each time, but
+    // stays the same client.
+    let limit = app::rate_limit::HELP_VOTES_PER_CLIENT.max_hits;
+    for n in 0..limit {
+        let fresh = shop.visitor_at("127.0.0.7");
+        let (status, body) = vote(&fresh, "opening-hours", true, "").await;
+        assert_eq!(
+            (status, body),
+            (StatusCode::OK, Value::Bool(true)),
+            "vote {n}"
+        );
+    }
+    let (status, body) = vote(&shop.visitor_at("127.0.0.7"), "opening-hours", true, "").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(error_message(&body).contains("Too many"), "{body}");
+    // Another client is not affected.
+    let (status, body) = vote(&shop.visitor_at("127.0.0.8"), "opening-hours", true, "").await;
+    assert_eq!((status, body), (StatusCode::OK, Value::Bool(true)));
+    let (votes,): (i64,) = sqlx::query_as("select count(*) from help_votes")
+        .fetch_one(shop.pool())
+        .await
+        .unwrap();
+    assert_eq!(votes, limit + 1, "the refused vote was not counted");
+
+    let searcher = shop.visitor_at("127.0.0.9");
+    for _ in 0..app::rate_limit::HELP_SEARCH_PER_CLIENT.max_hits {
+        assert!(
+            !search(&searcher, "when will my bike arrive")
+                .await
+                .is_empty()
+        );
+    }
+    let (status, body) = searcher
+        .call_json("search_help", &[("query", "when will my bike arrive")])
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(
+        !search(&shop.visitor_at("127.0.0.10"), "when will my bike arrive")
+            .await
+            .is_empty()
+    );
 }
