@@ -115,15 +115,35 @@ pub async fn try_hit(pool: &AnyPool, key: &str, limit: &Limit) -> Result<bool, A
     Ok(hit(pool, key, limit).await? <= limit.max_hits)
 }
 
-/// Counts one console change by the merchandiser `customer_id`: `RateLimited` past
-/// [`CONSOLE_CHANGES_PER_MERCHANDISER`].
-pub async fn console_change(pool: &AnyPool, customer_id: &str) -> Result<(), AppError> {
-    let key = key("console:change", &[customer_id]);
-    if try_hit(pool, &key, &CONSOLE_CHANGES_PER_MERCHANDISER).await? {
+/// Counts the attempt; `RateLimited` past the limit.
+pub async fn check(pool: &AnyPool, key: &str, limit: &Limit) -> Result<(), AppError> {
+    if try_hit(pool, key, limit).await? {
         Ok(())
     } else {
         Err(AppError::RateLimited)
     }
+}
+
+/// Counts one request of `scope` from this request's client (its address, as
+/// [`crate::session::client_address`] reads it); `RateLimited` past the limit.
+pub async fn check_client(pool: &AnyPool, scope: &str, limit: &Limit) -> Result<(), AppError> {
+    check(
+        pool,
+        &key(scope, &[&crate::session::client_address()]),
+        limit,
+    )
+    .await
+}
+
+/// Counts one console change by the merchandiser `customer_id`: `RateLimited` past
+/// [`CONSOLE_CHANGES_PER_MERCHANDISER`].
+pub async fn console_change(pool: &AnyPool, customer_id: &str) -> Result<(), AppError> {
+    check(
+        pool,
+        &key("console:change", &[customer_id]),
+        &CONSOLE_CHANGES_PER_MERCHANDISER,
+    )
+    .await
 }
 
 /// Takes back one counted attempt (it succeeded, so it was no guess).

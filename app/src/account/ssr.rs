@@ -160,16 +160,7 @@ pub fn check_password(password: &str) -> Result<(), String> {
 #[tracing::instrument(skip_all)]
 pub async fn register(full_name: &str, email: &str, password: &str) -> Result<(), AppError> {
     let state = app_state()?;
-    let client = session::client_address();
-    if !rate_limit::try_hit(
-        &state.pool,
-        &rate_limit::key("register:client", &[&client]),
-        &REGISTER_PER_CLIENT,
-    )
-    .await?
-    {
-        return Err(AppError::RateLimited);
-    }
+    rate_limit::check_client(&state.pool, "register:client", &REGISTER_PER_CLIENT).await?;
     let mut fields = BTreeMap::new();
     let name = match clean_text(full_name, MAX_NAME) {
         Ok(name) => name,

@@ -60,7 +60,15 @@ pub fn Configure(
     /// What the buyer typed as quantity before that.
     quantity: Option<String>,
 ) -> impl IntoView {
-    let groups: Vec<String> = product.groups.iter().map(|g| g.id.clone()).collect();
+    // One signal per group, set only when that group's part of the page differs: a change on
+    // a car range moves a few of its 148 groups, and the others' memos, effects and elements
+    // then stay still. One effect compares in place, where a memo per group would clone every
+    // group on every change (and each would subscribe to the whole page anew).
+    let group_signals: Vec<(String, RwSignal<GroupView>)> = product
+        .groups
+        .iter()
+        .map(|g| (g.id.clone(), RwSignal::new(g.clone())))
+        .collect();
     let slug = product.facts.slug.clone();
     let rules_url = product.facts.rules_url.clone();
     let view = RwSignal::new(product);
@@ -159,24 +167,6 @@ pub fn Configure(
     let lead = move || view.with(|v| ships_in(v.lead_days));
     let in_stock = move || view.with(|v| v.in_stock);
     let update_button = r#"<button type="submit" class="button secondary" formmethod="get" formaction="">Update price</button>"#;
-    // One signal per group, set only when that group's part of the page differs: a change on
-    // a car range moves a few of its 148 groups, and the others' memos, effects and elements
-    // then stay still. One effect compares in place, where a memo per group would clone every
-    // group on every change (and each would subscribe to the whole page anew).
-    let group_signals: Vec<(String, RwSignal<GroupView>)> = view.with_untracked(|v| {
-        groups
-            .iter()
-            .enumerate()
-            .map(|(index, id)| {
-                let group = v
-                    .groups
-                    .get(index)
-                    .cloned()
-                    .unwrap_or_else(|| placeholder(id));
-                (id.clone(), RwSignal::new(group))
-            })
-            .collect()
-    });
     let to_sync = group_signals.clone();
     Effect::new(move |_| {
         view.with(|v| {

@@ -169,13 +169,12 @@ pub async fn request_call(
     }
     let session = crate::session::ensure().await?;
     let state = crate::state::app_state()?;
-    let client = crate::session::client_address();
-    let key = crate::rate_limit::key("callback:client", &[&client]);
-    if !crate::rate_limit::try_hit(&state.pool, &key, &crate::rate_limit::CALLBACK_PER_CLIENT)
-        .await?
-    {
-        return Err(AppError::RateLimited);
-    }
+    crate::rate_limit::check_client(
+        &state.pool,
+        "callback:client",
+        &crate::rate_limit::CALLBACK_PER_CLIENT,
+    )
+    .await?;
     let request = ssr::Request::read(
         &name,
         &phone,

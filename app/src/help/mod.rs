@@ -92,13 +92,12 @@ pub async fn vote_help(
     crate::limits::check_len("slug", &slug, 100)?;
     crate::limits::check_len("query", &query, MAX_QUERY)?;
     let state = crate::state::app_state()?;
-    let client = crate::session::client_address();
-    let key = crate::rate_limit::key("help:vote:client", &[&client]);
-    if !crate::rate_limit::try_hit(&state.pool, &key, &crate::rate_limit::HELP_VOTES_PER_CLIENT)
-        .await?
-    {
-        return Err(AppError::RateLimited);
-    }
+    crate::rate_limit::check_client(
+        &state.pool,
+        "help:vote:client",
+        &crate::rate_limit::HELP_VOTES_PER_CLIENT,
+    )
+    .await?;
     let session = crate::session::ensure().await?;
     let recorded = ssr::vote(&state, &slug, &ssr::visitor(&session), helpful, &query).await?;
     let q = if query.trim().is_empty() {

@@ -30,17 +30,12 @@ pub const RESULTS: usize = 10;
 pub async fn search_help(query: String) -> Result<SearchResults, AppError> {
     let query: String = query.chars().take(super::MAX_QUERY).collect();
     let state = crate::state::app_state()?;
-    let client = crate::session::client_address();
-    let key = crate::rate_limit::key("help:search:client", &[&client]);
-    if !crate::rate_limit::try_hit(
+    crate::rate_limit::check_client(
         &state.pool,
-        &key,
+        "help:search:client",
         &crate::rate_limit::HELP_SEARCH_PER_CLIENT,
     )
-    .await?
-    {
-        return Err(AppError::RateLimited);
-    }
+    .await?;
     let hits = ssr::search(&state, &query, RESULTS).await?;
     if hits.is_empty() && !query.trim().is_empty() {
         ssr::record_gap(&state, &query).await?;
