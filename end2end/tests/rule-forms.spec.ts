@@ -2,7 +2,8 @@
  * The bicycle's rules edited in forms, in a real browser, as a merchandiser: a new group with
  * its options, an excludes rule written with the options' names (the count of valid
  * configurations drops and the rule reads as a sentence), a mistake named beside its field with
- * what was typed kept, a price changed, and the draft's effect on the rules page. The draft is
+ * what was typed kept, the open form checked in the browser as it is typed (the typo named, then
+ * the count saving would give, which the server's check after saving matches), a price changed, and the draft's effect on the rules page. The draft is
  * discarded at the end, so the bicycle is left as it was. axe-core checks the page with a form open.
  */
 import { expect, test } from '@playwright/test';
@@ -10,9 +11,9 @@ import { expectNoViolations, logIn } from './helpers';
 
 const FORMS = '/admin/products/bicycle/rules/edit';
 
-/** The number of valid configurations the page's check reports. */
-async function validCount(page: import('@playwright/test').Page): Promise<bigint> {
-  const summary = await page.getByTestId('check-summary').innerText();
+/** The number of valid configurations a check reports: the draft's (the page's) by default. */
+async function validCount(page: import('@playwright/test').Page, check = page.locator('#check')): Promise<bigint> {
+  const summary = await check.getByTestId('check-summary').innerText();
   const match = summary.match(/^(\d+) valid configurations/);
   expect(match, summary).not.toBeNull();
   return BigInt(match![1]);
@@ -42,7 +43,12 @@ test('a merchandiser edits a product\'s groups, options and rules in forms', asy
   // An excludes rule by names; a typo first, named beside its field, with the text kept.
   await page.getByRole('link', { name: 'Excludes rule' }).click();
   const ruleForm = page.getByRole('region', { name: 'New excludes rule' });
+  // Checked in the browser as it is typed: the typo is named before anything is sent.
+  await expect(page.locator('[data-form-check="live"]')).toHaveCount(1);
   await ruleForm.getByLabel('Never all of these together').fill('Frame: Carbon race\nBell: Brass bel');
+  const live = page.getByTestId('form-check');
+  await expect(live).toContainText('Not a change the draft can take yet');
+  await expect(live).toContainText('Condition 2: “Brass bel” is not an option of Bell');
   await ruleForm.getByLabel(/What buyers are told/).fill('Race frames have no room for the brass bell.');
   await ruleForm.getByRole('button', { name: 'Add the rule' }).click();
   const again = page.getByRole('region', { name: 'New excludes rule' });
@@ -50,11 +56,24 @@ test('a merchandiser edits a product\'s groups, options and rules in forms', asy
   await expect(again.getByLabel('Never all of these together')).toHaveValue('Frame: Carbon race\nBell: Brass bel');
   await expect(again.getByLabel('Never all of these together')).toHaveAttribute('aria-invalid', 'true');
   await expectNoViolations(page, 'rule form with a refused condition');
+  // Corrected, the live check shows what saving would do, with no request while typing.
+  await expect(page.locator('[data-form-check="live"]')).toHaveCount(1);
+  const requests: string[] = [];
+  const record = (request: import('@playwright/test').Request) => { requests.push(request.url()); };
+  page.on('request', record);
   await again.getByLabel('Never all of these together').fill('Frame: Carbon race\nBell: Brass bell');
+  const liveAgain = page.getByTestId('form-check');
+  await expect(liveAgain).toContainText('If you save this form');
+  await expect(liveAgain).toContainText(`The draft has ${withBell} valid configurations now.`);
+  const ifSaved = await validCount(page, liveAgain);
+  page.off('request', record);
+  expect(requests).toEqual([]);
+  expect(ifSaved < withBell && ifSaved > withBell / 2n).toBe(true);
   await again.getByRole('button', { name: 'Add the rule' }).click();
   await expect(page.getByText('Saved in the draft.')).toBeVisible();
+  // The server's check of the saved draft is the one the browser showed.
   const withRule = await validCount(page);
-  expect(withRule < withBell && withRule > withBell / 2n).toBe(true);
+  expect(withRule).toBe(ifSaved);
   await expect(page.getByRole('cell', { name: 'Never together: Frame is Carbon race and Bell is Brass bell.' })).toBeVisible();
 
   // The option's price, lead time and weight.

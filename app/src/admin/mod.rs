@@ -6,7 +6,6 @@
 pub mod audit;
 pub mod catalogue;
 mod catalogue_page;
-#[cfg(feature = "ssr")]
 pub mod form;
 mod home;
 pub mod images;

@@ -343,6 +343,7 @@ pub fn entry_words(rules: &RuleSet, entry: &configurator::model::PriceEntry) -> 
     format!("{amount} when {}", all_words(rules, &entry.when))
 }
 
+pub mod edit;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
@@ -381,7 +382,7 @@ pub async fn save_rule_group(
         crate::limits::check_len(field, value, max)?;
     }
     let state = crate::state::app_state()?;
-    let edit = ssr::GroupEdit {
+    let change = edit::GroupEdit {
         original,
         id,
         name,
@@ -390,7 +391,7 @@ pub async fn save_rule_group(
         options,
     };
     ssr::edit(&state, &merchandiser, &slug, revision, |rules| {
-        ssr::save_group(rules, &edit)
+        edit::save_group(rules, &change)
     })
     .await
 }
@@ -409,7 +410,7 @@ pub async fn move_rule_group(
     let up = super::catalogue::ssr::direction(&direction)?;
     let state = crate::state::app_state()?;
     ssr::edit(&state, &merchandiser, &slug, revision, |rules| {
-        ssr::move_group(rules, &id, up)
+        edit::move_group(rules, &id, up)
     })
     .await
 }
@@ -422,7 +423,7 @@ pub async fn remove_rule_group(slug: String, revision: i64, id: String) -> Resul
     crate::limits::check_len("id", &id, 100)?;
     let state = crate::state::app_state()?;
     ssr::edit(&state, &merchandiser, &slug, revision, |rules| {
-        ssr::remove_group(rules, &id)
+        edit::remove_group(rules, &id)
     })
     .await
 }
@@ -456,7 +457,7 @@ pub async fn save_rule_option(
         crate::limits::check_len(field, value, max)?;
     }
     let state = crate::state::app_state()?;
-    let edit = ssr::OptionEdit {
+    let change = edit::OptionEdit {
         group,
         original,
         id,
@@ -466,7 +467,7 @@ pub async fn save_rule_option(
         attributes,
     };
     ssr::edit(&state, &merchandiser, &slug, revision, |rules| {
-        ssr::save_option(rules, &edit)
+        edit::save_option(rules, &change)
     })
     .await
 }
@@ -485,7 +486,7 @@ pub async fn remove_rule_option(
     crate::limits::check_len("id", &id, 100)?;
     let state = crate::state::app_state()?;
     ssr::edit(&state, &merchandiser, &slug, revision, |rules| {
-        ssr::remove_option(rules, &group, &id)
+        edit::remove_option(rules, &group, &id)
     })
     .await
 }
@@ -529,7 +530,7 @@ pub async fn save_rule(
         crate::limits::check_len(field, value, max)?;
     }
     let state = crate::state::app_state()?;
-    let edit = ssr::RuleEdit {
+    let change = edit::RuleEdit {
         kind,
         original,
         id,
@@ -543,7 +544,7 @@ pub async fn save_rule(
         limit_attribute,
     };
     ssr::edit(&state, &merchandiser, &slug, revision, |rules| {
-        ssr::save_rule(rules, &edit)
+        edit::save_rule(rules, &change)
     })
     .await
 }
@@ -571,14 +572,14 @@ pub async fn save_price_table(
         crate::limits::check_len(field, value, max)?;
     }
     let state = crate::state::app_state()?;
-    let edit = ssr::PriceTableEdit {
+    let change = edit::PriceTableEdit {
         original,
         id,
         name,
         entries,
     };
     ssr::edit(&state, &merchandiser, &slug, revision, |rules| {
-        ssr::save_price_table(rules, &edit)
+        edit::save_price_table(rules, &change)
     })
     .await
 }
@@ -591,7 +592,7 @@ pub async fn remove_rule(slug: String, revision: i64, id: String) -> Result<(), 
     crate::limits::check_len("id", &id, 100)?;
     let state = crate::state::app_state()?;
     ssr::edit(&state, &merchandiser, &slug, revision, |rules| {
-        ssr::remove_rule(rules, &id)
+        edit::remove_rule(rules, &id)
     })
     .await
 }

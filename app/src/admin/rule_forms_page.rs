@@ -1,8 +1,9 @@
 //! The console page that edits a product's rules in forms: the engine's check of the draft, its
 //! groups with their options, its rules in sentences and its price tables, each with a form to
 //! add or change it. Which form is open is in the URL (`?rule=r2`, `?add=excludes`), so the page
-//! is server-rendered, works without JavaScript and loads no wasm; the JSON editor next door is
-//! where the check runs as one types.
+//! is server-rendered and works without JavaScript. Once the page has hydrated, the open form is
+//! checked as the merchandiser types: the browser applies it to its copy of the draft, as the
+//! server will on save, and runs the engine's check on the result, with no request.
 
 use configurator::model::{OptionDef, PriceTable};
 use configurator::{Group, Rule, RuleSet};
@@ -11,13 +12,15 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::ConsoleNav;
+use super::rule_forms::edit::FormChange;
 use super::rule_forms::{
     MoveRuleGroup, RULE_KINDS, RemoveRule, RemoveRuleGroup, RemoveRuleOption, RuleFormsView,
     SavePriceTable, SaveRule, SaveRuleGroup, SaveRuleOption, combinations_text, condition_text,
     conditions_text, entries_text, entry_words, group_label, kind_name, kind_of, option_label,
     rule_words,
 };
-use super::rules_page::CheckReport;
+use super::rules::{RuleCheck, check_rule_set};
+use super::rules_page::{CheckReport, pause};
 use crate::components::{ErrorBox, FieldError, LoadError, action_error, first_error};
 use crate::error::AppError;
 use crate::money::{format_price, price_input};
@@ -142,6 +145,8 @@ fn FormsBody(
         check,
     } = data;
     let base = format!("/admin/products/{slug}/rules/edit");
+    // The draft's count, beside what the open form would make of it.
+    let now = (check.error.is_none() && check.satisfiable).then(|| check.solutions.clone());
     let draft_note = if revision == 0 {
         format!(
             "No draft yet: your first change starts one from version {version}, the published rules."
@@ -173,7 +178,9 @@ fn FormsBody(
             .into_any();
         }
     };
-    let form = open_form(&open, &rules, &slug, revision, actions, &base);
+    let form = open_form(&open, &rules, &slug, revision, actions, &base).map(|form| {
+        view! { <LiveFormCheck rules=rules.clone() now>{form}</LiveFormCheck> }.into_any()
+    });
     let groups = rules
         .groups
         .iter()
@@ -260,6 +267,92 @@ fn FormsBody(
     }
     .into_any();
     view! { {head} {form} {groups_section} {rules_section} {prices_section} }.into_any()
+}
+
+/// The open form, followed once hydrated by the engine's check of the draft as this form would
+/// leave it: every change of a field (a short pause after the last key) reads the form as the
+/// server reads it, applies it to the browser's copy of the draft and checks the result there.
+/// Saving repeats both on the server, which is what counts.
+#[island]
+pub fn LiveFormCheck(rules: RuleSet, now: Option<String>, children: Children) -> impl IntoView {
+    let outcome = RwSignal::new(None::<Result<(String, RuleCheck), AppError>>);
+    let live = RwSignal::new(false);
+    Effect::new(move |_| live.set(true));
+    let generation = StoredValue::new(0u64);
+    let rules = StoredValue::new(rules);
+    let on_input = move |ev: leptos::ev::Event| {
+        let Some((endpoint, fields)) = form_fields(&ev) else {
+            return;
+        };
+        let mine = generation.get_value() + 1;
+        generation.set_value(mine);
+        leptos::task::spawn_local(async move {
+            pause(250).await;
+            if generation.get_value() != mine {
+                return;
+            }
+            let Some(change) = FormChange::read(&endpoint, &fields) else {
+                return;
+            };
+            let mut draft = rules.get_value();
+            let result = change
+                .apply(&mut draft)
+                .map(|what| (what, check_rule_set(&draft)));
+            outcome.set(Some(result));
+        });
+    };
+    let report = move || {
+        outcome.get().map(|result| match result {
+            Ok((what, check)) => view! {
+                <div class="rule-check form-check" data-testid="form-check">
+                    <h3>"If you save this form"</h3>
+                    <p class="muted">{format!("Change: {what}.")}</p>
+                    <CheckReport check />
+                    {now.clone().map(|n| view! { <p class="muted">{format!("The draft has {n} valid configurations now.")}</p> })}
+                </div>
+            }
+            .into_any(),
+            Err(error) => {
+                let problems: Vec<String> = match &error {
+                    AppError::Validation { fields, .. } if !fields.is_empty() => {
+                        fields.values().cloned().collect()
+                    }
+                    other => vec![other.to_string()],
+                };
+                view! {
+                    <div class="rule-check form-check" data-testid="form-check">
+                        <h3>"Not a change the draft can take yet"</h3>
+                        <ul class="problem">{problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}</ul>
+                    </div>
+                }
+                .into_any()
+            }
+        })
+    };
+    view! {
+        <div class="live-form" on:input=on_input data-form-check=move || if live.get() { "live" } else { "server" }>
+            {children()}
+            <div role="status" aria-live="polite">{report}</div>
+        </div>
+    }
+}
+
+/// The endpoint of the form an input event came from and its fields, urlencoded as the
+/// browser would post them.
+#[cfg(feature = "hydrate")]
+fn form_fields(ev: &leptos::ev::Event) -> Option<(String, String)> {
+    use wasm_bindgen::JsCast;
+    let target: web_sys::Element = ev.target()?.dyn_into().ok()?;
+    let form: web_sys::HtmlFormElement = target.closest("form").ok()??.dyn_into().ok()?;
+    let endpoint = form.get_attribute("action")?.rsplit('/').next()?.to_owned();
+    let data = web_sys::FormData::new_with_form(&form).ok()?;
+    let fields = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data).ok()?;
+    Some((endpoint, fields.to_string().into()))
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn form_fields(_ev: &leptos::ev::Event) -> Option<(String, String)> {
+    None
 }
 
 #[component]

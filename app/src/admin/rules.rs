@@ -76,11 +76,15 @@ pub fn parse_rules(json: &str) -> Result<RuleSet, String> {
 /// Checks a rule set's JSON with the engine. Pure, so the browser runs exactly the check the
 /// server repeats on save.
 pub fn check_rules(json: &str) -> RuleCheck {
-    let rules = match parse_rules(json) {
-        Ok(rules) => rules,
-        Err(message) => return RuleCheck::failed(message),
-    };
-    match Configurator::compile(&rules) {
+    match parse_rules(json) {
+        Ok(rules) => check_rule_set(&rules),
+        Err(message) => RuleCheck::failed(message),
+    }
+}
+
+/// Checks a rule set with the engine (the forms' live check applies a form to the draft first).
+pub fn check_rule_set(rules: &RuleSet) -> RuleCheck {
+    match Configurator::compile(rules) {
         Ok(engine) => check_compiled(&engine),
         Err(e) => RuleCheck::failed(format!("The engine cannot use these rules: {e}")),
     }

@@ -434,8 +434,9 @@ pub fn RuleEditor(slug: String, text: String, revision: i64, check: RuleCheck) -
     }
 }
 
+/// Waits `ms` in the browser, so a check runs once the merchandiser pauses typing.
 #[cfg(feature = "hydrate")]
-async fn pause(ms: i32) {
+pub(super) async fn pause(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
     });
@@ -443,4 +444,4 @@ async fn pause(ms: i32) {
 }
 
 #[cfg(not(feature = "hydrate"))]
-async fn pause(_ms: i32) {}
+pub(super) async fn pause(_ms: i32) {}
