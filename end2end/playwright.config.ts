@@ -1,7 +1,7 @@
 // Playwright for Atelier: headless Debian Chromium against the release server and the fake
 // Stripe, both started fresh for every run on fixed 127.0.0.1 ports (never reused), with a
 // fresh SQLite database in a temporary directory that is deleted when the run ends.
-// Build first: `cargo leptos build --release && cargo build --release -p fake-stripe`
+// Build first: `cargo leptos build --release --split && cargo build --release -p fake-stripe`
 // (scripts/test does both). CARGO_TARGET_DIR defaults to ~/.cache/atelier/target as in
 // scripts/lib.sh.
 import { defineConfig, devices } from '@playwright/test';

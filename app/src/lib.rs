@@ -82,9 +82,10 @@ fn islands_on_page() -> bool {
         let path = use_context::<http::request::Parts>()
             .map(|parts| parts.uri.path().to_owned())
             .unwrap_or_default();
-        // The product form, and the console's rule editor (its live check).
+        // The product form, and the console's rule editor and rule forms (their live checks).
         let interactive = path.starts_with("/products/")
-            || (path.starts_with("/admin/products/") && path.ends_with("/rules"));
+            || (path.starts_with("/admin/products/")
+                && (path.ends_with("/rules") || path.ends_with("/rules/edit")));
         if !interactive && let Some(context) = Owner::current_shared_context() {
             // Nothing will hydrate, so no resource data needs to travel with the HTML.
             context.set_is_hydrating(false);

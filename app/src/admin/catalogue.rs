@@ -195,11 +195,24 @@ pub fn valid_slug(slug: &str) -> bool {
         && !slug.contains("--")
 }
 
+/// `text` in Unicode normalisation form NFKD ("é" as "e" and its accent). In the browser the
+/// browser's own tables do it: the crate's would add about 100 KB to every page's wasm.
+fn compatibility_decomposed(text: &str) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::JsString::from(text).normalize("NFKD").into()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use unicode_normalization::UnicodeNormalization;
+        text.nfkd().collect()
+    }
+}
+
 /// A slug made from a name: "Walnut desk lamp" → "walnut-desk-lamp" (accents dropped).
 pub fn slug_of(name: &str) -> String {
-    use unicode_normalization::UnicodeNormalization;
     let mut slug = String::new();
-    for c in name.nfkd() {
+    for c in compatibility_decomposed(name).chars() {
         if c.is_ascii_alphanumeric() {
             slug.push(c.to_ascii_lowercase());
         } else if (c.is_whitespace() || c == '-' || c == '_' || c == '/')

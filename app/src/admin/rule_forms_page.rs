@@ -276,8 +276,21 @@ fn FormsBody(
 #[island]
 pub fn LiveFormCheck(rules: RuleSet, now: Option<String>, children: Children) -> impl IntoView {
     let outcome = RwSignal::new(None::<Result<(String, RuleCheck), AppError>>);
+    // Live once the check's code is in the page: loaded as the island hydrates (by reading a
+    // form that is no change), so the first keystroke does not wait for it.
     let live = RwSignal::new(false);
-    Effect::new(move |_| live.set(true));
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            let empty = RuleSet {
+                version: 1,
+                groups: Vec::new(),
+                rules: Vec::new(),
+                price_tables: Vec::new(),
+            };
+            check_form(empty, String::new(), String::new()).await;
+            live.set(true);
+        });
+    });
     let generation = StoredValue::new(0u64);
     let rules = StoredValue::new(rules);
     let on_input = move |ev: leptos::ev::Event| {
@@ -291,14 +304,9 @@ pub fn LiveFormCheck(rules: RuleSet, now: Option<String>, children: Children) ->
             if generation.get_value() != mine {
                 return;
             }
-            let Some(change) = FormChange::read(&endpoint, &fields) else {
-                return;
-            };
-            let mut draft = rules.get_value();
-            let result = change
-                .apply(&mut draft)
-                .map(|what| (what, check_rule_set(&draft)));
-            outcome.set(Some(result));
+            if let Some(result) = check_form(rules.get_value(), endpoint, fields).await {
+                outcome.set(Some(result));
+            }
         });
     };
     let report = move || {
@@ -335,6 +343,25 @@ pub fn LiveFormCheck(rules: RuleSet, now: Option<String>, children: Children) ->
             <div role="status" aria-live="polite">{report}</div>
         </div>
     }
+}
+
+/// The form posted to `endpoint` with `fields`, applied to `rules` and checked: what it
+/// changes and the check of the result, or the fields at fault; `None` for a form that is not
+/// a change. Lazy: the release build (`cargo leptos build --split`) puts it, the forms' reading
+/// and the engine's check in a chunk of wasm that only the console loads.
+#[lazy]
+fn check_form(
+    rules: RuleSet,
+    endpoint: String,
+    fields: String,
+) -> Option<Result<(String, RuleCheck), AppError>> {
+    let change = FormChange::read(&endpoint, &fields)?;
+    let mut draft = rules;
+    Some(
+        change
+            .apply(&mut draft)
+            .map(|what| (what, check_rule_set(&draft))),
+    )
 }
 
 /// The endpoint of the form an input event came from and its fields, urlencoded as the
