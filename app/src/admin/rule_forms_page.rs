@@ -179,7 +179,14 @@ fn FormsBody(
         }
     };
     let form = open_form(&open, &rules, &slug, revision, actions, &base).map(|form| {
-        view! { <LiveFormCheck rules=rules.clone() now>{form}</LiveFormCheck> }.into_any()
+        // The island fetches the draft's JSON rather than carrying it in the page: on a car
+        // range that would double the page. The revision (or version) keeps the URL exact.
+        let source = if revision == 0 {
+            format!("/admin/products/{slug}/rules.json?version={version}")
+        } else {
+            format!("/admin/products/{slug}/rules.json?draft=true&revision={revision}")
+        };
+        view! { <LiveFormCheck source now>{form}</LiveFormCheck> }.into_any()
     });
     let groups = rules
         .groups
@@ -274,26 +281,34 @@ fn FormsBody(
 /// server reads it, applies it to the browser's copy of the draft and checks the result there.
 /// Saving repeats both on the server, which is what counts.
 #[island]
-pub fn LiveFormCheck(rules: RuleSet, now: Option<String>, children: Children) -> impl IntoView {
+pub fn LiveFormCheck(
+    /// Where the draft's JSON (or the published rules', when there is no draft) is.
+    source: String,
+    now: Option<String>,
+    children: Children,
+) -> impl IntoView {
     let outcome = RwSignal::new(None::<Result<(String, RuleCheck), AppError>>);
-    // Live once the check's code is in the page: loaded as the island hydrates (by reading a
-    // form that is no change), so the first keystroke does not wait for it.
+    let rules = StoredValue::new(String::new());
+    // Live once the draft and the check's code are in the page, both loaded as the island
+    // hydrates (the code by reading a form that is no change), so the first keystroke does not
+    // wait for them. Effects run only in the browser.
     let live = RwSignal::new(false);
     Effect::new(move |_| {
+        let source = source.clone();
         leptos::task::spawn_local(async move {
-            let empty = RuleSet {
-                version: 1,
-                groups: Vec::new(),
-                rules: Vec::new(),
-                price_tables: Vec::new(),
+            let Some(text) = fetch_text(&source).await else {
+                return;
             };
-            check_form(empty, String::new(), String::new()).await;
+            check_form(String::new(), String::new(), String::new()).await;
+            rules.set_value(text);
             live.set(true);
         });
     });
     let generation = StoredValue::new(0u64);
-    let rules = StoredValue::new(rules);
     let on_input = move |ev: leptos::ev::Event| {
+        if !live.get_untracked() {
+            return;
+        }
         let Some((endpoint, fields)) = form_fields(&ev) else {
             return;
         };
@@ -345,23 +360,47 @@ pub fn LiveFormCheck(rules: RuleSet, now: Option<String>, children: Children) ->
     }
 }
 
-/// The form posted to `endpoint` with `fields`, applied to `rules` and checked: what it
+/// The form posted to `endpoint` with `fields`, applied to `rules` (JSON) and checked: what it
 /// changes and the check of the result, or the fields at fault; `None` for a form that is not
 /// a change. Lazy: the release build (`cargo leptos build --split`) puts it, the forms' reading
 /// and the engine's check in a chunk of wasm that only the console loads.
 #[lazy]
 fn check_form(
-    rules: RuleSet,
+    rules: String,
     endpoint: String,
     fields: String,
 ) -> Option<Result<(String, RuleCheck), AppError>> {
     let change = FormChange::read(&endpoint, &fields)?;
-    let mut draft = rules;
+    let mut draft = super::rules::parse_rules(&rules).ok()?;
     Some(
         change
             .apply(&mut draft)
             .map(|what| (what, check_rule_set(&draft))),
     )
+}
+
+/// The body of a GET of `url`, when it answers 200.
+#[cfg(feature = "hydrate")]
+async fn fetch_text(url: &str) -> Option<String> {
+    use wasm_bindgen::JsCast;
+    let response: web_sys::Response =
+        wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(url))
+            .await
+            .ok()?
+            .dyn_into()
+            .ok()?;
+    if !response.ok() {
+        return None;
+    }
+    wasm_bindgen_futures::JsFuture::from(response.text().ok()?)
+        .await
+        .ok()?
+        .as_string()
+}
+
+#[cfg(not(feature = "hydrate"))]
+async fn fetch_text(_url: &str) -> Option<String> {
+    None
 }
 
 /// The endpoint of the form an input event came from and its fields, urlencoded as the
