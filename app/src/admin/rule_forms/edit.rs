@@ -858,6 +858,122 @@ mod tests {
         assert!(FormChange::read("save_rule_group", "optional=maybe").is_none());
     }
 
+    /// The part of a server function's URL that the browser matches a form's action on.
+    fn endpoint<T: leptos::server_fn::ServerFn>() -> &'static str {
+        T::PATH.rsplit('/').next().unwrap_or_default()
+    }
+
+    #[test]
+    fn every_form_reads_in_the_browser_as_its_server_function_receives_it() {
+        use super::super::{SavePriceTable, SaveRule, SaveRuleGroup, SaveRuleOption};
+        // Each server function's arguments, posted as a form posts them.
+        let group = serde_qs::to_string(&SaveRuleGroup {
+            slug: "bike".into(),
+            revision: 2,
+            original: "frame".into(),
+            id: String::new(),
+            name: "Frame".into(),
+            optional: true,
+            default_option: "Steel".into(),
+            options: "Oak\nAsh = 12.00".into(),
+        })
+        .unwrap();
+        let Some(FormChange::Group(read)) = FormChange::read(endpoint::<SaveRuleGroup>(), &group)
+        else {
+            panic!("the group form reads as a group change");
+        };
+        assert_eq!(
+            (&*read.original, &*read.name, read.optional),
+            ("frame", "Frame", true)
+        );
+        assert_eq!(
+            (&*read.default_option, &*read.options),
+            ("Steel", "Oak\nAsh = 12.00")
+        );
+
+        let option = serde_qs::to_string(&SaveRuleOption {
+            slug: "bike".into(),
+            revision: 2,
+            group: "frame".into(),
+            original: "steel".into(),
+            id: "steel".into(),
+            name: "Steel".into(),
+            price: "12.50".into(),
+            lead_days: "4".into(),
+            attributes: "weight = 1200".into(),
+        })
+        .unwrap();
+        let Some(FormChange::Option(read)) =
+            FormChange::read(endpoint::<SaveRuleOption>(), &option)
+        else {
+            panic!("the option form reads as an option change");
+        };
+        assert_eq!(
+            (&*read.group, &*read.original, &*read.id, &*read.name),
+            ("frame", "steel", "steel", "Steel")
+        );
+        assert_eq!(
+            (&*read.price, &*read.lead_days, &*read.attributes),
+            ("12.50", "4", "weight = 1200")
+        );
+
+        let rule = serde_qs::to_string(&SaveRule {
+            slug: "bike".into(),
+            revision: 2,
+            kind: "capacity".into(),
+            original: "r9".into(),
+            id: "r9".into(),
+            message: "Too heavy".into(),
+            conditions: "Frame: Steel".into(),
+            then: "Fork: Rigid".into(),
+            groups: "Frame, Fork".into(),
+            allowed: "Steel, Rigid".into(),
+            attribute: "weight".into(),
+            limit_group: "frame".into(),
+            limit_attribute: "max_load".into(),
+        })
+        .unwrap();
+        let Some(FormChange::Rule(read)) = FormChange::read(endpoint::<SaveRule>(), &rule) else {
+            panic!("the rule form reads as a rule change");
+        };
+        assert_eq!(
+            (&*read.kind, &*read.original, &*read.id, &*read.message),
+            ("capacity", "r9", "r9", "Too heavy")
+        );
+        assert_eq!(
+            (
+                &*read.conditions,
+                &*read.then,
+                &*read.groups,
+                &*read.allowed
+            ),
+            ("Frame: Steel", "Fork: Rigid", "Frame, Fork", "Steel, Rigid")
+        );
+        assert_eq!(
+            (&*read.attribute, &*read.limit_group, &*read.limit_attribute),
+            ("weight", "frame", "max_load")
+        );
+
+        let table = serde_qs::to_string(&SavePriceTable {
+            slug: "bike".into(),
+            revision: 2,
+            original: "t1".into(),
+            id: "t1".into(),
+            name: "Bundles".into(),
+            entries: "-40.00 when Frame: Carbon".into(),
+        })
+        .unwrap();
+        let Some(FormChange::PriceTable(read)) =
+            FormChange::read(endpoint::<SavePriceTable>(), &table)
+        else {
+            panic!("the price table form reads as a price table change");
+        };
+        assert_eq!(
+            (&*read.original, &*read.id, &*read.name, &*read.entries),
+            ("t1", "t1", "Bundles", "-40.00 when Frame: Carbon")
+        );
+    }
+
     #[test]
     fn a_change_read_from_a_form_with_a_typo_names_the_field() {
         let change = FormChange::read(
