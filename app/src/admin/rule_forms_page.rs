@@ -326,15 +326,21 @@ pub fn LiveFormCheck(
     };
     let report = move || {
         outcome.get().map(|result| match result {
-            Ok((what, check)) => view! {
+            Ok((what, check)) => {
+                let against = now
+                    .clone()
+                    .filter(|_| check.error.is_none())
+                    .map(|n| compared(&check.solutions, &n));
+                view! {
                 <div class="rule-check form-check" data-testid="form-check">
                     <h3>"If you save this form"</h3>
                     <p class="muted">{format!("Change: {what}.")}</p>
                     <CheckReport check />
-                    {now.clone().map(|n| view! { <p class="muted">{format!("The draft has {n} valid configurations now.")}</p> })}
+                    {against.map(|text| view! { <p class="muted">{text}</p> })}
                 </div>
             }
-            .into_any(),
+            .into_any()
+            }
             Err(error) => {
                 let problems: Vec<String> = match &error {
                     AppError::Validation { fields, .. } if !fields.is_empty() => {
@@ -377,6 +383,17 @@ fn check_form(
             .apply(&mut draft)
             .map(|what| (what, check_rule_set(&draft))),
     )
+}
+
+/// What saving does to the number of valid configurations, `after` against `now` (both exact
+/// decimal counts, too large for any integer type on a car range).
+fn compared(after: &str, now: &str) -> String {
+    let order = after.len().cmp(&now.len()).then_with(|| after.cmp(now));
+    match order {
+        std::cmp::Ordering::Equal => format!("As many as the draft has now ({now})."),
+        std::cmp::Ordering::Less => format!("Fewer than the draft has now ({now})."),
+        std::cmp::Ordering::Greater => format!("More than the draft has now ({now})."),
+    }
 }
 
 /// The body of a GET of `url`, when it answers 200.
@@ -958,5 +975,33 @@ fn PriceTableForm(
                 </div>
             </ActionForm>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::compared;
+
+    #[test]
+    fn counts_compare_as_numbers_of_any_size() {
+        assert_eq!(
+            compared("74496", "74496"),
+            "As many as the draft has now (74496)."
+        );
+        assert_eq!(
+            compared("9999", "74496"),
+            "Fewer than the draft has now (74496)."
+        );
+        assert_eq!(
+            compared("80000", "74496"),
+            "More than the draft has now (74496)."
+        );
+        assert_eq!(
+            compared(
+                "564558383498091412505515917705212808253483125011644416",
+                "7"
+            ),
+            "More than the draft has now (7)."
+        );
     }
 }
