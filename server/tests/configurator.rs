@@ -345,3 +345,82 @@ async fn a_large_range_explains_an_unavailable_option_when_asked_as_a_small_one_
     );
     assert!(text.contains("Make available"), "with the repair");
 }
+
+/// A range too large for the browser to compile gets its rules compiled (`.bin`), megabytes on
+/// a car range: they are compressed once and served as brotli to every browser that takes it,
+/// the same bytes as uncompressed, rather than compressed again for each download.
+#[tokio::test]
+async fn a_large_range_s_compiled_rules_are_compressed_once_and_served_as_brotli() {
+    use std::io::Read;
+    let shop = Shop::start().await;
+    publish_rules(&shop, "bicycle", |rules| {
+        let groups = rules["groups"].as_array_mut().unwrap();
+        for g in 1..=96 {
+            let options: Vec<serde_json::Value> = (0..10)
+                .map(|o| {
+                    serde_json::json!({
+                        "id": format!("trim-{g}-{o}"),
+                        "name": format!("Trim {g}.{o} in a longer name"),
+                        "price": o * 1500,
+                    })
+                })
+                .collect();
+            groups.push(serde_json::json!({
+                "id": format!("trim-{g}"),
+                "name": format!("Trim line {g}"),
+                "optional": true,
+                "options": options,
+            }));
+        }
+    })
+    .await;
+    let view = shop.visitor().product("bicycle", &[]).await;
+    let url = shop.url(view["facts"]["rules_url"].as_str().unwrap());
+    assert!(url.ends_with(".bin"), "{url}");
+    let client = reqwest::Client::new();
+    let get = |encoding: &'static str| {
+        let request = client
+            .get(&url)
+            .header(reqwest::header::ACCEPT_ENCODING, encoding);
+        async move {
+            let response = request.send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            let encoded = response
+                .headers()
+                .get(reqwest::header::CONTENT_ENCODING)
+                .map(|v| v.to_str().unwrap().to_owned());
+            let vary = response.headers()[reqwest::header::VARY]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            // Bytes compressed in advance have their length known up front; the compression
+            // layer's on-the-fly output is streamed without one.
+            let whole = response.content_length().is_some();
+            let body = response.bytes().await.unwrap().to_vec();
+            (encoded, vary, whole, body)
+        }
+    };
+    let (encoded, vary, whole, plain) = get("identity").await;
+    assert_eq!(encoded, None);
+    assert!(whole, "the cached bytes, as they are");
+    assert!(vary.contains("accept-encoding"), "{vary}");
+    for accept in ["br", "gzip, deflate, br, zstd", "br;q=0.5, gzip"] {
+        let (encoded, _, whole, packed) = get(accept).await;
+        assert_eq!(encoded.as_deref(), Some("br"), "{accept}");
+        assert!(whole, "compressed once, not as it is sent ({accept})");
+        assert!(
+            packed.len() * 2 < plain.len(),
+            "compressed: {} of {}",
+            packed.len(),
+            plain.len()
+        );
+        let mut unpacked = Vec::new();
+        brotli::Decompressor::new(packed.as_slice(), 64 * 1024)
+            .read_to_end(&mut unpacked)
+            .unwrap();
+        assert_eq!(unpacked, plain, "{accept}");
+    }
+    // A client that refuses brotli does not get it.
+    let (encoded, _, _, _) = get("br;q=0, gzip").await;
+    assert_ne!(encoded.as_deref(), Some("br"));
+}

@@ -374,9 +374,11 @@ pub async fn popular(
 pub async fn rules_data(
     axum::extract::State(state): axum::extract::State<AppState>,
     axum::extract::Path((product, file)): axum::extract::Path<(String, String)>,
+    request: http::HeaderMap,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     use http::{HeaderValue, StatusCode, header};
+    let brotli = accepts_brotli(&request);
     if product.len() > crate::limits::MAX_ID || file.len() > crate::limits::MAX_ID {
         return StatusCode::NOT_FOUND.into_response();
     }
@@ -391,17 +393,47 @@ pub async fn rules_data(
         let engine = configurator(&state, &row).await?;
         let popular = popular(&state, &row, &engine, sales).await?;
         if compiled_for_browser(&row) {
-            // Megabytes on a car range: written once per file name, not per visitor.
+            // Megabytes on a car range: written once per file name, not per visitor, and
+            // compressed once too (the compression layer would redo it for every download).
             let key = format!("rules-bin:{}:{file}", row.id);
-            if let Some(found) = state.versioned.get::<Vec<u8>>(&key) {
-                return Ok(Some(((*found).clone(), "application/octet-stream")));
+            let body = match state.versioned.get::<Vec<u8>>(&key) {
+                Some(found) => found,
+                None => {
+                    let body = Arc::new(
+                        run_engine(&state, move || {
+                            super::compiled_rules(&engine, popular.as_deref())
+                        })
+                        .await?,
+                    );
+                    state.versioned.insert(key.clone(), body.clone());
+                    body
+                }
+            };
+            if !brotli {
+                return Ok(Some((
+                    Shared(body).into(),
+                    "application/octet-stream",
+                    None,
+                )));
             }
-            let body = run_engine(&state, move || {
-                super::compiled_rules(&engine, popular.as_deref())
-            })
-            .await?;
-            state.versioned.insert(key, Arc::new(body.clone()));
-            return Ok(Some((body, "application/octet-stream")));
+            let key = format!("{key}:br");
+            let packed = match state.versioned.get::<Vec<u8>>(&key) {
+                Some(found) => found,
+                None => {
+                    let packed = Arc::new(
+                        run_engine(&state, move || brotli_bytes(&body))
+                            .await?
+                            .map_err(crate::error::internal)?,
+                    );
+                    state.versioned.insert(key, packed.clone());
+                    packed
+                }
+            };
+            return Ok(Some((
+                Shared(packed).into(),
+                "application/octet-stream",
+                Some("br"),
+            )));
         }
         let rules: configurator::RuleSet =
             serde_json::from_str(&row.rule_set).map_err(crate::error::internal)?;
@@ -409,10 +441,10 @@ pub async fn rules_data(
             rules,
             popular: popular.map(|p| (*p).clone()),
         })
-        .map(|body| Some((body, "application/json")))
+        .map(|body| Some((body.into(), "application/json", None)))
         .map_err(crate::error::internal)
     };
-    let (body, kind) = match found.await {
+    let (body, kind, encoding): (axum::body::Bytes, &str, Option<&str>) = match found.await {
         Ok(Some(found)) => found,
         Ok(None) => {
             return (StatusCode::NOT_FOUND, "These rules are not published.").into_response();
@@ -426,7 +458,57 @@ pub async fn rules_data(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=31536000, immutable"),
     );
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Some(encoding) = encoding {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+    }
     response
+}
+
+/// Cached bytes as a response body, without copying them.
+struct Shared(Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl From<Shared> for axum::body::Bytes {
+    fn from(shared: Shared) -> Self {
+        axum::body::Bytes::from_owner(shared)
+    }
+}
+
+/// Whether the request's `Accept-Encoding` takes brotli (`br`, not with `q=0`).
+fn accepts_brotli(headers: &http::HeaderMap) -> bool {
+    headers
+        .get_all(http::header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (coding.eq_ignore_ascii_case("br") || coding == "*") && !refused
+        })
+}
+
+/// Brotli at quality 9: near quality 11's ratio in a fraction of its time,
+/// done once per rules file.
+fn brotli_bytes(source: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut out = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut out, 64 * 1024, 9, 22);
+        writer.write_all(source)?;
+    }
+    Ok(out)
 }
 
 #[tracing::instrument(skip_all)]
