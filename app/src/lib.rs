@@ -4,6 +4,7 @@
 pub mod account;
 pub mod address;
 pub mod admin;
+pub mod browser;
 pub mod cart;
 pub mod catalogue;
 pub mod checkout;

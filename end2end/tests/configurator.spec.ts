@@ -336,3 +336,21 @@ test('a page left open while new rules are published is refused at add to cart, 
   await expect(page).toHaveURL(/\/cart(\?|$)/);
   expect(minorUnits(await page.getByTestId('cart-total').innerText())).toBe(seen + 10_000);
 });
+
+test('a product page downloads the one wasm bundle, none of the console\'s chunks', async ({ page }) => {
+  const wasm: string[] = [];
+  page.on('response', (response) => {
+    const { pathname } = new URL(response.url());
+    if (pathname.endsWith('.wasm')) wasm.push(pathname);
+  });
+  await page.goto('/products/bicycle');
+  await expect(page.locator('form[data-configurator="local"]')).toBeAttached();
+  // A change, so anything loaded on first use would have been loaded by now.
+  const frame = page.getByLabel('Frame', { exact: true });
+  const other = await frame.locator('option:not([hidden])').evaluateAll((options, current) =>
+    options.map((o) => (o as HTMLOptionElement).value).find((v) => v !== current), await frame.inputValue());
+  await frame.selectOption(other!);
+  await expect(page).toHaveURL(new RegExp(`configuration%5Bframe%5D=${other}|configuration\\[frame\\]=${other}`));
+  expect(wasm).toHaveLength(1);
+  expect(wasm[0]).toMatch(/^\/pkg\/atelier\.[^/]+\.wasm$/);
+});

@@ -28,10 +28,23 @@ test('a merchandiser edits a product\'s groups, options and rules in forms', asy
   const before = await validCount(page);
   await expect(page.getByRole('cell', { name: 'When Frame is Carbon race, Brakes must be Hydraulic disc.' })).toBeVisible();
 
-  // A group of two options, the first with a price.
+  // A group of two options, the first with a price. The live check loads the console's own
+  // chunk of wasm (the product pages never do) and makes the group's id from its name in the
+  // browser, accents dropped as on the server.
+  const wasm: string[] = [];
+  page.on('response', (response) => {
+    const { pathname } = new URL(response.url());
+    if (pathname.endsWith('.wasm')) wasm.push(pathname);
+  });
   await page.getByRole('link', { name: 'Add a group' }).click();
   const groupForm = page.getByRole('region', { name: 'New group' });
+  await expect(page.locator('[data-form-check="live"]')).toHaveCount(1);
+  expect(wasm.some((p) => /^\/pkg\/split_check_form_[^/]+\.wasm$/.test(p)), wasm.join(', ')).toBe(true);
+  await groupForm.getByLabel('Its options, one per line').fill('Brass bell = 12.50\nChrome bell');
+  await groupForm.getByLabel('Name').fill('Sonnette dorée');
+  await expect(page.getByTestId('form-check')).toContainText('Change: group “Sonnette dorée” (sonnette-doree) added.');
   await groupForm.getByLabel('Name').fill('Bell');
+  await expect(page.getByTestId('form-check')).toContainText('Change: group “Bell” (bell) added.');
   await groupForm.getByLabel('Its options, one per line').fill('Brass bell = 12.50\nChrome bell');
   await groupForm.getByRole('button', { name: 'Add the group' }).click();
   await expect(page.getByText('Saved in the draft.')).toBeVisible();

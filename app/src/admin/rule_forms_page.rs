@@ -399,16 +399,7 @@ fn compared(after: &str, now: &str) -> String {
 /// The body of a GET of `url`, when it answers 200.
 #[cfg(feature = "hydrate")]
 async fn fetch_text(url: &str) -> Option<String> {
-    use wasm_bindgen::JsCast;
-    let response: web_sys::Response =
-        wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(url))
-            .await
-            .ok()?
-            .dyn_into()
-            .ok()?;
-    if !response.ok() {
-        return None;
-    }
+    let response = crate::browser::fetch_ok(url).await?;
     wasm_bindgen_futures::JsFuture::from(response.text().ok()?)
         .await
         .ok()?

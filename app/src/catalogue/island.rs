@@ -284,15 +284,7 @@ fn cheapest_configuration(engine: &Configurator, view: &ProductView) -> Option<C
 /// it (the form and links keep working), so it is not an error the buyer needs to see.
 #[cfg(feature = "hydrate")]
 async fn load_engine(url: &str) -> Option<Local> {
-    use wasm_bindgen::JsCast;
-    let response = wasm_bindgen_futures::JsFuture::from(window().fetch_with_str(url))
-        .await
-        .ok()?
-        .dyn_into::<web_sys::Response>()
-        .ok()?;
-    if !response.ok() {
-        return None;
-    }
+    let response = crate::browser::fetch_ok(url).await?;
     // Large rule sets come compiled (see `COMPILED_FROM_BYTES`), the others as JSON.
     if url.ends_with(".bin") {
         let buffer = wasm_bindgen_futures::JsFuture::from(response.array_buffer().ok()?)
