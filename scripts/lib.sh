@@ -225,8 +225,10 @@ pg_start_throwaway() {
     say "throwaway PostgreSQL ($(basename "$(dirname "$bin")")) in $PG_TMP on 127.0.0.1:$PG_PORT"
     pg_run "$bin/initdb" -D "$PG_TMP/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 \
         --no-sync >"$PG_TMP/initdb.log" 2>&1 || { cat "$PG_TMP/initdb.log" >&2; die "initdb failed"; }
+    # Durability is not wanted here, and the write-ahead log is kept small (minimal level, 64 MB):
+    # each test creates a database, and the log of those copies ran a CI disk full.
     pg_run "$bin/pg_ctl" -D "$PG_TMP/data" -l "$PG_TMP/server.log" -w -t 60 start \
-        -o "-p $PG_PORT -k $PG_TMP/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+        -o "-p $PG_PORT -k $PG_TMP/sock -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c wal_level=minimal -c max_wal_senders=0 -c max_wal_size=64MB -c min_wal_size=32MB" \
         >/dev/null || { cat "$PG_TMP/server.log" >&2; die "PostgreSQL did not start"; }
     export ATELIER_TEST_POSTGRES="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
 }
@@ -264,6 +266,8 @@ phase() {
         exit 1
     elif [ "$rc" -ne 0 ]; then
         printf '=== %s: FAILED (exit %s) after %ss ===\n' "$title" "$rc" "$took" >&2
+        # A full disk fails in any step with a message far from its cause: say what was free.
+        df -h "${CARGO_TARGET_DIR:-.}" "${TMPDIR:-/tmp}" >&2 2>/dev/null || true
         exit "$rc"
     fi
     printf '=== %s: ok in %ss ===\n' "$title" "$took" >&2

@@ -20,6 +20,8 @@ pub const MERCHANDISER_PASSWORD: &str = "merch-test-password";
 pub struct TestDatabase {
     pub url: String,
     sqlite_dir: Option<std::path::PathBuf>,
+    /// The admin URL and the name of a PostgreSQL database to drop when the test ends.
+    postgres: Option<(String, String)>,
 }
 
 impl TestDatabase {
@@ -45,6 +47,7 @@ impl TestDatabase {
                 TestDatabase {
                     url: format!("{base}/{name}"),
                     sqlite_dir: None,
+                    postgres: Some((admin_url.clone(), name)),
                 }
             }
             None => {
@@ -53,6 +56,7 @@ impl TestDatabase {
                 TestDatabase {
                     url: format!("sqlite://{}/atelier.db", dir.display()),
                     sqlite_dir: Some(dir),
+                    postgres: None,
                 }
             }
         }
@@ -67,6 +71,28 @@ impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Some(dir) = &self.sqlite_dir {
             let _ = std::fs::remove_dir_all(dir);
+        }
+        // Hundreds of test databases left in the throwaway cluster filled a CI machine's disk.
+        // Drop runs inside the test's runtime, which cannot be blocked on: a thread with its own
+        // runtime drops the database, `force` ending the connections the server's pool kept.
+        if let Some((admin_url, name)) = self.postgres.take() {
+            let statement = format!("drop database if exists {name} with (force)");
+            let dropped = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
+                runtime.block_on(async {
+                    let mut admin = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)
+                        .await
+                        .ok()?;
+                    sqlx::query(&statement).execute(&mut admin).await.ok()
+                })
+            })
+            .join();
+            if !matches!(dropped, Ok(Some(_))) {
+                eprintln!("note: test database {name} was not dropped");
+            }
         }
     }
 }
