@@ -47,6 +47,9 @@ async function compareWithServer(page: Page, seed: number, steps: number) {
               selected: live ? select.value : (options.find((o) => o.hasAttribute('selected'))?.value ?? options[0]?.value),
               options: options.map((o) => `${o.value}=${text(o)}`),
               unavailable: [...container.querySelectorAll('ul.unavailable li')].map(text),
+              // Where "Make available" and "Why?" lead (opened in a new tab, or without the
+              // engine): brought up to date after the paint, with the address bar.
+              links: [...container.querySelectorAll('ul.unavailable a')].map((a) => a.getAttribute('href')),
               hint: text(container.querySelector('.hint')),
             };
           }),

@@ -71,6 +71,10 @@ pub fn Configure(
         .collect();
     let slug = product.facts.slug.clone();
     let rules_url = product.facts.rules_url.clone();
+    // The choices the unavailable lines' links point at, set after the paint with the address
+    // bar: the links are there to be opened in a new tab or without the engine, and remaking
+    // a car range's hundred addresses would double the slowest changes.
+    let links = RwSignal::new((product.choices.clone(), product.budget));
     let view = RwSignal::new(product);
     let engine = RwSignal::new(Engine::None);
     let history = RwSignal::new(Vec::<(Choices, Option<i64>)>::new());
@@ -116,6 +120,7 @@ pub fn Configure(
                 return;
             };
             measure("configurator: assess", "configurator-change");
+            let linked = (next.choices.clone(), next.budget);
             if remember {
                 history.update(|h| h.push(before));
             }
@@ -126,7 +131,10 @@ pub fn Configure(
             ));
             pending.set(None);
             view.set(next);
-            follow_url(&href);
+            after_paint(Box::new(move || {
+                replace_url(&href);
+                links.set(linked);
+            }));
             measure("configurator: change handler", "configurator-change");
         },
     );
@@ -186,7 +194,7 @@ pub fn Configure(
         .into_iter()
         .map(|(_, signal)| {
             let group = signal.read_only();
-            view! { <GroupControl group view engine pending apply announcement slug=slug.clone() /> }
+            view! { <GroupControl group view engine pending apply announcement links slug=slug.clone() /> }
         })
         .collect_view();
 
@@ -340,38 +348,50 @@ fn mark(_name: &str) {}
 #[cfg(not(feature = "hydrate"))]
 fn measure(_name: &str, _since: &str) {}
 
-/// Points the address bar at `href` once the browser has painted the change: a same-document
-/// navigation also makes the browser look at the page's icon and styles again, a few
-/// milliseconds that would otherwise come before the buyer sees the new price. Changes made
-/// before it runs share one update, to the latest choices.
+/// Runs `work` once the browser has painted the change: what the buyer does not see at once
+/// (the address bar, the links' addresses) waits there. A same-document navigation also makes
+/// the browser look at the page's icon and styles again, a few milliseconds that would otherwise
+/// come before the buyer sees the new price. Changes made before it runs share one run, of the
+/// latest work.
 #[cfg(feature = "hydrate")]
-fn follow_url(href: &str) {
+fn after_paint(work: Box<dyn FnOnce()>) {
     use std::cell::RefCell;
     use wasm_bindgen::JsCast;
     use wasm_bindgen::closure::Closure;
     thread_local! {
-        static LATEST: RefCell<Option<String>> = const { RefCell::new(None) };
+        static LATEST: RefCell<Option<Box<dyn FnOnce()>>> = const { RefCell::new(None) };
     }
-    let already_waiting = LATEST.with(|latest| latest.replace(Some(href.to_owned())).is_some());
+    let already_waiting = LATEST.with(|latest| latest.replace(Some(work)).is_some());
     if already_waiting {
         return;
     }
-    let replace = Closure::once_into_js(|| {
-        if let Some(href) = LATEST.with(|latest| latest.borrow_mut().take()) {
-            let _ = window().history().and_then(|h| {
-                h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&href))
-            });
+    let run = Closure::once_into_js(|| {
+        if let Some(work) = LATEST.with(|latest| latest.borrow_mut().take()) {
+            work();
         }
     });
     // The next frame's callbacks run before it is painted; a task queued from there runs after.
     let after_paint = Closure::once_into_js(move || {
-        let _ = window().set_timeout_with_callback(replace.unchecked_ref());
+        let _ = window().set_timeout_with_callback(run.unchecked_ref());
     });
     let _ = window().request_animation_frame(after_paint.unchecked_ref());
 }
 
 #[cfg(not(feature = "hydrate"))]
-fn follow_url(_href: &str) {}
+fn after_paint(work: Box<dyn FnOnce()>) {
+    work();
+}
+
+/// Points the address bar at `href` without a navigation.
+#[cfg(feature = "hydrate")]
+fn replace_url(href: &str) {
+    let _ = window()
+        .history()
+        .and_then(|h| h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(href)));
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn replace_url(_href: &str) {}
 
 /// Lets the browser paint and handle input before the next step of getting the engine ready
 /// (parsing, compiling, the first assessment): three short tasks instead of one long one that
@@ -417,6 +437,16 @@ impl Shown {
             selected,
         }
     }
+}
+
+/// What an unavailable option's line says; the line is made again only when this changes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Unavailable {
+    id: String,
+    name: String,
+    reason: Option<String>,
+    /// What "Make available" changes, when the option can be made available.
+    fix: Option<String>,
 }
 
 /// Brings the select's option elements (rendered once, in the group's order) in line with the
@@ -507,6 +537,7 @@ fn GroupControl(
     pending: RwSignal<Option<Pending>>,
     apply: Callback<(Choices, Option<i64>, bool)>,
     announcement: RwSignal<String>,
+    links: RwSignal<(Choices, Option<i64>)>,
     slug: String,
 ) -> impl IntoView {
     let (id, name_attr, label) = group.with_untracked(|g| {
@@ -575,98 +606,131 @@ fn GroupControl(
             view! { <input type="hidden" name=name value=value /> }
         })
     };
-    // The unavailable lines change only when availability or reasons do, not with every price.
+    // The unavailable lines, as the buyer reads them: one item per option, kept while what it
+    // says stays the same. A change reprices every option and moves the choices that the
+    // links' addresses carry, but rarely what a line says, so most lines are left alone and
+    // the addresses follow after the paint (`links`).
     let unavailable_options = Memo::new(move |_| {
         group.with(|g| {
             g.options
                 .iter()
                 .filter(|o| !o.available && o.id != g.selected)
-                .map(|o| OptionView {
-                    delta: None,
-                    left: None,
-                    popular: false,
-                    ..o.clone()
+                .map(|o| Unavailable {
+                    id: o.id.clone(),
+                    name: o.name.clone(),
+                    reason: o.reason.clone(),
+                    fix: o.fix.as_ref().map(|f| f.message.clone()),
                 })
                 .collect::<Vec<_>>()
         })
     });
+    let any_unavailable = Memo::new(move |_| unavailable_options.with(|items| !items.is_empty()));
+    let line = move |option: Unavailable| {
+        let group_id = group.with_untracked(|g| g.id.clone());
+        // Large rule sets explain an option when asked: here with the engine in the page,
+        // else by the server for the link.
+        let why = option.reason.is_none().then(|| {
+            let (slug, group_id, option_id) = (slug.clone(), group_id.clone(), option.id.clone());
+            let href = move || links.with(|(choices, budget)| why_href(&slug, choices, *budget, &group_id, &option_id));
+            let (group_id, option_id) = (group.with_untracked(|g| g.id.clone()), option.id.clone());
+            let on_click = move |ev: leptos::ev::MouseEvent| {
+                let Some(compiled) = engine.get_untracked() else { return };
+                ev.prevent_default();
+                view.update(|v| explain_into(&compiled.engine, v, &group_id, &option_id));
+                let said = view.with_untracked(|v| {
+                    let option = v.groups.iter().find(|g| g.id == group_id)?.options.iter().find(|o| o.id == option_id)?;
+                    Some(format!("Not available: {} — {}", option.name, option.reason.clone()?))
+                });
+                if let Some(said) = said {
+                    announcement.set(said);
+                }
+                // The link is gone once explained: the list keeps the focus.
+                let anchor = unavailable_anchor(&group_id);
+                request_animation_frame(move || {
+                    use wasm_bindgen::JsCast;
+                    if let Some(list) = document()
+                        .get_element_by_id(&anchor)
+                        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+                    {
+                        let _ = list.focus();
+                    }
+                });
+            };
+            view! {
+                " "
+                <a class="why" href=href on:click=on_click aria-label=format!("Why is {} not available?", option.name)>"Why?"</a>
+            }
+        });
+        let reason = option
+            .reason
+            .clone()
+            .unwrap_or_else(|| "not possible with your choices.".into());
+        let fix = option.fix.clone().map(|message| {
+            let (slug, group_id, option_id) = (slug.clone(), group_id.clone(), option.id.clone());
+            // The repair as the page knows it now: it moves with every change of the choices.
+            let current_fix = move || {
+                view.with_untracked(|v| {
+                    v.groups
+                        .iter()
+                        .find(|g| g.id == group_id)?
+                        .options
+                        .iter()
+                        .find(|o| o.id == option_id)?
+                        .fix
+                        .clone()
+                })
+            };
+            let href = {
+                let (slug, current_fix) = (slug.clone(), current_fix.clone());
+                move || {
+                    links.with(|(choices, budget)| {
+                        let fixed = current_fix().map(|f| f.choices);
+                        product_href(&slug, fixed.as_ref().unwrap_or(choices), *budget)
+                    })
+                }
+            };
+            let (group_id, option_id) = (group.with_untracked(|g| g.id.clone()), option.id.clone());
+            let on_click = move |ev: leptos::ev::MouseEvent| {
+                let Some(compiled) = engine.get_untracked() else {
+                    return;
+                };
+                let Some(fix) = current_fix() else { return };
+                ev.prevent_default();
+                let current = view.get_untracked();
+                if let Ok(after) =
+                    compiled.assess(&current.facts, fix.choices.clone(), current.budget)
+                {
+                    let (changes, price) = preview(&current, &after);
+                    pending.set(Some(Pending {
+                        group: group_id.clone(),
+                        option: option_id.clone(),
+                        choices: fix.choices,
+                        changes,
+                        price,
+                    }));
+                }
+            };
+            view! {
+                " "
+                <a class="fix" href=href on:click=on_click>"Make available"</a>
+                <span class="fix-note">{format!(" ({message})")}</span>
+            }
+        });
+        view! {
+            <li>
+                {format!("Not available: {} — {}", option.name, reason)}
+                {why}
+                {fix}
+            </li>
+        }
+    };
     let unavailable = move || {
-        let items = unavailable_options.get();
-        let (group_id, group_name) = group.with_untracked(|g| (g.id.clone(), g.name.clone()));
-        let budget = view.with_untracked(|v| v.budget);
-        (!items.is_empty()).then(|| {
+        any_unavailable.get().then(|| {
+            let (group_id, group_name) = group.with_untracked(|g| (g.id.clone(), g.name.clone()));
+            let line = line.clone();
             view! {
                 <ul class="unavailable" id=unavailable_anchor(&group_id) tabindex="-1" aria-label=format!("Unavailable {group_name} options")>
-                    {items
-                        .into_iter()
-                        .map(|option| {
-                            // Large rule sets explain an option when asked: here with the
-                            // engine in the page, else by the server for the link.
-                            let why = option.reason.is_none().then(|| {
-                                let href = view.with_untracked(|v| why_href(&slug, &v.choices, v.budget, &group_id, &option.id));
-                                let (group_id, option_id) = (group_id.clone(), option.id.clone());
-                                let on_click = move |ev: leptos::ev::MouseEvent| {
-                                    let Some(compiled) = engine.get_untracked() else { return };
-                                    ev.prevent_default();
-                                    view.update(|v| explain_into(&compiled.engine, v, &group_id, &option_id));
-                                    let said = view.with_untracked(|v| {
-                                        let option = v.groups.iter().find(|g| g.id == group_id)?.options.iter().find(|o| o.id == option_id)?;
-                                        Some(format!("Not available: {} — {}", option.name, option.reason.clone()?))
-                                    });
-                                    if let Some(said) = said {
-                                        announcement.set(said);
-                                    }
-                                    // The link is gone once explained: the list keeps the focus.
-                                    let anchor = unavailable_anchor(&group_id);
-                                    request_animation_frame(move || {
-                                        use wasm_bindgen::JsCast;
-                                        if let Some(list) = document()
-                                            .get_element_by_id(&anchor)
-                                            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-                                        {
-                                            let _ = list.focus();
-                                        }
-                                    });
-                                };
-                                view! {
-                                    " "
-                                    <a class="why" href=href on:click=on_click aria-label=format!("Why is {} not available?", option.name)>"Why?"</a>
-                                }
-                            });
-                            let reason = option.reason.clone().unwrap_or_else(|| "not possible with your choices.".into());
-                            let fix = option.fix.clone().map(|fix| {
-                                let href = product_href(&slug, &fix.choices, budget);
-                                let (group_id, option_id) = (group_id.clone(), option.id.clone());
-                                let on_click = move |ev: leptos::ev::MouseEvent| {
-                                    let Some(compiled) = engine.get_untracked() else { return };
-                                    ev.prevent_default();
-                                    let current = view.get_untracked();
-                                    if let Ok(after) = compiled.assess(&current.facts, fix.choices.clone(), current.budget) {
-                                        let (changes, price) = preview(&current, &after);
-                                        pending.set(Some(Pending {
-                                            group: group_id.clone(),
-                                            option: option_id.clone(),
-                                            choices: fix.choices.clone(),
-                                            changes,
-                                            price,
-                                        }));
-                                    }
-                                };
-                                view! {
-                                    " "
-                                    <a class="fix" href=href on:click=on_click>"Make available"</a>
-                                    <span class="fix-note">{format!(" ({})", fix.message)}</span>
-                                }
-                            });
-                            view! {
-                                <li>
-                                    {format!("Not available: {} — {}", option.name, reason)}
-                                    {why}
-                                    {fix}
-                                </li>
-                            }
-                        })
-                        .collect_view()}
+                    <For each=move || unavailable_options.get() key=|option| option.clone() children=line.clone() />
                 </ul>
             }
         })
