@@ -91,8 +91,11 @@ pub fn Configure(
                 if let Ok(local) =
                     compiled.assess(&current.facts, current.choices.clone(), current.budget)
                 {
+                    let (facts, budget) = (local.facts.clone(), local.budget);
+                    let others = warm_up_choices(&local);
                     view.set(local);
-                    engine.set(Some(compiled));
+                    engine.set(Some(compiled.clone()));
+                    warm_up(&compiled, &facts, budget, others).await;
                 }
             }
         });
@@ -392,6 +395,61 @@ fn replace_url(href: &str) {
 
 #[cfg(not(feature = "hydrate"))]
 fn replace_url(_href: &str) {}
+
+/// How many other choices the engine assesses off screen once it is ready, and for how long at
+/// most (ms): on a rule set where one assessment takes a frame or more, warming up is not what
+/// the buyer waits for.
+const WARM_UP: usize = 24;
+const WARM_UP_MS: f64 = 150.0;
+
+/// Choice sets one change away from the page's (a group at a time, the first other option it
+/// offers), for [`warm_up`].
+fn warm_up_choices(view: &ProductView) -> Vec<Choices> {
+    view.groups
+        .iter()
+        .filter_map(|group| {
+            let other = group
+                .options
+                .iter()
+                .find(|o| o.available && o.id != group.selected)?;
+            let mut choices = view.choices.clone();
+            choices.insert(group.id.clone(), other.id.clone());
+            Some(choices)
+        })
+        .take(WARM_UP)
+        .collect()
+}
+
+/// Assesses the given choices and throws the answers away, one per task. The browser compiles
+/// each wasm function the first time it runs and optimises it once it is hot, so without this
+/// the buyer's first changes pay for compiling the engine: on a car range the first 50 changes
+/// were two to four times slower than later ones (see the README).
+async fn warm_up(
+    engine: &Local,
+    facts: &super::ProductFacts,
+    budget: Option<i64>,
+    others: Vec<Choices>,
+) {
+    let started = now_ms();
+    for choices in others {
+        next_task().await;
+        let _ = engine.assess(facts, choices, budget);
+        if now_ms() - started > WARM_UP_MS {
+            break;
+        }
+    }
+}
+
+/// Milliseconds on the page's clock.
+#[cfg(feature = "hydrate")]
+fn now_ms() -> f64 {
+    window().performance().map_or(0.0, |p| p.now())
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn now_ms() -> f64 {
+    0.0
+}
 
 /// Lets the browser paint and handle input before the next step of getting the engine ready
 /// (parsing, compiling, the first assessment): three short tasks instead of one long one that
