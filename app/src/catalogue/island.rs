@@ -91,11 +91,10 @@ pub fn Configure(
                 if let Ok(local) =
                     compiled.assess(&current.facts, current.choices.clone(), current.budget)
                 {
-                    let (facts, budget) = (local.facts.clone(), local.budget);
                     let others = warm_up_choices(&local);
                     view.set(local);
                     engine.set(Some(compiled.clone()));
-                    warm_up(&compiled, &facts, budget, others).await;
+                    warm_up(&compiled, view, others).await;
                 }
             }
         });
@@ -424,16 +423,11 @@ fn warm_up_choices(view: &ProductView) -> Vec<Choices> {
 /// each wasm function the first time it runs and optimises it once it is hot, so without this
 /// the buyer's first changes pay for compiling the engine: on a car range the first 50 changes
 /// were two to four times slower than later ones (see the README).
-async fn warm_up(
-    engine: &Local,
-    facts: &super::ProductFacts,
-    budget: Option<i64>,
-    others: Vec<Choices>,
-) {
+async fn warm_up(engine: &Local, view: RwSignal<ProductView>, others: Vec<Choices>) {
     let started = now_ms();
     for choices in others {
         next_task().await;
-        let _ = engine.assess(facts, choices, budget);
+        let _ = view.with_untracked(|v| engine.assess(&v.facts, choices, v.budget));
         if now_ms() - started > WARM_UP_MS {
             break;
         }
